@@ -1,0 +1,68 @@
+using System.Linq.Expressions;
+using System.Runtime.InteropServices;
+using NukeContainers.Build.Execution;
+using NukeContainers.Build.Parameters;
+using NukeContainers.Build.Targets;
+
+namespace NukeContainers.Build;
+
+/// <summary>
+/// The base of a build class. Targets are its properties, components are the interfaces it implements:
+/// <code>class Build : BuildHost { public static int Main() => Execute&lt;Build&gt;(x => x.Test); ... }</code>
+/// </summary>
+public abstract partial class BuildHost : IBuild
+{
+    private AbsolutePath? _root;
+    private BuildLog? _log;
+    private ParameterSet? _parameters;
+
+    /// <inheritdoc />
+    public AbsolutePath RootDirectory => _root ?? throw NotStarted();
+
+    /// <inheritdoc />
+    public BuildLog Log => _log ?? throw NotStarted();
+
+    /// <inheritdoc />
+    public T? TryGetValue<T>(Expression<Func<T>> parameter)
+    {
+        var name = TargetReference.MemberName(parameter.Body);
+        var parameters = _parameters ?? throw NotStarted();
+        return parameters.TryGetBound(name, out var value) ? (T?)value : default;
+    }
+
+    /// <summary>
+    /// Runs the build with the process's command line and environment; Ctrl+C (or SIGTERM) cancels the running
+    /// target and still runs AssuredAfterFailure targets; a second Ctrl+C cancels those too.
+    /// </summary>
+    /// <returns>The process exit code: 0 success, 1 a target failed, 2 bad usage, 130 cancelled.</returns>
+    protected static int Execute<T>(params Expression<Func<T, Target>>[] defaultTargets) where T : BuildHost, new()
+    {
+        using var cancel = new CancellationTokenSource();
+        using var force = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (cancel.IsCancellationRequested) force.Cancel();
+            else cancel.Cancel();
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+        var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
+        var context = new BuildContext(Console.Out, environment, Directory.GetCurrentDirectory(), cancel.Token, force.Token);
+        var defaults = defaultTargets.Select(t => TargetReference.MemberName(t.Body)).ToList();
+        return BuildRunner.RunAsync(new T(), Environment.GetCommandLineArgs().Skip(1).ToList(), defaults, context)
+            .GetAwaiter().GetResult().ExitCode;
+    }
+
+    internal void Start(AbsolutePath root, BuildLog log, ParameterSet parameters)
+    {
+        _root = root;
+        _log = log;
+        _parameters = parameters;
+    }
+
+    private static InvalidOperationException NotStarted() =>
+        new("The build has not started: RootDirectory, Log and parameters are set when Execute runs the build, not in its constructor.");
+}

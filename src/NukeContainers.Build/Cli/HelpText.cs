@@ -1,0 +1,68 @@
+using System.Text;
+using NukeContainers.Build.Parameters;
+using NukeContainers.Build.Planning;
+using NukeContainers.Build.Targets;
+
+namespace NukeContainers.Build.Cli;
+
+/// --help and --plan, written from the same declarations the build runs, so they cannot drift.
+internal static class HelpText
+{
+    public static readonly (string Flag, string Description)[] BuiltIns =
+    [
+        ("--skip [targets]", "skip the listed targets, or every target not named on the command line"),
+        ("--plan", "print the execution order and the graph, run nothing"),
+        ("--help, -h", "print this help"),
+        ("--verbosity <quiet|minimal|normal|verbose>", "how much to print (the log file gets everything)"),
+        ("--root <path>", "the repository root (default: the folder with .git above the current one)"),
+        ("--continue", "keep running independent targets after a failure"),
+    ];
+
+    public static string Help(IReadOnlyList<ExecutableTarget> targets, ParameterSet parameters, object build)
+    {
+        var text = new StringBuilder("Usage: ./build.sh [targets] [--parameter value ...]\n\nTargets:\n");
+        var listed = targets.Where(t => !t.Definition.IsUnlisted).ToList();
+        var width = listed.Max(t => t.Name.Length + (t.IsDefault ? 10 : 0));
+        foreach (var target in listed)
+        {
+            var name = target.Name + (target.IsDefault ? " (default)" : "");
+            var dependencies = target.Dependencies.Count > 0 ? $"  [depends on {string.Join(", ", target.Dependencies.Select(d => d.Name))}]" : "";
+            text.Append($"  {name.PadRight(width)}  {target.Definition.DescriptionText}{dependencies}\n");
+        }
+
+        text.Append("\nParameters (command line, then environment variable, then default):\n");
+        var rows = parameters.Declared.Select(p => (
+            Flag: $"{p.Flag} <{ValueConverter.Describe(p.Type)}>",
+            Text: $"{p.Attribute.Description} [env {p.EnvironmentNames[0]}{Default(p, parameters, build)}]")).ToList();
+        rows.AddRange(BuiltIns.Select(b => (b.Flag, b.Description)));
+        var flagWidth = rows.Max(r => r.Flag.Length);
+        foreach (var (flag, description) in rows) text.Append($"  {flag.PadRight(flagWidth)}  {description}\n");
+        return text.ToString();
+    }
+
+    public static string Plan(ExecutionPlan plan)
+    {
+        var text = new StringBuilder($"Execution plan for {string.Join(", ", plan.Invoked.Select(t => t.Name))}:\n");
+        for (var i = 0; i < plan.Order.Count; i++) text.Append($"  {i + 1}. {plan.Order[i].Name}\n");
+        text.Append("\nGraph (each target, then what it waits for):\n");
+        foreach (var target in plan.Order)
+        {
+            var edges = target.Dependencies.Select(d => $"depends on {d.Name}")
+                .Concat(plan.Order.Where(o => o.RunsBefore.Contains(target)).Select(o => $"after {o.Name}"))
+                .Concat(plan.Order.Where(o => o.Triggers.Contains(target)).Select(o => $"triggered by {o.Name}"));
+            text.Append($"  {target.Name}{(edges.Any() ? " ← " + string.Join(", ", edges) : "")}\n");
+        }
+        return text.ToString();
+    }
+
+    private static string Default(DeclaredParameter parameter, ParameterSet parameters, object build)
+    {
+        if (parameter.IsSecret) return ", secret";
+        return parameters.CurrentValue(build, parameter) switch
+        {
+            null => "",
+            Array array => array.Length == 0 ? "" : $", default {string.Join(' ', array.Cast<object>())}",
+            var value => $", default {value}",
+        };
+    }
+}

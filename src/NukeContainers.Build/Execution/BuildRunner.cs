@@ -1,0 +1,99 @@
+using NukeContainers.Build.Cli;
+using NukeContainers.Build.Parameters;
+using NukeContainers.Build.Planning;
+using NukeContainers.Build.Targets;
+
+namespace NukeContainers.Build.Execution;
+
+/// Where a build runs: its console, environment and working folder, and the two cancellation signals
+/// (the first Ctrl+C, and the second one that also stops AssuredAfterFailure targets).
+internal sealed record BuildContext(
+    TextWriter Output, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory,
+    CancellationToken Cancel, CancellationToken Force);
+
+internal sealed record BuildOutcome(int ExitCode, BuildSummary? Summary);
+
+/// The command line's whole journey: parse, bind, discover, help or plan, execute, summarize.
+internal static class BuildRunner
+{
+    public const int Success = 0, Failure = 1, Usage = 2, Cancelled = 130;
+
+    public static async Task<BuildOutcome> RunAsync(BuildHost build, IReadOnlyList<string> args, IReadOnlyList<string> defaultTargets, BuildContext context)
+    {
+        var masker = new SecretMasker();
+        try
+        {
+            var line = CommandLine.Parse(args);
+            var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
+            var parameters = ParameterSet.Discover(build.GetType());
+            RejectUnknownOptions(line, parameters);
+            parameters.Bind(build, line, context.Environment, root, masker);
+            var verbosity = ParseVerbosity(line.Single("verbosity") ?? context.Environment.GetValueOrDefault("NUKE_VERBOSITY"));
+
+            var writesLog = !line.Has("help") && !line.Has("plan");
+            using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
+            build.Start(root, log, parameters);
+
+            var targets = TargetDiscovery.Discover(build);
+            foreach (var target in targets) target.IsDefault = defaultTargets.Contains(target.Name);
+            if (line.Has("help"))
+            {
+                log.Write(Verbosity.Quiet, HelpText.Help(targets, parameters, build));
+                return new BuildOutcome(Success, null);
+            }
+
+            var invoked = line.Targets.Count > 0 ? Resolve(line.Targets, targets) : targets.Where(t => t.IsDefault).ToList();
+            if (invoked.Count == 0) throw new ParameterException("No target given and the build has no default; name one: " + Available(targets));
+            var plan = ExecutionPlan.Create(invoked);
+            if (line.Has("plan"))
+            {
+                log.Write(Verbosity.Quiet, HelpText.Plan(plan));
+                return new BuildOutcome(Success, null);
+            }
+
+            var skip = line.Values("skip") is { } listed
+                ? new SkipRequest(listed.Count == 0, Resolve(listed, targets).ToHashSet())
+                : SkipRequest.None;
+            var summary = await new BuildExecutor(log, parameters).RunAsync(plan, skip, line.Has("continue"), context.Cancel, context.Force);
+            log.Write(Verbosity.Minimal, "");
+            log.Write(Verbosity.Minimal, SummaryTable.Render(summary));
+            log.Write(Verbosity.Quiet, SummaryTable.Verdict(summary, log.LogFile is { } file ? Path.GetRelativePath(context.WorkingDirectory, file) : null));
+            return new BuildOutcome(summary.Succeeded ? Success : summary.WasCancelled ? Cancelled : Failure, summary);
+        }
+        catch (Exception e) when (e is ParameterException or InvalidOperationException)
+        {
+            context.Output.WriteLine(masker.Apply("error: " + e.Message));
+            return new BuildOutcome(Usage, null);
+        }
+    }
+
+    private static List<ExecutableTarget> Resolve(IEnumerable<string> names, IReadOnlyList<ExecutableTarget> targets) =>
+        names.Select(name => targets.FirstOrDefault(t => NameStyle.Key(t.Name) == NameStyle.Key(name))
+            ?? throw new ParameterException($"There is no target '{name}'. The targets are: {Available(targets)}.")).ToList();
+
+    private static string Available(IReadOnlyList<ExecutableTarget> targets) =>
+        string.Join(", ", targets.Where(t => !t.Definition.IsUnlisted).Select(t => t.Name));
+
+    private static void RejectUnknownOptions(CommandLine line, ParameterSet parameters)
+    {
+        var known = parameters.Declared.Select(p => NameStyle.Key(p.Name))
+            .Concat(["skip", "plan", "help", "verbosity", "root", "continue"]).ToHashSet();
+        var unknown = line.Options.Where(o => !known.Contains(o.Key)).Select(o => o.Value.Written).ToList();
+        if (unknown.Count > 0)
+            throw new ParameterException($"Unknown parameter {string.Join(", ", unknown)}. Run with --help to see the parameters.");
+    }
+
+    private static Verbosity ParseVerbosity(string? value) =>
+        value is null ? Verbosity.Normal
+        : Enum.TryParse<Verbosity>(value, ignoreCase: true, out var verbosity) ? verbosity
+        : throw new ParameterException($"--verbosity got '{value}'; use quiet, minimal, normal or verbose.");
+
+    /// The nearest folder at or above the working folder that holds .git; else the working folder.
+    private static string FindRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git")))
+                return dir.FullName;
+        return start;
+    }
+}

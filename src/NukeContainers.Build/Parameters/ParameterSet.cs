@@ -1,0 +1,100 @@
+using System.Reflection;
+
+namespace NukeContainers.Build.Parameters;
+
+/// One declared parameter: a [Parameter] field or property of the build or of a component interface.
+internal sealed record DeclaredParameter(MemberInfo Member, Type Type, ParameterAttribute Attribute, bool IsSecret)
+{
+    public string MemberName => Member.Name[(Member.Name.LastIndexOf('.') + 1)..];
+    public string Name => Attribute.Name ?? NameStyle.Kebab(MemberName);
+    public string Flag => "--" + Name;
+    public IReadOnlyList<string> EnvironmentNames => [NameStyle.Snake(Name), "NUKE_" + NameStyle.Snake(Name)];
+    public string Display => $"{Flag} (or {EnvironmentNames[0]})";
+}
+
+/// The build's parameters and their bound values. Precedence: command line, environment, NUKE_ environment, default.
+internal sealed class ParameterSet
+{
+    private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+    private readonly Dictionary<string, object?> _bound = new();
+
+    private ParameterSet(IReadOnlyList<DeclaredParameter> declared) => Declared = declared;
+
+    public IReadOnlyList<DeclaredParameter> Declared { get; }
+
+    public static ParameterSet Discover(Type buildType)
+    {
+        var types = new List<Type>();
+        for (var type = buildType; type is not null && type != typeof(object); type = type.BaseType) types.Add(type);
+        types.AddRange(buildType.GetInterfaces());
+
+        var found = new List<DeclaredParameter>();
+        foreach (var member in types.SelectMany(t => t.GetMembers(Members)))
+        {
+            if (member.GetCustomAttribute<ParameterAttribute>() is not { } attribute) continue;
+            var type = member switch { FieldInfo f => f.FieldType, PropertyInfo p => p.PropertyType, _ => null };
+            if (type is null) continue;
+            var parameter = new DeclaredParameter(member, type, attribute, member.GetCustomAttribute<SecretAttribute>() is not null);
+            if (found.All(p => p.MemberName != parameter.MemberName)) found.Add(parameter);
+        }
+        return new ParameterSet(found);
+    }
+
+    public DeclaredParameter? Find(string memberName) => Declared.FirstOrDefault(p => p.MemberName == memberName);
+
+    public bool TryGetBound(string memberName, out object? value) => _bound.TryGetValue(memberName, out value);
+
+    /// Binds every parameter that the command line or the environment sets, and registers secrets with the masker.
+    public void Bind(object build, CommandLine line, IReadOnlyDictionary<string, string> environment, string rootDirectory, SecretMasker masker)
+    {
+        foreach (var parameter in Declared)
+        {
+            var values = line.Values(parameter.Name) ?? FromEnvironment(parameter, environment);
+            if (values is not null)
+            {
+                if (parameter.IsSecret) masker.Add(values); // before converting, so not even an error message shows it
+                var value = ValueConverter.Convert(parameter.Type, values, parameter.Display, rootDirectory);
+                _bound[parameter.MemberName] = value;
+                Assign(build, parameter.Member, value);
+            }
+            if (parameter.IsSecret) masker.Add(CurrentValue(build, parameter));
+        }
+    }
+
+    /// The value a parameter has now: bound, or the member's own default.
+    public object? CurrentValue(object build, DeclaredParameter parameter)
+    {
+        if (_bound.TryGetValue(parameter.MemberName, out var bound)) return bound;
+        return parameter.Member switch
+        {
+            FieldInfo field => field.GetValue(build),
+            PropertyInfo { DeclaringType.IsInterface: false } property => property.GetValue(build),
+            _ => null, // a component's property reads its value back from this set; calling it here would recurse
+        };
+    }
+
+    private static IReadOnlyList<string>? FromEnvironment(DeclaredParameter parameter, IReadOnlyDictionary<string, string> environment)
+    {
+        foreach (var name in parameter.EnvironmentNames)
+            if (environment.TryGetValue(name, out var value) && value.Length > 0)
+                return ValueConverter.SplitEnvironmentValue(parameter.Type, value);
+        return null;
+    }
+
+    private static void Assign(object build, MemberInfo member, object? value)
+    {
+        switch (member)
+        {
+            case FieldInfo field:
+                field.SetValue(build, value);
+                break;
+            case PropertyInfo { DeclaringType.IsInterface: false } property when property.SetMethod is not null:
+                property.SetValue(build, value);
+                break;
+            case PropertyInfo { DeclaringType: { IsInterface: false } declaring } property:
+                // A get-only auto-property keeps its value in a compiler-generated backing field.
+                declaring.GetField($"<{property.Name}>k__BackingField", Members)?.SetValue(build, value);
+                break;
+        }
+    }
+}

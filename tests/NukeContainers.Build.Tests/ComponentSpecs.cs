@@ -1,0 +1,82 @@
+namespace NukeContainers.Build.Tests;
+
+public interface IRecord : IBuild
+{
+    List<string> Ran { get; }
+}
+
+public interface ICompileComponent : IRecord
+{
+    Target Compile => _ => _.Description("Compile from the component").Executes(() => Ran.Add("component compile"));
+}
+
+public interface IPushComponent : IRecord
+{
+    [Parameter("Where to push")] string Registry => TryGetValue(() => Registry) ?? "127.0.0.1:5000";
+
+    Target Push => _ => _
+        .DependsOn<ICompileComponent>(x => x.Compile)
+        .Executes(() => Ran.Add($"push to {Registry}"));
+}
+
+public sealed class ComponentSpecs : IDisposable
+{
+    private readonly BuildDriver _driver = new();
+
+    private sealed class ComponentBuild : BuildHost, ICompileComponent, IPushComponent
+    {
+        public List<string> Ran { get; } = [];
+        public Target Announce => _ => _.DependsOn<IPushComponent>(x => x.Push).Executes(() => Ran.Add("announce"));
+    }
+
+    private sealed class OverridingBuild : BuildHost, ICompileComponent, IPushComponent
+    {
+        public List<string> Ran { get; } = [];
+
+        Target ICompileComponent.Compile => _ => _
+            .Inherit<ICompileComponent>(x => x.Compile)
+            .Executes(() => Ran.Add("override compile"));
+    }
+
+    [Fact]
+    public async Task A_builds_components_bring_their_targets_and_parameters()
+    {
+        var build = new ComponentBuild();
+        var run = await _driver.RunAsync(build, "Announce", "--registry", "registry.example");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["component compile", "push to registry.example", "announce"], build.Ran);
+    }
+
+    [Fact]
+    public async Task A_components_parameter_falls_back_to_its_default()
+    {
+        var build = new ComponentBuild();
+        await _driver.RunAsync(build, "Push");
+
+        Assert.Equal(["component compile", "push to 127.0.0.1:5000"], build.Ran);
+    }
+
+    [Fact]
+    public async Task An_override_replaces_a_component_target_and_can_extend_the_inherited_one()
+    {
+        var build = new OverridingBuild();
+        var run = await _driver.RunAsync(build, "Push", "--plan");
+        Assert.Contains("1. Compile\n  2. Push", run.Output);
+
+        await _driver.RunAsync(build, "Push");
+
+        Assert.Equal(["component compile", "override compile", "push to 127.0.0.1:5000"], build.Ran);
+    }
+
+    [Fact]
+    public async Task Help_shows_component_targets_and_parameters()
+    {
+        var run = await _driver.RunAsync(new ComponentBuild(), "--help");
+
+        Assert.Contains("Compile   Compile from the component", run.Output);
+        Assert.Contains("--registry <string>", run.Output);
+    }
+
+    public void Dispose() => _driver.Dispose();
+}
