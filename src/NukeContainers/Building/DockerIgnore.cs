@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NukeContainers.Building;
+
+/// <summary>
+/// The docker CLI's <c>.dockerignore</c> rules: one pattern a line, <c>#</c> comments, <c>*</c> and <c>?</c> within a
+/// path segment, <c>**</c> across segments, <c>!</c> exceptions; the last pattern that matches a path (or one of its
+/// parent folders) decides.
+/// </summary>
+public sealed class DockerIgnore
+{
+    private readonly IReadOnlyList<Pattern> _patterns;
+
+    private DockerIgnore(IReadOnlyList<Pattern> patterns) => _patterns = patterns;
+
+    private sealed record Pattern(string Text, Regex Regex, bool IsException);
+
+    /// <summary>An empty rule set: nothing is excluded.</summary>
+    public static DockerIgnore None { get; } = new([]);
+
+    /// <summary>True when some pattern re-includes paths, so an excluded folder may still hold included files.</summary>
+    public bool HasExceptions => _patterns.Any(p => p.IsException);
+
+    /// <summary>Reads <c>.dockerignore</c> in the context folder, if there is one.</summary>
+    public static DockerIgnore Load(string contextDirectory)
+    {
+        var path = Path.Combine(contextDirectory, ".dockerignore");
+        return File.Exists(path) ? Parse(File.ReadAllText(path)) : None;
+    }
+
+    /// <summary>Parses the text of a .dockerignore file.</summary>
+    public static DockerIgnore Parse(string text)
+    {
+        var patterns = new List<Pattern>();
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var isException = line.StartsWith('!');
+            if (isException) line = line[1..].Trim();
+            var cleaned = Clean(line);
+            if (cleaned.Length == 0) continue;
+            patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
+        }
+        return new DockerIgnore(patterns);
+    }
+
+    /// <summary>True when the context-relative path (forward slashes) is left out of the build context.</summary>
+    public bool IsExcluded(string relativePath)
+    {
+        var path = Clean(relativePath);
+        var parent = path.Contains('/') ? path[..path.LastIndexOf('/')] : null;
+        var matched = false;
+        foreach (var pattern in _patterns)
+        {
+            // An exclusion cannot change an excluded path, nor an exception an included one.
+            if (pattern.IsException != matched) continue;
+            var match = pattern.Regex.IsMatch(path) || (parent is not null && ParentMatches(pattern, parent));
+            if (match) matched = !pattern.IsException;
+        }
+        return matched;
+    }
+
+    private static bool ParentMatches(Pattern pattern, string parent)
+    {
+        var segments = parent.Split('/');
+        for (var i = 1; i <= segments.Length; i++)
+            if (pattern.Regex.IsMatch(string.Join('/', segments[..i]))) return true;
+        return false;
+    }
+
+    /// Go's filepath.Clean for the patterns people write: no leading "/" or "./", no trailing "/", no "//".
+    private static string Clean(string path)
+    {
+        var parts = new List<string>();
+        foreach (var part in path.Replace('\\', '/').Split('/'))
+        {
+            if (part is "" or ".") continue;
+            if (part == ".." && parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
+            else parts.Add(part);
+        }
+        return string.Join('/', parts);
+    }
+
+    private static Regex ToRegex(string pattern)
+    {
+        var regex = new StringBuilder("^");
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
+            {
+                i++;
+                if (i + 1 < pattern.Length && pattern[i + 1] == '/') i++;     // "**/" is "**"
+                regex.Append(i + 1 == pattern.Length ? ".*" : "(.*/)?");
+            }
+            else if (c == '*') regex.Append("[^/]*");
+            else if (c == '?') regex.Append("[^/]");
+            else if (c == '\\' && i + 1 < pattern.Length) regex.Append(Regex.Escape(pattern[++i].ToString()));
+            else if (c is '[' or ']' or '-' or '^') regex.Append(c);    // character classes pass through, as in Go
+            else regex.Append(Regex.Escape(c.ToString()));
+        }
+        return new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant);
+    }
+}

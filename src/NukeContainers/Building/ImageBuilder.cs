@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json;
+using NukeContainers.Utils;
+
+namespace NukeContainers.Building;
+
+/// Builds an image through the Engine API's /build endpoint, reading its progress stream itself: Docker.DotNet
+/// cannot parse BuildKit's trace messages.
+internal static class ImageBuilder
+{
+    public static async Task<BuildResult> BuildAsync(HttpClient engine, BuildContext context, BuildSettings settings,
+        IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags))
+        {
+            Content = context.ToHttpContent(),
+        };
+        request.Content.Headers.ContentType = new("application/x-tar");
+        using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ContainerException($"The engine refused the build ({(int)response.StatusCode}): {EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken))}");
+
+        var buildKit = new BuildKitProgress(log);
+        var legacy = new LegacyProgress(log);
+        string? imageId = null;
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0) continue;
+            using var message = JsonDocument.Parse(line);
+            var root = message.RootElement;
+            if (root.TryGetProperty("error", out var error))
+            {
+                var failure = buildKit.Failure;
+                throw new ImageBuildException(failure?.Step ?? legacy.CurrentStep, failure?.Error ?? error.GetString() ?? "unknown error", failure?.Tail ?? legacy.Tail);
+            }
+            var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
+            if (!root.TryGetProperty("aux", out var aux))
+            {
+                if (root.TryGetProperty("stream", out var stream)) legacy.Apply(stream.GetString() ?? "");
+            }
+            else if (id == "moby.buildkit.trace") buildKit.Apply(Convert.FromBase64String(aux.GetString() ?? ""));
+            else if (aux.ValueKind == JsonValueKind.Object && aux.TryGetProperty("ID", out var imageIdElement)) imageId = imageIdElement.GetString();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (imageId is null) throw new ContainerException("The engine finished the build without naming the image it built.");
+        var steps = settings.Builder == Builder.BuildKit ? buildKit.Steps : legacy.Steps(DateTimeOffset.UtcNow);
+        return new BuildResult(imageId, steps, settings.Builder, watch.Elapsed);
+    }
+
+    private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags)
+    {
+        var query = new List<(string, string)>
+        {
+            ("version", settings.Builder == Builder.BuildKit ? "2" : "1"),
+            ("dockerfile", context.DockerfileEntry),
+            ("rm", "1"),
+            ("forcerm", "1"),
+            ("buildargs", JsonSerializer.Serialize(settings.BuildArgs)),
+            ("labels", JsonSerializer.Serialize(settings.Labels)),
+        };
+        query.AddRange(tags.Select(t => ("t", t)));
+        if (settings.Target is not null) query.Add(("target", settings.Target));
+        if (settings.Platform is not null) query.Add(("platform", settings.Platform));
+        if (settings.NoCache) query.Add(("nocache", "1"));
+        if (settings.Network != NetworkMode.Default) query.Add(("networkmode", settings.Network == NetworkMode.Host ? "host" : "none"));
+        return string.Join('&', query.Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2)}"));
+    }
+
+    internal static string EngineMessage(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? body : body;
+        }
+        catch (JsonException)
+        {
+            return Shell.Tail(body, 5);
+        }
+    }
+}

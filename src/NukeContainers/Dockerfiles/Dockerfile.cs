@@ -1,0 +1,67 @@
+namespace NukeContainers.Dockerfiles;
+
+/// <summary>A parsed Dockerfile: its parser directives, the ARGs before the first FROM, and its stages.</summary>
+public sealed record Dockerfile(
+    string Path,
+    IReadOnlyDictionary<string, string> Directives,
+    IReadOnlyList<Instruction> GlobalArgs,
+    IReadOnlyList<Stage> Stages)
+{
+    /// <summary>Every instruction, in file order.</summary>
+    public IEnumerable<Instruction> Instructions =>
+        GlobalArgs.Concat(Stages.SelectMany(s => s.Instructions.Prepend(s.From))).OrderBy(i => i.Line);
+
+    /// <summary>The stage a build target names: by its name (case-insensitive) or its index; null when there is none.</summary>
+    public Stage? FindStage(string target) =>
+        Stages.FirstOrDefault(s => string.Equals(s.Name, target, StringComparison.OrdinalIgnoreCase))
+        ?? (int.TryParse(target, out var index) && index >= 0 && index < Stages.Count ? Stages[index] : null);
+
+    /// <summary>The stage a build with this target produces, or a clear error that lists the stages there are.</summary>
+    public Stage RequireStage(string? target)
+    {
+        if (target is null) return Stages[^1];
+        return FindStage(target) ?? throw new DockerfileException(Path, null,
+            $"has no stage '{target}'. Its stages are: {string.Join(", ", Stages.Select(s => s.Name ?? s.Index.ToString()))}. " +
+            "Name one of them as the target, or leave the target out to build the last stage.");
+    }
+}
+
+/// <summary>One instruction, with the lines it spans.</summary>
+/// <param name="Keyword">The instruction in upper case: FROM, RUN, COPY ...</param>
+/// <param name="Arguments">Everything after the keyword, continuation lines joined.</param>
+/// <param name="Line">The 1-based line the instruction starts on.</param>
+/// <param name="EndLine">The line it ends on (after continuations and heredocs).</param>
+/// <param name="Heredocs">The here-documents it carries (RUN, COPY, ADD).</param>
+public sealed record Instruction(string Keyword, string Arguments, int Line, int EndLine, IReadOnlyList<Heredoc> Heredocs)
+{
+    /// <summary>The <c>--name=value</c> flags at the start of the arguments.</summary>
+    public IReadOnlyDictionary<string, string> Flags =>
+        Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).TakeWhile(a => a.StartsWith("--", StringComparison.Ordinal))
+            .Select(a => a[2..].Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "true");
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Keyword} {Arguments}";
+}
+
+/// <summary>A here-document: <c>RUN &lt;&lt;EOF</c> ... <c>EOF</c>.</summary>
+public sealed record Heredoc(string Name, string Content, bool StripTabs);
+
+/// <summary>A build stage: from one FROM to the next.</summary>
+/// <param name="Index">Its position, from 0.</param>
+/// <param name="Name">Its <c>AS</c> name, if it has one.</param>
+/// <param name="BaseImage">The base image with ARGs expanded.</param>
+/// <param name="Platform">The <c>--platform</c> flag's value, if any.</param>
+/// <param name="From">The FROM instruction.</param>
+/// <param name="Instructions">The instructions after FROM.</param>
+public sealed record Stage(int Index, string? Name, string BaseImage, string? Platform, Instruction From, IReadOnlyList<Instruction> Instructions);
+
+/// <summary>A Dockerfile that cannot be built as written; names the file and the line.</summary>
+public sealed class DockerfileException(string path, int? line, string problem)
+    : ContainerException(line is null ? $"{path} {problem}" : $"{path}:{line}: {problem}")
+{
+    /// <summary>The Dockerfile.</summary>
+    public string FilePath { get; } = path;
+
+    /// <summary>The 1-based line, when the problem has one.</summary>
+    public int? Line { get; } = line;
+}

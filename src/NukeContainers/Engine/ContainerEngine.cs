@@ -1,0 +1,92 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using NukeContainers.Building;
+
+namespace NukeContainers.Engine;
+
+/// <summary>
+/// A Docker engine reached over its unix socket: Docker.DotNet for the typed API, and raw HTTP for the build
+/// endpoint whose BuildKit progress Docker.DotNet cannot read.
+/// </summary>
+public sealed class ContainerEngine : IDisposable
+{
+    private ContainerEngine(string socketPath)
+    {
+        SocketPath = socketPath;
+        Http = UnixHttp.Create(socketPath);
+        Client = new DockerClientBuilder().WithEndpoint(new Uri("unix://" + socketPath)).Build();
+    }
+
+    /// <summary>The engine's socket.</summary>
+    public string SocketPath { get; }
+
+    /// <summary>The typed Engine API client, for what the pipeline does not cover.</summary>
+    public IDockerClient Client { get; }
+
+    internal HttpClient Http { get; }
+
+    /// <summary>Connects to the engine at a unix socket.</summary>
+    public static ContainerEngine Connect(string socketPath) => new(socketPath);
+
+    /// <summary>Finds or starts the local environment (<see cref="LocalEnvironment.EnsureAsync"/>) and connects to its engine.</summary>
+    public static async Task<ContainerEngine> ConnectLocalAsync(LocalEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
+        Connect((await LocalEnvironment.EnsureAsync(options, cancellationToken)).EngineSocket);
+
+    /// <summary>Builds an image from a context; see <see cref="BuildSettings"/>.</summary>
+    public Task<BuildResult> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default) =>
+        ImageBuilder.BuildAsync(Http, context, settings, tags, log, cancellationToken);
+
+    /// <summary>The image's metadata, or null when the engine has no such image.</summary>
+    public async Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await Client.Images.InspectImageAsync(image, cancellationToken);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Runs a command in a new container of the image, waits for it, and removes the container, also when cancelled.
+    /// The container gets the host's network (apps listen on 127.0.0.1) or none.
+    /// </summary>
+    public async Task<ContainerRun> RunAsync(string image, IReadOnlyList<string>? command = null, bool hostNetwork = false, CancellationToken cancellationToken = default)
+    {
+        var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = image,
+            Cmd = command?.ToList() ?? [],
+            HostConfig = new HostConfig { NetworkMode = hostNetwork ? "host" : "none" },
+        }, cancellationToken);
+        try
+        {
+            await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+            var wait = await Client.Containers.WaitContainerAsync(created.ID, cancellationToken);
+            using var logs = await Client.Containers.GetContainerLogsAsync(created.ID,
+                new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
+            var (stdout, stderr) = await logs.ReadOutputToEndAsync(cancellationToken);
+            return new ContainerRun(wait.StatusCode, stdout, stderr);
+        }
+        finally
+        {
+            await Client.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>The ids of every container the engine has, running or not.</summary>
+    public async Task<IReadOnlyList<string>> ContainerIdsAsync(CancellationToken cancellationToken = default) =>
+        (await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, cancellationToken)).Select(c => c.ID).ToList();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Http.Dispose();
+        Client.Dispose();
+    }
+}
+
+/// <summary>What a container run printed and how it exited.</summary>
+public sealed record ContainerRun(long ExitCode, string StandardOutput, string StandardError);

@@ -1,0 +1,88 @@
+using NukeContainers.Building;
+
+namespace NukeContainers.Tests;
+
+public sealed class DockerIgnoreSpecs
+{
+    [Theory]
+    [InlineData("*.env", "secret.env", true)]
+    [InlineData("*.env", "config/secret.env", false)]            // * stays within one segment
+    [InlineData("**/*.env", "config/deep/secret.env", true)]
+    [InlineData("**/*.env", "secret.env", true)]                  // ** matches zero folders too
+    [InlineData("logs", "logs/today/app.log", true)]               // a folder excludes what is in it
+    [InlineData("/logs/", "logs/app.log", true)]                   // leading and trailing slashes are cleaned
+    [InlineData("./build", "build/out.bin", true)]
+    [InlineData("doc?", "docs", true)]
+    [InlineData("doc?", "doc", false)]
+    [InlineData("src/**", "src/a/b/c.go", true)]
+    [InlineData("src/**", "srcx/a.go", false)]
+    [InlineData("**", "anything/at/all", true)]
+    [InlineData("a/**/b", "a/b", true)]
+    [InlineData("a/**/b", "a/x/y/b", true)]
+    [InlineData("[a-c]at", "bat", true)]
+    [InlineData("[a-c]at", "rat", false)]
+    [InlineData("file.txt", "file_txt", false)]                   // dots are literal
+    public void A_pattern_matches_like_the_docker_CLI(string pattern, string path, bool excluded) =>
+        Assert.Equal(excluded, DockerIgnore.Parse(pattern).IsExcluded(path));
+
+    [Fact]
+    public void The_last_matching_pattern_wins_so_exceptions_re_include_paths()
+    {
+        var ignore = DockerIgnore.Parse("""
+            # build output
+            *.md
+            !README*.md
+            README-secret.md
+            """);
+
+        Assert.True(ignore.IsExcluded("CHANGELOG.md"));
+        Assert.False(ignore.IsExcluded("README.md"));
+        Assert.True(ignore.IsExcluded("README-secret.md"));
+        Assert.True(ignore.HasExceptions);
+    }
+
+    [Fact]
+    public void An_exception_can_re_include_a_file_inside_an_excluded_folder()
+    {
+        var ignore = DockerIgnore.Parse("logs\n!logs/keep.log\n");
+
+        Assert.True(ignore.IsExcluded("logs/a.log"));
+        Assert.False(ignore.IsExcluded("logs/keep.log"));
+    }
+
+    [Fact]
+    public void Comments_and_blank_lines_are_ignored()
+    {
+        var ignore = DockerIgnore.Parse("\n# *.txt\n   \n");
+
+        Assert.False(ignore.IsExcluded("a.txt"));
+        Assert.False(ignore.HasExceptions);
+    }
+
+    [Fact]
+    public void The_context_walk_leaves_out_excluded_files_but_always_sends_the_Dockerfile_and_dockerignore()
+    {
+        using var folder = new TempFolder()
+            .Write("Dockerfile", "FROM scratch")
+            .Write(".dockerignore", "Dockerfile\n.dockerignore\nnode_modules\nlogs\n!logs/keep.log\n*.env")
+            .Write("app.js", "")
+            .Write("local.env", "")
+            .Write("logs/a.log", "")
+            .Write("logs/keep.log", "")
+            .Write("node_modules/x/index.js", "");
+
+        var entries = BuildContext.Create(folder.Path).Entries().ToList();
+
+        Assert.Equal([".dockerignore", "Dockerfile", "app.js", "logs/keep.log"], entries);
+    }
+
+    [Fact]
+    public void A_missing_Dockerfile_is_an_error_naming_where_it_was_looked_for()
+    {
+        using var folder = new TempFolder().Write("app.js", "");
+
+        var error = Assert.Throws<ContainerException>(() => BuildContext.Create(folder.Path, "Dockerfile.prod"));
+
+        Assert.Contains($"There is no Dockerfile at '{Path.Combine(folder.Path, "Dockerfile.prod")}'", error.Message);
+    }
+}

@@ -1,0 +1,112 @@
+using NukeContainers.Dockerfiles;
+
+namespace NukeContainers.Tests;
+
+public sealed class DockerfileParserSpecs
+{
+    private const string MultiStage = """
+        # syntax=docker/dockerfile:1
+        # escape=\
+
+        ARG GO_VERSION=1.22
+        ARG BASE=golang:${GO_VERSION}-bookworm
+        FROM --platform=$BUILDPLATFORM ${BASE} AS build
+        WORKDIR /src
+        # dependency manifests first, for the cache
+        COPY go.mod go.sum ./
+        RUN go mod download && \
+            # a comment inside a continuation
+            go build -o /out/app \
+              ./cmd/app
+
+        FROM gcr.io/distroless/static:nonroot AS runtime
+        COPY --from=build /out/app /app
+        ENTRYPOINT ["/app"]
+        """;
+
+    [Fact]
+    public void Stages_instructions_and_line_numbers_are_read()
+    {
+        var file = DockerfileParser.Parse(MultiStage, "samples/go-api/Dockerfile");
+
+        Assert.Equal(2, file.Stages.Count);
+        Assert.Equal("build", file.Stages[0].Name);
+        Assert.Equal("golang:1.22-bookworm", file.Stages[0].BaseImage);
+        Assert.Equal("", file.Stages[0].Platform);
+        Assert.Equal("gcr.io/distroless/static:nonroot", file.Stages[1].BaseImage);
+        var run = file.Stages[0].Instructions.Single(i => i.Keyword == "RUN");
+        Assert.Equal((10, 13), (run.Line, run.EndLine));
+        Assert.Equal("go mod download &&     go build -o /out/app       ./cmd/app", run.Arguments);
+        Assert.Equal("docker/dockerfile:1", file.Directives["syntax"]);
+        Assert.Equal("build", file.Stages[1].Instructions[0].Flags["from"]);
+    }
+
+    [Fact]
+    public void Build_args_override_the_defaults_of_ARGs_before_FROM()
+    {
+        var file = DockerfileParser.Parse(MultiStage, buildArgs: new Dictionary<string, string> { ["GO_VERSION"] = "1.23" });
+
+        Assert.Equal("golang:1.23-bookworm", file.Stages[0].BaseImage);
+    }
+
+    [Theory]
+    [InlineData("${A:-fallback}", "fallback")]
+    [InlineData("${SET:-fallback}", "value")]
+    [InlineData("${SET:+alt}", "alt")]
+    [InlineData("${A:+alt}", "")]
+    [InlineData("${EMPTY-fallback}", "")]
+    [InlineData("${EMPTY:-fallback}", "fallback")]
+    [InlineData("$SET/x", "value/x")]
+    public void FROM_expands_variables_like_the_engine(string text, string expected) =>
+        Assert.Equal(expected, DockerfileParser.Expand(text, new Dictionary<string, string> { ["SET"] = "value", ["EMPTY"] = "" }));
+
+    [Fact]
+    public void Heredocs_are_read_with_their_content_and_end_line()
+    {
+        var file = DockerfileParser.Parse("FROM alpine\nRUN <<EOF\necho one\necho two\nEOF\nCOPY <<-\"CONF\" /etc/app.conf\n\tkey=value\n\tCONF\nUSER 65532\n");
+
+        var run = file.Stages[0].Instructions[0];
+        Assert.Equal("echo one\necho two\n", run.Heredocs[0].Content);
+        Assert.Equal((2, 5), (run.Line, run.EndLine));
+        var copy = file.Stages[0].Instructions[1];
+        Assert.Equal("key=value\n", copy.Heredocs[0].Content);
+        Assert.Equal(9, file.Stages[0].Instructions[2].Line);
+    }
+
+    [Fact]
+    public void The_escape_directive_changes_the_continuation_character()
+    {
+        var file = DockerfileParser.Parse("# escape=`\nFROM mcr.microsoft.com/windows\nRUN dir `\n  c:\\\n");
+
+        Assert.Equal("dir   c:\\", file.Stages[0].Instructions[0].Arguments);
+    }
+
+    [Theory]
+    [InlineData("FROM alpine\nRUNN echo hi\n", 2, "unknown instruction 'RUNN'")]
+    [InlineData("# a comment\nRUN echo hi\n", 2, "the first instruction must be FROM (ARGs may come before it), not RUN")]
+    [InlineData("FROM alpine AS build extra\n", 1, "FROM takes an image and an optional 'AS name'")]
+    [InlineData("FROM alpine AS a\nFROM alpine AS A\n", 2, "the stage name 'A' is used twice")]
+    [InlineData("FROM alpine\nRUN <<EOF\necho never ends\n", 2, "the here-document <<EOF never ends")]
+    [InlineData("ARG BASE\nFROM $BASE\n", 2, "expands to an empty image name")]
+    public void A_syntax_error_names_the_file_and_line(string text, int line, string problem)
+    {
+        var error = Assert.Throws<DockerfileException>(() => DockerfileParser.Parse(text, "app/Dockerfile"));
+
+        Assert.Equal(line, error.Line);
+        Assert.StartsWith($"app/Dockerfile:{line}: ", error.Message);
+        Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void An_unknown_target_stage_is_an_error_that_lists_the_stages()
+    {
+        var file = DockerfileParser.Parse(MultiStage, "Dockerfile");
+
+        var error = Assert.Throws<DockerfileException>(() => file.RequireStage("tset"));
+
+        Assert.Equal("Dockerfile has no stage 'tset'. Its stages are: build, runtime. Name one of them as the target, or leave the target out to build the last stage.", error.Message);
+        Assert.Equal("runtime", file.RequireStage(null).Name);
+        Assert.Equal("build", file.RequireStage("BUILD").Name);
+        Assert.Equal("runtime", file.RequireStage("1").Name);
+    }
+}
