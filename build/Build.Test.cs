@@ -5,7 +5,7 @@ partial class Build
 {
     Target Test => _ => _
         .Description("Run every test project; the counts go to artifacts/test-results/summary.txt")
-        .DependsOn(Compile)
+        .DependsOn(Compile, LocalEnvironment)
         .Executes(async ct =>
         {
             if (Directory.Exists(TestResultsDirectory)) Directory.Delete(TestResultsDirectory, recursive: true);

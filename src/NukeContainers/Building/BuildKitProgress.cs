@@ -20,11 +20,13 @@ internal sealed class BuildKitProgress(Action<string> log)
         public string Partial { get; set; } = "";
         public bool Announced { get; set; }
         public bool Finished { get; set; }
-        public bool IsInternal => Name.StartsWith("[internal]", StringComparison.Ordinal) || Name.Length == 0;
+        /// Dockerfile steps are named "[2/4] COPY ..." or "[build 2/4] RUN ..."; the rest ("[internal] load ...",
+        /// "exporting to image") is the builder's own work.
+        public bool IsInternal => !Name.StartsWith('[') || Name.StartsWith("[internal]", StringComparison.Ordinal);
     }
 
     public IReadOnlyList<BuildStep> Steps =>
-        _order.Where(v => !v.IsInternal && v.Finished && v.Error is null)
+        _order.Where(v => !v.IsInternal && v.Finished && v.Error is null && !BuildStep.IsBaseImage(v.Name))
             .Select(v => new BuildStep(v.Name, v.Cached, v.Cached ? TimeSpan.Zero : (v.Completed - v.Started) ?? TimeSpan.Zero))
             .ToList();
 

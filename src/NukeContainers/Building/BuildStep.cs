@@ -4,11 +4,16 @@ namespace NukeContainers.Building;
 /// <param name="Name">The step as the builder names it, such as <c>[runtime 2/3] COPY app /app</c>.</param>
 /// <param name="Cached">True when the builder reused a cached result.</param>
 /// <param name="Duration">How long the step ran; zero for cached steps.</param>
-public sealed record BuildStep(string Name, bool Cached, TimeSpan Duration);
+public sealed record BuildStep(string Name, bool Cached, TimeSpan Duration)
+{
+    /// FROM only resolves the base image: there is nothing for the cache to save, so it is not counted as a step.
+    internal static bool IsBaseImage(string name) =>
+        (name.StartsWith('[') ? name[(name.IndexOf(']') + 1)..] : name).TrimStart().StartsWith("FROM ", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>A build's outcome.</summary>
 /// <param name="ImageId">The built image's id (<c>sha256:...</c>).</param>
-/// <param name="Steps">The Dockerfile's steps that ran or came from the cache (the builder's internal steps left out).</param>
+/// <param name="Steps">The Dockerfile's steps that ran or came from the cache (FROM and the builder's internal steps left out).</param>
 /// <param name="Builder">Which builder ran it.</param>
 /// <param name="Duration">The whole build, context upload included.</param>
 public sealed record BuildResult(string ImageId, IReadOnlyList<BuildStep> Steps, Builder Builder, TimeSpan Duration)

@@ -15,7 +15,8 @@ internal sealed partial class LegacyProgress(Action<string> log)
 
     public IReadOnlyList<BuildStep> Steps(DateTimeOffset end) =>
         _steps.Select((s, i) => new BuildStep(s.Name, s.Cached,
-            s.Cached ? TimeSpan.Zero : (i + 1 < _steps.Count ? _steps[i + 1].Started : end) - s.Started)).ToList();
+                s.Cached ? TimeSpan.Zero : (i + 1 < _steps.Count ? _steps[i + 1].Started : end) - s.Started))
+            .Where(s => !BuildStep.IsBaseImage(s.Name)).ToList();
 
     public void Apply(string text)
     {

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using NukeContainers.Building;
+using NukeContainers.Dockerfiles;
+using NukeContainers.Engine;
+
+namespace NukeContainers.Tests;
+
+[Collection(EngineCollection.Name)]
+public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
+{
+    private readonly TempFolder _context = new();
+    private readonly List<string> _log = [];
+
+    private ImagePipeline Pipeline(string name = "build-specs") =>
+        Containers.Image($"nukecontainers-test/{name}").FromDockerfile(_context.Path).WithLog(_log.Add);
+
+    private async Task<string> RunInImage(string image, params string[] command)
+    {
+        var run = await fixture.Engine.RunAsync(image, command);
+        Assert.True(run.ExitCode == 0, $"'{string.Join(' ', command)}' in {image} exited {run.ExitCode}: {run.StandardError}");
+        return run.StandardOutput;
+    }
+
+    [Fact]
+    public async Task Files_excluded_by_dockerignore_are_absent_from_the_image_and_the_rest_are_present()
+    {
+        _context
+            .Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx\n")
+            .Write(".dockerignore", "# secrets and noise\n*.env\n**/*.tmp\nlogs\n!logs/keep.log\nnode_modules\nDockerfile\n")
+            .Write("keep.txt", "k").Write("secret.env", "TOKEN=x")
+            .Write("logs/a.log", "").Write("logs/keep.log", "")
+            .Write("src/app/main.go", "").Write("src/app/x.tmp", "")
+            .Write("node_modules/pkg/index.js", "").Write("docs/readme.md", "");
+
+        var result = await Pipeline().RunAsync(fixture.Engine);
+
+        var files = (await RunInImage(result.Image.ImageId, "find", "/ctx", "-type", "f")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order();
+        Assert.Equal(["/ctx/.dockerignore", "/ctx/Dockerfile", "/ctx/docs/readme.md", "/ctx/keep.txt", "/ctx/logs/keep.log", "/ctx/src/app/main.go"], files);
+    }
+
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
+    public async Task A_failing_RUN_raises_an_error_naming_the_step_with_its_log_tail(Builder builder)
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo preparing && echo detail-line-42 && exit 3\n");
+
+        var error = await Assert.ThrowsAsync<ImageBuildException>(() => Pipeline().UseBuilder(builder).RunAsync(fixture.Engine));
+
+        Assert.Contains("RUN echo preparing && echo detail-line-42 && exit 3", error.Step);
+        Assert.Contains("detail-line-42", error.LogTail);
+        Assert.Contains("exit code: 3", error.Error.Replace("non-zero code: 3", "exit code: 3"));
+        Assert.StartsWith($"The build step {error.Step} failed: ", error.Message);
+    }
+
+    [Fact]
+    public async Task A_Dockerfile_syntax_error_names_the_file_and_line_before_the_engine_is_asked()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n\nRUNN echo typo\n");
+        using var unreachable = ContainerEngine.Connect("/nonexistent/docker.sock");
+
+        var error = await Assert.ThrowsAsync<DockerfileException>(() => Pipeline().RunAsync(unreachable));
+
+        Assert.Equal($"{Path.Combine(_context.Path, "Dockerfile")}:3: unknown instruction 'RUNN'. Instructions are ADD, ARG, CMD, COPY, ENTRYPOINT, ENV, EXPOSE, FROM, HEALTHCHECK, LABEL, MAINTAINER, ONBUILD, RUN, SHELL, STOPSIGNAL, USER, VOLUME, WORKDIR.", error.Message);
+    }
+
+    [Fact]
+    public async Task An_unknown_target_stage_fails_before_any_build_and_lists_the_stages()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS build\nFROM build AS runtime\n");
+        using var unreachable = ContainerEngine.Connect("/nonexistent/docker.sock");
+
+        var error = await Assert.ThrowsAsync<DockerfileException>(() => Pipeline().Target("prod").RunAsync(unreachable));
+
+        Assert.Contains("has no stage 'prod'. Its stages are: build, runtime.", error.Message);
+        Assert.Empty(_log);
+    }
+
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
+    public async Task A_multi_stage_build_produces_the_named_target_with_its_build_args_and_labels(Builder builder)
+    {
+        _context.Write("Dockerfile", $"""
+            ARG BASE={EngineFixture.BaseImage}
+            FROM $BASE AS base
+            ARG VERSION=0.0.0
+            RUN echo "base $VERSION" > /stage
+
+            FROM base AS test
+            ARG VERSION
+            RUN echo "test $VERSION" > /stage
+
+            FROM base AS runtime
+            RUN echo runtime > /stage
+            """);
+
+        var result = await Pipeline().UseBuilder(builder).Target("test")
+            .BuildArg("VERSION", "1.2.3").Label("org.opencontainers.image.version", "1.2.3")
+            .RunAsync(fixture.Engine);
+
+        Assert.Equal("test 1.2.3\n", await RunInImage(result.Image.ImageId, "cat", "/stage"));
+        var image = await fixture.Engine.InspectImageAsync(result.Image.ImageId);
+        Assert.Equal("1.2.3", image!.Config!.Labels!["org.opencontainers.image.version"]);
+        Assert.Equal("test", result.Image.Target);
+        Assert.True(result.Image.SizeBytes > 1_000_000, $"size {result.Image.SizeBytes}");
+    }
+
+    [Fact]
+    public async Task Rebuilding_unchanged_inputs_with_BuildKit_is_fully_cached()
+    {
+        _context
+            .Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY app.txt /app/\nRUN wc -c /app/app.txt > /app/size\nRUN echo done\n")
+            .Write("app.txt", Guid.NewGuid().ToString());
+
+        var first = await Pipeline().RunAsync(fixture.Engine);
+        var second = await Pipeline().RunAsync(fixture.Engine);
+
+        Assert.Equal(0, first.Image.Build.StepsCached);
+        Assert.Equal(3, second.Image.Build.StepsTotal); // COPY and two RUNs; FROM is not a step the cache can save
+        Assert.Equal(3, second.Image.Build.StepsCached);
+        Assert.Equal(first.Image.ImageId, second.Image.ImageId);
+        Assert.Contains(_log, l => l.EndsWith("RUN echo done: CACHED", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
+    public async Task Cancelling_a_build_stops_it_and_leaves_no_stray_containers(Builder builder)
+    {
+        var marker = Random.Shared.Next(100_000, 999_999);
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN sleep {marker}\n");
+        var before = await fixture.Engine.ContainerIdsAsync();
+        using var cancel = new CancellationTokenSource();
+        var log = new List<string>();
+        var pipeline = Pipeline().UseBuilder(builder).NoCache().WithLog(line =>
+        {
+            log.Add(line);
+            if (line.Contains($"sleep {marker}")) cancel.CancelAfter(TimeSpan.FromSeconds(1));
+        });
+
+        var watch = Stopwatch.StartNew();
+        // A build that ignored cancellation would sleep for days: give up after 90 s, which fails the assertion.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.RunAsync(fixture.Engine, cancel.Token).WaitAsync(TimeSpan.FromSeconds(90)));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the build took {watch.Elapsed} to stop");
+        Assert.True(await Eventually(async () => !await SleepIsRunning(marker) && (await fixture.Engine.ContainerIdsAsync()).SequenceEqual(before)),
+            $"after cancelling, 'sleep {marker}' still runs or containers were left behind: {string.Join(", ", await fixture.Engine.ContainerIdsAsync())}");
+    }
+
+    private static async Task<bool> SleepIsRunning(int marker)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
+        {
+            try
+            {
+                if ((await File.ReadAllTextAsync(Path.Combine(dir, "cmdline"))).Replace('\0', ' ').Contains($"sleep {marker}")) return true;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return false;
+    }
+
+    private static async Task<bool> Eventually(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 60; i++, await Task.Delay(500))
+            if (await condition()) return true;
+        return false;
+    }
+
+    public void Dispose() => _context.Dispose();
+}
