@@ -148,6 +148,16 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
             $"after cancelling, 'sleep {marker}' still runs or containers were left behind: {string.Join(", ", await fixture.Engine.ContainerIdsAsync())}");
     }
 
+    [Fact]
+    public async Task A_platform_the_engine_cannot_parse_is_refused_with_the_engines_reason()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n");
+
+        var error = await Assert.ThrowsAnyAsync<ContainerException>(() => Pipeline().Platform("linux/not-an-arch/x/y").RunAsync(fixture.Engine));
+
+        Assert.Contains("linux/not-an-arch/x/y", error.Message);
+    }
+
     private static async Task<bool> SleepIsRunning(int marker)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))

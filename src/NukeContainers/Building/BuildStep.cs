@@ -62,3 +62,14 @@ public sealed class ImageBuildException(string? step, string error, IReadOnlyLis
         (step is null ? $"The build failed: {error}" : $"The build step {step} failed: {error}") +
         (tail.Count > 0 ? "\nIts last output:\n  " + string.Join("\n  ", tail) : "");
 }
+
+/// <summary>The engine refused to start the build (bad parameters, or a builder it does not have).</summary>
+public sealed class BuildRefusedException(Builder builder, int status, string message)
+    : ContainerException($"The engine refused the {builder} build ({status}): {message}")
+{
+    /// <summary>The builder that was asked for.</summary>
+    public Builder Builder { get; } = builder;
+
+    /// <summary>True when the refusal says the engine has no BuildKit, so the legacy builder may do the job.</summary>
+    public bool BuildKitUnavailable => Builder == Builder.BuildKit && message.Contains("buildkit", StringComparison.OrdinalIgnoreCase);
+}

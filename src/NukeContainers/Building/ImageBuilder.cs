@@ -19,7 +19,7 @@ internal static class ImageBuilder
         request.Content.Headers.ContentType = new("application/x-tar");
         using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw new ContainerException($"The engine refused the build ({(int)response.StatusCode}): {EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken))}");
+            throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
 
         var buildKit = new BuildKitProgress(log);
         var legacy = new LegacyProgress(log);

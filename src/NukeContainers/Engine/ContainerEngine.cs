@@ -32,9 +32,21 @@ public sealed class ContainerEngine : IDisposable
     public static async Task<ContainerEngine> ConnectLocalAsync(LocalEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
         Connect((await LocalEnvironment.EnsureAsync(options, cancellationToken)).EngineSocket);
 
-    /// <summary>Builds an image from a context; see <see cref="BuildSettings"/>.</summary>
-    public Task<BuildResult> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default) =>
-        ImageBuilder.BuildAsync(Http, context, settings, tags, log, cancellationToken);
+    /// <summary>
+    /// Builds an image from a context; see <see cref="BuildSettings"/>. An engine without BuildKit gets the legacy builder.
+    /// </summary>
+    public async Task<BuildResult> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ImageBuilder.BuildAsync(Http, context, settings, tags, log, cancellationToken);
+        }
+        catch (BuildRefusedException refused) when (refused.BuildKitUnavailable)
+        {
+            log($"{refused.Message}; building with the legacy builder instead.");
+            return await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, log, cancellationToken);
+        }
+    }
 
     /// <summary>The image's metadata, or null when the engine has no such image.</summary>
     public async Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
