@@ -82,14 +82,14 @@ internal sealed class BuildKitProgress(Action<string> log)
         if (!vertex.Announced && vertex.Started is not null && !vertex.Cached)
         {
             vertex.Announced = true;
-            log($"=> {vertex.Name}");
+            log($"=> {Short(vertex.Name)}");
         }
         if (!vertex.Finished && (vertex.Completed is not null || vertex.Cached))
         {
             vertex.Finished = true;
-            log(vertex.Error is not null ? $"=> {vertex.Name}: ERROR {vertex.Error}"
-                : vertex.Cached ? $"=> {vertex.Name}: CACHED"
-                : $"=> {vertex.Name}: done in {(vertex.Completed - vertex.Started)?.TotalSeconds:0.0}s");
+            log(vertex.Error is not null ? $"=> {Short(vertex.Name)}: ERROR {vertex.Error}"
+                : vertex.Cached ? $"=> {Short(vertex.Name)}: CACHED"
+                : $"=> {Short(vertex.Name)}: done in {(vertex.Completed - vertex.Started)?.TotalSeconds:0.0}s");
         }
     }
 
@@ -115,6 +115,9 @@ internal sealed class BuildKitProgress(Action<string> log)
             if (vertex.Tail.Count > TailLines) vertex.Tail.Dequeue();
         }
     }
+
+    /// Long RUN lines are cut in progress lines; the result and errors keep the whole name.
+    private static string Short(string name) => name.Length <= 120 ? name : name[..117] + "...";
 
     private Vertex Get(string digest)
     {

@@ -1,6 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using NukeContainers.Building;
+using NukeContainers.Utils;
 
 namespace NukeContainers.Engine;
 
@@ -88,6 +89,41 @@ public sealed class ContainerEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a container of the image in the background on the host's network (its apps listen on 127.0.0.1);
+    /// disposing the handle stops and removes it.
+    /// </summary>
+    public async Task<RunningContainer> StartAsync(string image, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = image,
+            Env = environment?.Select(e => $"{e.Key}={e.Value}").ToList() ?? [],
+            HostConfig = new HostConfig { NetworkMode = "host" },
+        }, cancellationToken);
+        var container = new RunningContainer(this, created.ID);
+        try
+        {
+            await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+            return container;
+        }
+        catch
+        {
+            await container.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Creates an image from a root file system tar (the engine's import), such as one debootstrap made.</summary>
+    public async Task ImportAsync(Stream rootFileSystemTar, string repository, string tag, IReadOnlyList<string> changes, CancellationToken cancellationToken = default)
+    {
+        string? error = null;
+        await Client.Images.CreateImageAsync(
+            new ImagesCreateParameters { FromSrc = "-", Repo = repository, Tag = tag, Changes = changes.ToList() },
+            rootFileSystemTar, new AuthConfig(), new SyncProgress<JSONMessage>(m => error ??= m.Error?.Message), cancellationToken);
+        if (error is not null) throw new ContainerException($"Importing {repository}:{tag} failed: {error}");
+    }
+
     /// <summary>The ids of every container the engine has, running or not.</summary>
     public async Task<IReadOnlyList<string>> ContainerIdsAsync(CancellationToken cancellationToken = default) =>
         (await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, cancellationToken)).Select(c => c.ID).ToList();
@@ -98,6 +134,26 @@ public sealed class ContainerEngine : IDisposable
         Http.Dispose();
         Client.Dispose();
     }
+}
+
+/// <summary>A container started in the background; disposing it stops and removes it.</summary>
+public sealed class RunningContainer(ContainerEngine engine, string id) : IAsyncDisposable
+{
+    /// <summary>The container's id.</summary>
+    public string Id { get; } = id;
+
+    /// <summary>What the container has printed so far.</summary>
+    public async Task<string> LogsAsync(CancellationToken cancellationToken = default)
+    {
+        using var logs = await engine.Client.Containers.GetContainerLogsAsync(Id,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
+        var (stdout, stderr) = await logs.ReadOutputToEndAsync(cancellationToken);
+        return stdout + stderr;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() =>
+        await engine.Client.Containers.RemoveContainerAsync(Id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
 }
 
 /// <summary>What a container run printed and how it exited.</summary>

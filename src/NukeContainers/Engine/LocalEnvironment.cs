@@ -41,7 +41,7 @@ public sealed record LocalEnvironment(string EngineSocket, string Registry, bool
                 return (candidate, false);
 
         RequireDebianRoot(options, "Docker engine");
-        await InstallPackagesAsync(options, cancellationToken, "docker.io");
+        await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
         var state = options.StateDirectory;
         options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
         await StartDetachedAsync(Path.Combine(state, "dockerd.log"), cancellationToken,
@@ -57,7 +57,7 @@ public sealed record LocalEnvironment(string EngineSocket, string Registry, bool
         if (await RegistryAnswersAsync(options.RegistryAddress, cancellationToken)) return false;
 
         RequireDebianRoot(options, "registry");
-        await InstallPackagesAsync(options, cancellationToken, "docker-registry");
+        await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker-registry");
         var folder = Path.Combine(options.StateDirectory, "registry");
         Directory.CreateDirectory(folder);
         var config = Path.Combine(folder, "config.yml");
@@ -106,24 +106,6 @@ public sealed record LocalEnvironment(string EngineSocket, string Registry, bool
         throw new ContainerException(
             $"No {what} answers (engine: DOCKER_HOST, /var/run/docker.sock or {options.EngineSocket}; registry: {options.RegistryAddress}), and {why}. " +
             "Start Docker and set DOCKER_HOST=unix:///path/to/docker.sock, and run a registry at the address you push to.");
-    }
-
-    private static async Task InstallPackagesAsync(LocalEnvironmentOptions options, CancellationToken cancellationToken, params string[] packages)
-    {
-        var missing = new List<string>();
-        foreach (var package in packages)
-        {
-            var status = await Shell.RunAsync("dpkg-query", ["-W", "-f=${Status}", package], cancellationToken, check: false);
-            if (!status.StandardOutput.Contains("install ok installed")) missing.Add(package);
-        }
-        if (missing.Count == 0) return;
-        options.Log($"Installing {string.Join(", ", missing)} from Debian's packages (apt-get install)");
-        var install = new[] { "install", "-y", "--no-install-recommends" }.Concat(missing).ToArray();
-        if ((await Shell.RunAsync("apt-get", install, cancellationToken, check: false)).ExitCode != 0)
-        {
-            await Shell.RunAsync("apt-get", ["update"], cancellationToken);
-            await Shell.RunAsync("apt-get", install, cancellationToken);
-        }
     }
 
     /// Starts a daemon in its own session, so it outlives this build and is reused by the next.

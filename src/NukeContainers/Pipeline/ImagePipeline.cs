@@ -9,7 +9,11 @@ namespace NukeContainers;
 /// </summary>
 public sealed partial record ImagePipeline
 {
-    internal ImagePipeline(string repository) => Repository = repository;
+    internal ImagePipeline(string repository)
+    {
+        Repository = repository;
+        Name = repository[(repository.LastIndexOf('/') + 1)..];
+    }
 
     /// <summary>The image repository, such as <c>127.0.0.1:5000/samples/go-api</c>.</summary>
     public string Repository { get; }
@@ -19,6 +23,12 @@ public sealed partial record ImagePipeline
 
     /// <summary>Extra tags the build puts on the image (full references, or tags of <see cref="Repository"/>).</summary>
     public IReadOnlyList<string> BuildTags { get; init; } = [];
+
+    /// <summary>The name the report uses; the repository's last segment when not set.</summary>
+    public string Name { get; init; }
+
+    /// <summary>A Dockerfile (relative to the context) of the same app built without the optimisations, to measure against.</summary>
+    public string? BaselineDockerfile { get; init; }
 
     /// <summary>Where progress lines go; the console when not set.</summary>
     public Action<string> Log { get; init; } = Console.WriteLine;
@@ -37,6 +47,10 @@ public sealed partial record ImagePipeline
     [Pure] public ImagePipeline BuildArg(string name, string value) =>
         this with { Build = Build with { BuildArgs = With(Build.BuildArgs, name, value) } };
 
+    /// <summary>Values for several of the Dockerfile's ARGs, such as <c>LocalBaseImages.BuildArgs</c>.</summary>
+    [Pure] public ImagePipeline BuildArgs(IReadOnlyDictionary<string, string> values) =>
+        this with { Build = Build with { BuildArgs = values.Aggregate(new Dictionary<string, string>(Build.BuildArgs), (all, v) => { all[v.Key] = v.Value; return all; }) } };
+
     /// <summary>A label on the image.</summary>
     [Pure] public ImagePipeline Label(string name, string value) =>
         this with { Build = Build with { Labels = With(Build.Labels, name, value) } };
@@ -52,6 +66,18 @@ public sealed partial record ImagePipeline
 
     /// <summary>Which of the engine's builders to use (BuildKit by default).</summary>
     [Pure] public ImagePipeline UseBuilder(Builder builder) => this with { Build = Build with { Builder = builder } };
+
+    /// <summary>
+    /// Also builds the same context with another Dockerfile, the way the app was built before it was optimised,
+    /// and reports both sizes: <c>.CompareWith("Dockerfile.naive")</c>.
+    /// </summary>
+    [Pure] public ImagePipeline CompareWith(string baselineDockerfile) => this with { BaselineDockerfile = baselineDockerfile };
+
+    /// <summary>The name the report uses for this image.</summary>
+    [Pure] public ImagePipeline Named(string name) => this with { Name = name };
+
+    /// <summary>Tags the build also puts on the image.</summary>
+    [Pure] public ImagePipeline WithBuildTags(params string[] tags) => this with { BuildTags = [.. BuildTags, .. tags] };
 
     /// <summary>Changes the build settings in one go.</summary>
     [Pure] public ImagePipeline ConfigureBuild(Func<BuildSettings, BuildSettings> configure) => this with { Build = configure(Build) };

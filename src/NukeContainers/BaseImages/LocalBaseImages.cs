@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using NukeContainers.Building;
+using NukeContainers.Engine;
+using NukeContainers.Utils;
+
+namespace NukeContainers.BaseImages;
+
+/// <summary>
+/// The base images the samples need, made on this machine from Debian's packages (debootstrap, apt-get) and this
+/// machine's .NET, so that nothing has to be pulled. Each is built once and reused while its definition is unchanged.
+/// </summary>
+public static class LocalBaseImages
+{
+    private const string HashLabel = "org.nukecontainers.base.hash";
+
+    /// <summary>Every local base image, each after those it is built on.</summary>
+    public static IReadOnlyList<LocalBaseImage> All { get; } =
+    [
+        new("debian", "local/debian:bookworm", "DEBIAN_IMAGE", "debian:bookworm-slim", BaseImageContext.Debootstrap),
+        new("static", "local/static:nonroot", "STATIC_IMAGE", "gcr.io/distroless/static-debian12:nonroot", BaseImageContext.None),
+        new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot", BaseImageContext.None),
+        new("nginx", "local/nginx:nonroot", "NGINX_IMAGE", "nginxinc/nginx-unprivileged:1.27-alpine", BaseImageContext.None),
+        new("golang", "local/golang:bookworm", "GO_IMAGE", "golang:1.22-bookworm", BaseImageContext.None),
+        new("node", "local/node:bookworm", "NODE_IMAGE", "node:20-bookworm-slim", BaseImageContext.None),
+        new("dotnet-sdk", "local/dotnet-sdk:10.0", "DOTNET_SDK_IMAGE", "mcr.microsoft.com/dotnet/sdk:10.0", BaseImageContext.DotNetSdk),
+        new("aspnet", "local/aspnet:10.0", "ASPNET_IMAGE", "mcr.microsoft.com/dotnet/aspnet:10.0", BaseImageContext.DotNetRuntime),
+    ];
+
+    /// <summary>The build arguments that point Dockerfiles at the local images: <c>GO_IMAGE=local/golang:bookworm</c> ...</summary>
+    public static IReadOnlyDictionary<string, string> BuildArgs { get; } = All.ToDictionary(i => i.BuildArg, i => i.Reference);
+
+    /// <summary>Makes every local base image that is missing or out of date; returns their build arguments.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> EnsureAsync(ContainerEngine engine, Action<string> log, CancellationToken cancellationToken = default)
+    {
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken);
+        var made = new Dictionary<string, string>();
+        foreach (var image in All)
+        {
+            var hash = DefinitionHash(image, made);
+            var existing = await engine.InspectImageAsync(image.Reference, cancellationToken);
+            if (existing?.Config?.Labels is { } labels && labels.TryGetValue(HashLabel, out var found) && found == hash)
+            {
+                made[image.BuildArg] = existing.ID;
+                continue;
+            }
+            var watch = Stopwatch.StartNew();
+            log($"Making base image {image.Reference} (stands in for {image.StandsFor})");
+            if (image.Context == BaseImageContext.Debootstrap) await DebootstrapAsync(engine, image, hash, log, cancellationToken);
+            else await BuildAsync(engine, image, hash, log, cancellationToken);
+            var result = await engine.InspectImageAsync(image.Reference, cancellationToken)
+                ?? throw new ContainerException($"{image.Reference} was made but the engine does not know it.");
+            made[image.BuildArg] = result.ID;
+            log($"Made {image.Reference}: {result.Size / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0}s");
+        }
+        return BuildArgs;
+    }
+
+    /// <summary>The Dockerfile that defines a base image (debootstrap's image has none).</summary>
+    public static string Dockerfile(LocalBaseImage image)
+    {
+        if (image.Context == BaseImageContext.Debootstrap) return $"debootstrap --variant=minbase {Suite} {Mirror}";
+        using var stream = typeof(LocalBaseImages).Assembly.GetManifestResourceStream($"BaseImages.{image.Name}.Dockerfile")
+            ?? throw new InvalidOperationException($"The Dockerfile of base image {image.Name} is not embedded.");
+        return new StreamReader(stream).ReadToEnd();
+    }
+
+    private static async Task BuildAsync(ContainerEngine engine, LocalBaseImage image, string hash, Action<string> log, CancellationToken cancellationToken)
+    {
+        using var folder = new TemporaryFolder("nukecontainers-base-");
+        var dockerfile = Path.Combine(folder.Path, "Dockerfile");
+        await File.WriteAllTextAsync(dockerfile, Dockerfile(image), cancellationToken);
+        var context = image.Context switch
+        {
+            BaseImageContext.DotNetSdk => BuildContext.Create(DotNetRoot(), dockerfile),
+            BaseImageContext.DotNetRuntime => BuildContext.Create(DotNetRoot(), dockerfile, DockerIgnore.Parse("*\n!dotnet\n!host\n!shared\n!LICENSE.txt\n!ThirdPartyNotices.txt")),
+            _ => BuildContext.Create(folder.Path),
+        };
+        var settings = new BuildSettings
+        {
+            BuildArgs = BuildArgs,
+            Labels = new Dictionary<string, string> { [HashLabel] = hash },
+            Network = NetworkMode.Host,
+        };
+        await engine.BuildAsync(context, settings, [image.Reference], line => log("  " + line), cancellationToken);
+    }
+
+    /// A minimal Debian from Debian's mirror, its package caches dropped, imported as an image. It carries this
+    /// machine's own CA certificates (/usr/local/share/ca-certificates): images that install ca-certificates then
+    /// trust what this machine trusts, such as a proxy in front of the package registries.
+    private static async Task DebootstrapAsync(ContainerEngine engine, LocalBaseImage image, string hash, Action<string> log, CancellationToken cancellationToken)
+    {
+        await DebianPackages.EnsureInstalledAsync(log, cancellationToken, "debootstrap");
+        using var rootfs = new TemporaryFolder("nukecontainers-rootfs-");
+        log($"  {Dockerfile(image)}");
+        await Shell.RunAsync("debootstrap", ["--variant=minbase", Suite, rootfs.Path, Mirror], cancellationToken);
+        await Shell.RunAsync("bash", ["-c", "rm -rf \"$0\"/var/cache/apt/archives/*.deb \"$0\"/var/lib/apt/lists/* \"$0\"/var/log/*.log", rootfs.Path], cancellationToken);
+        var certificates = Path.Combine(rootfs.Path, "usr/local/share/ca-certificates");
+        Directory.CreateDirectory(certificates);
+        foreach (var certificate in MachineCertificates()) File.Copy(certificate, Path.Combine(certificates, Path.GetFileName(certificate)), overwrite: true);
+
+        using var tar = Process.Start(new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs.Path, "-c", "."]) { RedirectStandardOutput = true })
+            ?? throw new ContainerException("Could not start tar to pack the Debian root file system.");
+        var (repository, tag) = (image.Reference[..image.Reference.LastIndexOf(':')], image.Reference[(image.Reference.LastIndexOf(':') + 1)..]);
+        await engine.ImportAsync(tar.StandardOutput.BaseStream, repository, tag, ["CMD [\"bash\"]", "ENV LANG=C.UTF-8", $"LABEL {HashLabel}={hash}"], cancellationToken);
+        await tar.WaitForExitAsync(cancellationToken);
+    }
+
+    /// The folder of the .NET that runs this process: the SDK and runtimes the .NET base images copy.
+    private static string DotNetRoot()
+    {
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        return Directory.Exists(Path.Combine(root, "sdk")) && File.Exists(Path.Combine(root, "dotnet")) ? root
+            : throw new ContainerException($"The .NET base images copy this machine's .NET, but '{root}' has no SDK. Install the .NET SDK, or use the official .NET images.");
+    }
+
+    private const string Suite = "bookworm";
+    private const string Mirror = "http://deb.debian.org/debian";
+
+    private static IEnumerable<string> MachineCertificates() =>
+        Directory.Exists("/usr/local/share/ca-certificates")
+            ? Directory.EnumerateFiles("/usr/local/share/ca-certificates", "*.crt", SearchOption.AllDirectories).Order()
+            : [];
+
+    /// What decides whether a base image is out of date: its definition, the local images it is built on (so a new
+    /// Debian image remakes the rest), this machine's CA certificates for Debian, and the .NET versions copied.
+    private static string DefinitionHash(LocalBaseImage image, IReadOnlyDictionary<string, string> madeIds)
+    {
+        var text = new StringBuilder(Dockerfile(image));
+        foreach (var (buildArg, id) in madeIds.Where(m => text.ToString().Contains("${" + m.Key + "}")))
+            text.Append($"\n{buildArg}={id}");
+        if (image.Context == BaseImageContext.Debootstrap)
+            foreach (var certificate in MachineCertificates()) text.Append('\n').Append(File.ReadAllText(certificate));
+        if (image.Context is BaseImageContext.DotNetSdk or BaseImageContext.DotNetRuntime)
+            text.Append(string.Join(',', Directory.EnumerateDirectories(Path.Combine(DotNetRoot(), "shared"), "*", SearchOption.AllDirectories).Order()));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+}

@@ -1,0 +1,64 @@
+using NukeContainers.BaseImages;
+
+namespace NukeContainers.Tests;
+
+/// The case studies: each sample builds optimised and naive on the base images made here, runs, and answers HTTP.
+[Collection(EngineCollection.Name)]
+public sealed class SampleSpecs(EngineFixture fixture)
+{
+    public static TheoryData<string, int, string, string, double> Samples => new()
+    {
+        { "go-api", 8081, "/api/greeting?name=ci", "hello, ci from go-api", 0.02 },
+        { "node-web", 8082, "/about", "<h1>About</h1>", 0.10 },
+        { "dotnet-api", 8083, "/api/greeting?name=ci", "hello, ci from dotnet-api", 0.15 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public async Task A_sample_builds_both_ways_runs_and_answers_HTTP_within_its_size_budget(string name, int port, string path, string expected, double budget)
+    {
+        var baseImages = await LocalBaseImages.EnsureAsync(fixture.Engine, fixture.Log.Add);
+        var log = new List<string>();
+
+        var result = await Containers.Image($"nukecontainers-test/samples-{name}")
+            .FromDockerfile(Path.Combine(RepositoryRoot(), "samples", name)).Target("runtime").CompareWith("Dockerfile.naive")
+            .BuildArgs(baseImages).WithLog(log.Add)
+            .RunAsync(fixture.Engine);
+
+        Assert.NotNull(result.Image.Baseline);
+        Assert.Equal(expected, await AnswerAsync(result.Image.ImageId, port, path, expected));
+        Assert.Equal(expected, await AnswerAsync(result.Image.Baseline.ImageId, port, path, expected));
+        Assert.True(result.Image.SizeRatio <= budget,
+            $"{name}: {result.Image.SizeBytes:N0} bytes is {result.Image.SizeRatio:P1} of the naive {result.Image.Baseline.SizeBytes:N0}, over {budget:P0}");
+        var config = (await fixture.Engine.InspectImageAsync(result.Image.ImageId))!.Config!;
+        Assert.Equal("65532:65532", config.User);
+    }
+
+    /// Starts the image, asks it until it answers (30 s at most), and returns the expected text if the answer holds it.
+    private async Task<string> AnswerAsync(string image, int port, string path, string expected)
+    {
+        await using var container = await fixture.Engine.StartAsync(image);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var last = "";
+        for (var attempt = 0; attempt < 60; attempt++, await Task.Delay(500))
+        {
+            try
+            {
+                last = await http.GetStringAsync($"http://127.0.0.1:{port}{path}");
+                if (last.Contains(expected)) return expected;
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+        }
+        return $"no answer with '{expected}' from {image} on port {port}: {last}\n{await container.LogsAsync()}";
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
+    }
+}
