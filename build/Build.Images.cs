@@ -27,7 +27,7 @@ partial class Build
         {
             using var engine = await ContainerEngine.ConnectLocalAsync(new LocalEnvironmentOptions { Log = Log.Info }, ct);
             var buildArgs = BaseImages == BaseImageSource.Local
-                ? await LocalBaseImages.EnsureAsync(engine, Log.Info, ct)
+                ? await LocalBaseImages.EnsureAsync(engine, Log.Info, ct, buildLog: Log.Verbose)
                 : new Dictionary<string, string>();
 
             var results = new List<ImageResult>();

@@ -36,6 +36,6 @@ public abstract partial class BuildHost
             .ExecuteAsync(cancellationToken);
         if (result.ExitCode != 0)
             throw new InvalidOperationException(
-                $"'{commandLine}' exited with code {result.ExitCode}. Last output:\n{string.Join('\n', tail)}");
+                $"'{commandLine}' exited with code {result.ExitCode}.\nIts last output:\n{string.Join('\n', tail)}");
     }
 }

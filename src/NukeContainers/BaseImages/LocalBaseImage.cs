@@ -17,6 +17,4 @@ public enum BaseImageContext
     Debootstrap,
     /// <summary>This machine's whole .NET folder (the SDK).</summary>
     DotNetSdk,
-    /// <summary>This machine's .NET host and shared frameworks only (the runtime).</summary>
-    DotNetRuntime,
 }

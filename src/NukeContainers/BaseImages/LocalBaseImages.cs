@@ -21,20 +21,25 @@ public static class LocalBaseImages
     [
         new("debian", "local/debian:bookworm", "DEBIAN_IMAGE", "debian:bookworm-slim", BaseImageContext.Debootstrap),
         new("static", "local/static:nonroot", "STATIC_IMAGE", "gcr.io/distroless/static-debian12:nonroot", BaseImageContext.None),
-        new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot", BaseImageContext.None),
+        new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot and dotnet/runtime-deps (chiseled)", BaseImageContext.None),
         new("nginx", "local/nginx:nonroot", "NGINX_IMAGE", "nginxinc/nginx-unprivileged:1.27-alpine", BaseImageContext.None),
         new("golang", "local/golang:bookworm", "GO_IMAGE", "golang:1.22-bookworm", BaseImageContext.None),
         new("node", "local/node:bookworm", "NODE_IMAGE", "node:20-bookworm-slim", BaseImageContext.None),
         new("dotnet-sdk", "local/dotnet-sdk:10.0", "DOTNET_SDK_IMAGE", "mcr.microsoft.com/dotnet/sdk:10.0", BaseImageContext.DotNetSdk),
-        new("aspnet", "local/aspnet:10.0", "ASPNET_IMAGE", "mcr.microsoft.com/dotnet/aspnet:10.0", BaseImageContext.DotNetRuntime),
     ];
 
     /// <summary>The build arguments that point Dockerfiles at the local images: <c>GO_IMAGE=local/golang:bookworm</c> ...</summary>
     public static IReadOnlyDictionary<string, string> BuildArgs { get; } = All.ToDictionary(i => i.BuildArg, i => i.Reference);
 
-    /// <summary>Makes every local base image that is missing or out of date; returns their build arguments.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> EnsureAsync(ContainerEngine engine, Action<string> log, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Makes every local base image that is missing or out of date; returns their build arguments. What each image is
+    /// made of and how long it took goes to <paramref name="log"/>; the builds' own output to <paramref name="buildLog"/>
+    /// (the same log when not given).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> EnsureAsync(ContainerEngine engine, Action<string> log,
+        CancellationToken cancellationToken = default, Action<string>? buildLog = null)
     {
+        buildLog ??= log;
         await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken);
         var made = new Dictionary<string, string>();
         foreach (var image in All)
@@ -48,8 +53,8 @@ public static class LocalBaseImages
             }
             var watch = Stopwatch.StartNew();
             log($"Making base image {image.Reference} (stands in for {image.StandsFor})");
-            if (image.Context == BaseImageContext.Debootstrap) await DebootstrapAsync(engine, image, hash, log, cancellationToken);
-            else await BuildAsync(engine, image, hash, log, cancellationToken);
+            if (image.Context == BaseImageContext.Debootstrap) await DebootstrapAsync(engine, image, hash, buildLog, cancellationToken);
+            else await BuildAsync(engine, image, hash, buildLog, cancellationToken);
             var result = await engine.InspectImageAsync(image.Reference, cancellationToken)
                 ?? throw new ContainerException($"{image.Reference} was made but the engine does not know it.");
             made[image.BuildArg] = result.ID;
@@ -75,7 +80,6 @@ public static class LocalBaseImages
         var context = image.Context switch
         {
             BaseImageContext.DotNetSdk => BuildContext.Create(DotNetRoot(), dockerfile),
-            BaseImageContext.DotNetRuntime => BuildContext.Create(DotNetRoot(), dockerfile, DockerIgnore.Parse("*\n!dotnet\n!host\n!shared\n!LICENSE.txt\n!ThirdPartyNotices.txt")),
             _ => BuildContext.Create(folder.Path),
         };
         var settings = new BuildSettings
@@ -108,7 +112,7 @@ public static class LocalBaseImages
         await tar.WaitForExitAsync(cancellationToken);
     }
 
-    /// The folder of the .NET that runs this process: the SDK and runtimes the .NET base images copy.
+    /// The folder of the .NET that runs this process: the SDK the .NET base image copies.
     private static string DotNetRoot()
     {
         var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
@@ -133,7 +137,7 @@ public static class LocalBaseImages
             text.Append($"\n{buildArg}={id}");
         if (image.Context == BaseImageContext.Debootstrap)
             foreach (var certificate in MachineCertificates()) text.Append('\n').Append(File.ReadAllText(certificate));
-        if (image.Context is BaseImageContext.DotNetSdk or BaseImageContext.DotNetRuntime)
+        if (image.Context == BaseImageContext.DotNetSdk)
             text.Append(string.Join(',', Directory.EnumerateDirectories(Path.Combine(DotNetRoot(), "shared"), "*", SearchOption.AllDirectories).Order()));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }

@@ -33,11 +33,8 @@ public sealed class BuildContext
     /// <summary>The .dockerignore rules in force.</summary>
     public DockerIgnore Ignore { get; }
 
-    /// <summary>
-    /// A context for a folder and a Dockerfile (default: <c>Dockerfile</c> in the folder), filtered by the folder's
-    /// .dockerignore, or by <paramref name="ignore"/> when given.
-    /// </summary>
-    public static BuildContext Create(string directory, string? dockerfile = null, DockerIgnore? ignore = null)
+    /// <summary>A context for a folder and a Dockerfile (default: <c>Dockerfile</c> in the folder), filtered by the folder's .dockerignore.</summary>
+    public static BuildContext Create(string directory, string? dockerfile = null)
     {
         var full = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(full))
@@ -45,7 +42,7 @@ public sealed class BuildContext
         var dockerfilePath = Path.GetFullPath(dockerfile ?? "Dockerfile", full);
         if (!File.Exists(dockerfilePath))
             throw new ContainerException($"There is no Dockerfile at '{dockerfilePath}'. Pass the Dockerfile's path, relative to the context folder '{full}'.");
-        return new BuildContext(full, dockerfilePath, ignore ?? DockerIgnore.Load(full));
+        return new BuildContext(full, dockerfilePath, DockerIgnore.Load(full));
     }
 
     /// <summary>The context-relative paths that are sent, in the order they are written (folders end with '/').</summary>
