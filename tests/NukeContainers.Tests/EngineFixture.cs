@@ -23,8 +23,7 @@ public sealed class EngineFixture : IAsyncLifetime
 
     private async Task BuildBaseImageAsync()
     {
-        if (!File.Exists("/bin/busybox"))
-            await Shell.RunAsync("apt-get", ["install", "-y", "--no-install-recommends", "busybox-static"], CancellationToken.None);
+        await DebianPackages.EnsureInstalledAsync(Log.Add, CancellationToken.None, "busybox-static");
         using var folder = new TempFolder().Write("Dockerfile", """
             FROM scratch
             COPY busybox /bin/busybox

@@ -21,10 +21,20 @@ internal static class ImageBuilder
         if (!response.IsSuccessStatusCode)
             throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
 
+        await using var output = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var (imageId, steps) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
+        return new BuildResult(imageId, steps, settings.Builder, watch.Elapsed);
+    }
+
+    /// Reads the /build endpoint's output: one JSON message a line, BuildKit's trace or the legacy builder's text,
+    /// the image id, or an error that ends the build.
+    internal static async Task<(string ImageId, IReadOnlyList<BuildStep> Steps)> ReadOutputAsync(
+        Stream output, Builder builder, Action<string> log, CancellationToken cancellationToken)
+    {
         var buildKit = new BuildKitProgress(log);
         var legacy = new LegacyProgress(log);
         string? imageId = null;
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        using var reader = new StreamReader(output);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0) continue;
@@ -46,8 +56,7 @@ internal static class ImageBuilder
 
         cancellationToken.ThrowIfCancellationRequested();
         if (imageId is null) throw new ContainerException("The engine finished the build without naming the image it built.");
-        var steps = settings.Builder == Builder.BuildKit ? buildKit.Steps : legacy.Steps(DateTimeOffset.UtcNow);
-        return new BuildResult(imageId, steps, settings.Builder, watch.Elapsed);
+        return (imageId, builder == Builder.BuildKit ? buildKit.Steps : legacy.Steps(DateTimeOffset.UtcNow));
     }
 
     private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags)
