@@ -49,14 +49,16 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         foreach (var image in Images)
         {
             var baseline = image.Baseline is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
-            var ratio = image.Baseline is { SizeBytes: > 0 } r ? $"{(double)image.SizeBytes / r.SizeBytes:P1}" : "";
-            var build = image.DurationsMs.TryGetValue("build", out var ms) ? $"{ms / 1000.0:0.0} s" : "";
+            var ratio = image.Baseline is { SizeBytes: > 0 } r ? Invariant($"{100.0 * image.SizeBytes / r.SizeBytes:0.0}%") : "";
+            var build = image.DurationsMs.TryGetValue("build", out var ms) ? Invariant($"{ms / 1000.0:0.0} s") : "";
             text.Append($"| {image.Name} | {image.Target} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {build} |\n");
         }
         return text.ToString();
     }
 
-    private static string Megabytes(long bytes) => $"{bytes / 1e6:0.0} MB";
+    private static string Megabytes(long bytes) => Invariant($"{bytes / 1e6:0.0} MB");
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
     private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 }

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using NukeContainers.Building;
+using NukeContainers.Reporting;
+
+namespace NukeContainers.Tests;
+
+public sealed class ReportSpecs : IDisposable
+{
+    private readonly TempFolder _root = new();
+
+    private ImageResult Image(string name, long size, BaselineResult? baseline) => new(
+        name, $"127.0.0.1:5000/samples/{name}", Path.Combine(_root.Path, "samples", name, "Dockerfile"), "runtime",
+        "sha256:" + new string('a', 64), size,
+        new BuildResult("sha256:" + new string('a', 64), [new BuildStep("[2/2] RUN make", false, TimeSpan.FromSeconds(2))], Builder.BuildKit, TimeSpan.FromMilliseconds(2500)),
+        baseline);
+
+    [Fact]
+    public async Task The_report_follows_the_contract_with_paths_relative_to_the_root_and_absent_steps_left_out()
+    {
+        var images = new[]
+        {
+            Image("go-api", 6_000_000, new BaselineResult(Path.Combine(_root.Path, "samples/go-api/Dockerfile.naive"), "sha256:b", 850_000_000)),
+            Image("plain", 1_000, null),
+        };
+
+        var path = await ContainerReport.From(images, _root.Path).WriteAsync(Path.Combine(_root.Path, "artifacts/containers"));
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
+        var first = json.RootElement.GetProperty("images")[0];
+        Assert.Equal("go-api", first.GetProperty("name").GetString());
+        Assert.Equal("127.0.0.1:5000/samples/go-api", first.GetProperty("repository").GetString());
+        Assert.Equal("samples/go-api/Dockerfile", first.GetProperty("dockerfile").GetString());
+        Assert.Equal("runtime", first.GetProperty("target").GetString());
+        Assert.Equal(6_000_000, first.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal("samples/go-api/Dockerfile.naive", first.GetProperty("baseline").GetProperty("dockerfile").GetString());
+        Assert.Equal(850_000_000, first.GetProperty("baseline").GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(2500, first.GetProperty("durationsMs").GetProperty("build").GetInt64());
+        var second = json.RootElement.GetProperty("images")[1];
+        Assert.False(second.TryGetProperty("baseline", out _));
+        Assert.False(second.TryGetProperty("cache", out _));
+        Assert.False(second.GetProperty("durationsMs").TryGetProperty("push", out _));
+    }
+
+    [Fact]
+    public async Task The_markdown_report_has_a_row_per_image_with_its_share_of_the_baseline()
+    {
+        var report = ContainerReport.From([Image("go-api", 6_000_000, new BaselineResult(Path.Combine(_root.Path, "Dockerfile.naive"), "sha256:b", 600_000_000))], _root.Path);
+
+        var folder = Path.Combine(_root.Path, "out");
+        await report.WriteAsync(folder);
+
+        var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "report.md"));
+        Assert.Contains("| go-api | runtime | 6.0 MB | 600.0 MB (Dockerfile.naive) | 1.0% | 2.5 s |", markdown);
+    }
+
+    [Fact]
+    public async Task Reading_a_report_back_gives_the_same_images()
+    {
+        var report = ContainerReport.From([Image("go-api", 6_000_000, null)], _root.Path);
+        var path = await report.WriteAsync(Path.Combine(_root.Path, "r"));
+
+        var read = ContainerReport.Read(path);
+
+        Assert.Equal(report.Images[0] with { DurationsMs = read.Images[0].DurationsMs }, read.Images[0]);
+        Assert.Equal(2500, read.Images[0].DurationsMs["build"]);
+    }
+
+    public void Dispose() => _root.Dispose();
+}
