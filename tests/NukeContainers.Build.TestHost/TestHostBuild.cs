@@ -1,0 +1,31 @@
+using NukeContainers.Build;
+
+/// A small build for the process tests: Greet (the default), Wait (until cancelled) and Cleanup (assured).
+sealed class TestHostBuild : BuildHost
+{
+    public static int Main() => Execute<TestHostBuild>(x => x.Greet);
+
+    [Parameter("Who to greet")]
+    readonly string Name = "world";
+
+    [Parameter("A token to show masked"), Secret]
+    readonly string? Token;
+
+    Target Greet => _ => _
+        .Description("Print a greeting")
+        .Executes(() => Log.Write(Verbosity.Quiet, $"hello {Name} with token {Token}"));
+
+    Target Wait => _ => _
+        .Description("Wait until cancelled")
+        .Executes(async ct =>
+        {
+            Log.Write(Verbosity.Quiet, "waiting");
+            await Task.Delay(Timeout.Infinite, ct);
+        });
+
+    Target Cleanup => _ => _
+        .Description("Runs even after a failure or Ctrl+C")
+        .After(Wait)
+        .AssuredAfterFailure()
+        .Executes(() => Log.Write(Verbosity.Quiet, "cleanup ran"));
+}

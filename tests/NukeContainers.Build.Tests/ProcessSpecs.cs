@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace NukeContainers.Build.Tests;
+
+/// The host as users meet it: a real build process, its environment, its exit codes, and Ctrl+C (SIGINT).
+public sealed class ProcessSpecs : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("nc-process-").FullName;
+
+    private static string TestHostDll =>
+        Path.Combine(AppContext.BaseDirectory.Replace("NukeContainers.Build.Tests", "NukeContainers.Build.TestHost"), "NukeContainers.Build.TestHost.dll");
+
+    private sealed class BuildProcess : IDisposable
+    {
+        private readonly StringBuilder _output = new();
+        public Process Process { get; }
+
+        public BuildProcess(string root, IReadOnlyDictionary<string, string> environment, params string[] args)
+        {
+            var start = new ProcessStartInfo("dotnet", ["exec", TestHostDll, .. args, "--root", root])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var name in new[] { "NAME", "TOKEN", "NUKE_NAME", "NUKE_TOKEN" }) start.Environment.Remove(name);
+            foreach (var (name, value) in environment) start.Environment[name] = value;
+            Process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+            Process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            Process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+        }
+
+        public string Output { get { lock (_output) return _output.ToString(); } }
+
+        public async Task<int> ExitCodeAsync()
+        {
+            await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            return Process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Ctrl_C_cancels_the_running_target_runs_assured_targets_and_exits_130()
+    {
+        using var build = new BuildProcess(_root, new Dictionary<string, string>(), "Wait", "Cleanup");
+        for (var i = 0; i < 600 && !build.Output.Contains("waiting"); i++) await Task.Delay(50);
+        Assert.Contains("waiting", build.Output);
+
+        using (var kill = Process.Start("kill", ["-INT", build.Process.Id.ToString()])) await kill.WaitForExitAsync();
+
+        Assert.Equal(130, await build.ExitCodeAsync());
+        Assert.Contains("cleanup ran", build.Output);
+        Assert.Matches(@"Wait\s+Cancelled", build.Output);
+        Assert.Contains("Build cancelled.", build.Output);
+    }
+
+    [Fact]
+    public async Task Parameters_come_from_the_real_environment_and_secrets_are_masked()
+    {
+        using var build = new BuildProcess(_root, new Dictionary<string, string> { ["NUKE_NAME"] = "ci", ["TOKEN"] = "tok-123456" });
+
+        Assert.Equal(0, await build.ExitCodeAsync());
+        Assert.Contains("hello ci with token ****", build.Output);
+        Assert.DoesNotContain("tok-123456", build.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_target_exits_2_and_lists_the_targets()
+    {
+        using var build = new BuildProcess(_root, new Dictionary<string, string>(), "Deploy");
+
+        Assert.Equal(2, await build.ExitCodeAsync());
+        Assert.Contains("There is no target 'Deploy'. The targets are: Greet, Wait, Cleanup.", build.Output);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
