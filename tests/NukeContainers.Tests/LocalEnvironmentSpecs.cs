@@ -20,6 +20,17 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
         Assert.True(catalog.IsSuccessStatusCode, $"the registry at {again.Registry} answered {(int)catalog.StatusCode}");
     }
 
+    [Theory]
+    [InlineData("unix:///nonexistent/docker.sock", "DOCKER_HOST=unix:///nonexistent/docker.sock does not answer. Start that engine, or unset DOCKER_HOST")]
+    [InlineData("tcp://127.0.0.1:2375", "DOCKER_HOST=tcp://127.0.0.1:2375: only unix:// sockets are supported")]
+    public async Task An_engine_named_by_DOCKER_HOST_must_answer_and_nothing_else_is_tried(string dockerHost, string message)
+    {
+        var error = await Assert.ThrowsAsync<ContainerException>(() =>
+            LocalEnvironment.EnsureAsync(new LocalEnvironmentOptions { DockerHost = dockerHost, Log = _ => { } }));
+
+        Assert.StartsWith(message, error.Message);
+    }
+
     [Fact]
     public async Task When_it_may_not_start_anything_a_missing_component_is_an_error_that_says_what_to_do()
     {

@@ -13,34 +13,48 @@ public sealed record LocalEnvironment(string EngineSocket, string Registry, bool
     /// <summary>The engine's endpoint, as DOCKER_HOST would name it.</summary>
     public Uri EngineEndpoint => new("unix://" + EngineSocket);
 
-    /// <summary>Finds or starts the engine and the registry. Safe to call from several processes at once.</summary>
+    /// <summary>
+    /// Finds or starts the engine and the registry. Safe to call from several processes at once; touches the state
+    /// folder only when it has something to start.
+    /// </summary>
     public static async Task<LocalEnvironment> EnsureAsync(LocalEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new LocalEnvironmentOptions();
+        var engine = await FindEngineAsync(options, cancellationToken);
+        if (engine is not null && await RegistryAnswersAsync(options.RegistryAddress, cancellationToken))
+            return new LocalEnvironment(engine, options.RegistryAddress, false, false);
+
+        RequireDebianRoot(options, engine is null ? "Docker engine" : "registry");
         Directory.CreateDirectory(options.StateDirectory);
         await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
-
-        var (socket, startedEngine) = await FindOrStartEngineAsync(options, cancellationToken);
+        // Another process may have started them while this one waited for the lock.
+        engine = await FindEngineAsync(options, cancellationToken);
+        var startedEngine = engine is null;
+        engine ??= await StartEngineAsync(options, cancellationToken);
         var startedRegistry = await EnsureRegistryAsync(options, cancellationToken);
-        return new LocalEnvironment(socket, options.RegistryAddress, startedEngine, startedRegistry);
+        return new LocalEnvironment(engine, options.RegistryAddress, startedEngine, startedRegistry);
     }
 
-    private static async Task<(string Socket, bool Started)> FindOrStartEngineAsync(LocalEnvironmentOptions options, CancellationToken cancellationToken)
+    /// The engine at DOCKER_HOST (which must answer when set), /var/run/docker.sock, or the one started before.
+    private static async Task<string?> FindEngineAsync(LocalEnvironmentOptions options, CancellationToken cancellationToken)
     {
-        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
+        var dockerHost = options.DockerHost;
         if (!string.IsNullOrEmpty(dockerHost))
         {
             var path = dockerHost.StartsWith("unix://", StringComparison.Ordinal) ? dockerHost["unix://".Length..]
                 : throw new ContainerException($"DOCKER_HOST={dockerHost}: only unix:// sockets are supported; point it at the engine's socket, such as unix:///var/run/docker.sock.");
-            return await UnixHttp.PingAsync(path, cancellationToken) ? (path, false)
+            return await UnixHttp.PingAsync(path, cancellationToken) ? path
                 : throw new ContainerException($"DOCKER_HOST={dockerHost} does not answer. Start that engine, or unset DOCKER_HOST to use (or start) a local one.");
         }
 
         foreach (var candidate in new[] { "/var/run/docker.sock", options.EngineSocket })
             if (await UnixHttp.PingAsync(candidate, cancellationToken))
-                return (candidate, false);
+                return candidate;
+        return null;
+    }
 
-        RequireDebianRoot(options, "Docker engine");
+    private static async Task<string> StartEngineAsync(LocalEnvironmentOptions options, CancellationToken cancellationToken)
+    {
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
         var state = options.StateDirectory;
         options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
@@ -49,14 +63,13 @@ public sealed record LocalEnvironment(string EngineSocket, string Registry, bool
             "--data-root", Path.Combine(state, "docker"), "--exec-root", Path.Combine(state, "exec"),
             "-H", "unix://" + options.EngineSocket, "--pidfile", Path.Combine(state, "docker.pid"));
         await WaitUntilAsync(() => UnixHttp.PingAsync(options.EngineSocket, cancellationToken), "dockerd", Path.Combine(state, "dockerd.log"), cancellationToken);
-        return (options.EngineSocket, true);
+        return options.EngineSocket;
     }
 
     private static async Task<bool> EnsureRegistryAsync(LocalEnvironmentOptions options, CancellationToken cancellationToken)
     {
         if (await RegistryAnswersAsync(options.RegistryAddress, cancellationToken)) return false;
 
-        RequireDebianRoot(options, "registry");
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker-registry");
         var folder = Path.Combine(options.StateDirectory, "registry");
         Directory.CreateDirectory(folder);
@@ -126,6 +139,9 @@ public sealed record LocalEnvironmentOptions
 {
     /// <summary>The one folder for the engine's and registry's state; NUKE_CONTAINERS_STATE overrides the default /var/lib/nuke-containers.</summary>
     public string StateDirectory { get; init; } = Environment.GetEnvironmentVariable("NUKE_CONTAINERS_STATE") is { Length: > 0 } state ? state : "/var/lib/nuke-containers";
+
+    /// <summary>The engine the user named (DOCKER_HOST by default): when set, it must answer, and nothing is started.</summary>
+    public string? DockerHost { get; init; } = Environment.GetEnvironmentVariable("DOCKER_HOST");
 
     /// <summary>The engine socket this environment starts, when none answers elsewhere.</summary>
     public string EngineSocket => Path.Combine(StateDirectory, "docker.sock");
