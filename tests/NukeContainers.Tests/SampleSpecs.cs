@@ -31,7 +31,7 @@ public sealed class SampleSpecs(EngineFixture fixture)
         Assert.True(result.Image.SizeRatio <= budget,
             $"{name}: {result.Image.SizeBytes:N0} bytes is {result.Image.SizeRatio:P1} of the naive {result.Image.Baseline.SizeBytes:N0}, over {budget:P0}");
         var config = (await fixture.Engine.InspectImageAsync(result.Image.ImageId))!.Config!;
-        Assert.Equal("65532:65532", config.User);
+        Assert.Equal("65532:65532", config.User); // set by the sample, or inherited from the local base image
     }
 
     /// Starts the image and asks it until its answer holds the expected text (30 s at most).
