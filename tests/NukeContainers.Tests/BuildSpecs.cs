@@ -148,6 +148,38 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
             $"after cancelling, 'sleep {marker}' still runs or containers were left behind: {string.Join(", ", await fixture.Engine.ContainerIdsAsync())}");
     }
 
+    [Theory]
+    [InlineData(NetworkMode.Host, true)]
+    [InlineData(NetworkMode.None, false)]
+    public async Task RUN_steps_get_the_network_mode_asked_for(NetworkMode mode, bool reachesTheRegistry)
+    {
+        // The registry listens on the host's loopback: only the host's network reaches it. (busybox's nc, as its
+        // static wget crashes resolving names.) The marker file keeps the step from coming out of the cache.
+        var (host, port) = (fixture.Environment.Registry.Split(':')[0], fixture.Environment.Registry.Split(':')[1]);
+        _context.Write("Dockerfile", $"""
+            FROM {EngineFixture.BaseImage}
+            RUN echo {Guid.NewGuid():N} > /marker && \
+                (printf 'GET /v2/ HTTP/1.0\r\n\r\n' | nc -w 3 {host} {port} | grep -q '200 OK' && echo reached || echo unreachable) > /network
+            """);
+
+        var result = await Pipeline().Network(mode).RunAsync(fixture.Engine);
+
+        Assert.Equal(reachesTheRegistry ? "reached\n" : "unreachable\n", await RunInImage(result.Image.ImageId, "cat", "/network"));
+    }
+
+    [Fact]
+    public async Task NoCache_rebuilds_every_step_and_a_platform_is_passed_to_the_builder()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo one > /one\nRUN echo two > /two\n");
+        await Pipeline().RunAsync(fixture.Engine);
+
+        var rebuilt = await Pipeline().NoCache().Platform("linux/amd64").RunAsync(fixture.Engine);
+
+        Assert.Equal(2, rebuilt.Image.Build.StepsTotal);
+        Assert.Equal(0, rebuilt.Image.Build.StepsCached);
+        Assert.Equal("amd64", (await fixture.Engine.InspectImageAsync(rebuilt.Image.ImageId))!.Architecture);
+    }
+
     [Fact]
     public async Task A_platform_the_engine_cannot_parse_is_refused_with_the_engines_reason()
     {
