@@ -181,6 +181,20 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task The_context_is_streamed_to_the_engine_not_held_in_memory()
+    {
+        const long size = 256L * 1024 * 1024;
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N}\n");
+        using (var big = File.Create(Path.Combine(_context.Path, "big.bin"))) big.SetLength(size); // sparse: cheap to make, read as zeros
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await Pipeline().RunAsync(fixture.Engine);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.True(allocated < size / 8, $"building a context with a {size / 1024 / 1024} MB file allocated {allocated / 1024 / 1024} MB");
+    }
+
+    [Fact]
     public async Task A_platform_the_engine_cannot_parse_is_refused_with_the_engines_reason()
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n");
