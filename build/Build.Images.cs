@@ -40,8 +40,9 @@ partial class Build
                 results.Add(result.Image);
             }
 
-            var report = await ContainerReport.From(results, RootDirectory).WriteAsync(ContainerArtifacts, ct);
-            Log.Write(Verbosity.Minimal, ContainerReport.Read(report).ToMarkdown());
+            var report = ContainerReport.From(results, RootDirectory);
+            await report.WriteAsync(ContainerArtifacts, ct);
+            Log.Write(Verbosity.Minimal, report.ToMarkdown());
             var over = results.Where(r => SizeBudgets.TryGetValue(r.Name, out var budget) && r.SizeRatio > budget).ToList();
             if (over.Count > 0)
                 throw new InvalidOperationException(string.Join("; ", over.Select(r => $"{r.Name} is {r.SizeRatio:P1} of its naive build, over its budget of {SizeBudgets[r.Name]:P0}")));

@@ -132,8 +132,9 @@ public static class LocalBaseImages
     /// Debian image remakes the rest), this machine's CA certificates for Debian, and the .NET versions copied.
     private static string DefinitionHash(LocalBaseImage image, IReadOnlyDictionary<string, string> madeIds)
     {
-        var text = new StringBuilder(Dockerfile(image));
-        foreach (var (buildArg, id) in madeIds.Where(m => text.ToString().Contains("${" + m.Key + "}")))
+        var definition = Dockerfile(image);
+        var text = new StringBuilder(definition);
+        foreach (var (buildArg, id) in madeIds.Where(m => definition.Contains("${" + m.Key + "}")))
             text.Append($"\n{buildArg}={id}");
         if (image.Context == BaseImageContext.Debootstrap)
             foreach (var certificate in MachineCertificates()) text.Append('\n').Append(File.ReadAllText(certificate));

@@ -1,10 +1,11 @@
+using NukeContainers.Utils;
+
 namespace NukeContainers.Building;
 
 /// Follows BuildKit's status stream (base64 StatusResponse messages in the Engine API's build output) and turns it
 /// into step lines: each step once when it starts, its output, and once when it ends (cached, or how long it took).
 internal sealed class BuildKitProgress(Action<string> log)
 {
-    private const int TailLines = 20;
     private readonly Dictionary<string, Vertex> _vertices = new();
     private readonly List<Vertex> _order = [];
 
@@ -16,8 +17,7 @@ internal sealed class BuildKitProgress(Action<string> log)
         public DateTimeOffset? Started { get; set; }
         public DateTimeOffset? Completed { get; set; }
         public string? Error { get; set; }
-        public Queue<string> Tail { get; } = new();
-        public string Partial { get; set; } = "";
+        public OutputTail Output { get; } = new();
         public bool Announced { get; set; }
         public bool Finished { get; set; }
         /// Dockerfile steps are named "[2/4] COPY ..." or "[build 2/4] RUN ..."; the rest ("[internal] load ...",
@@ -33,7 +33,7 @@ internal sealed class BuildKitProgress(Action<string> log)
     /// The step that failed, its error, and its last output lines.
     public (string Step, string Error, IReadOnlyList<string> Tail)? Failure =>
         _order.FirstOrDefault(v => v.Error is not null && !v.Error.Contains("context canceled")) is { } failed
-            ? (failed.Name, failed.Error!, failed.Tail.Append(failed.Partial).Where(l => l.Length > 0).ToList())
+            ? (failed.Name, failed.Error!, failed.Output.Lines)
             : null;
 
     public void Apply(ReadOnlyMemory<byte> statusResponse)
@@ -106,13 +106,10 @@ internal sealed class BuildKitProgress(Action<string> log)
         }
         if (digest is null) return;
         var vertex = Get(digest);
-        var lines = (vertex.Partial + System.Text.Encoding.UTF8.GetString(message.Span)).Split('\n');
-        vertex.Partial = lines[^1];
-        foreach (var line in lines[..^1].Select(l => l.TrimEnd('\r')))
+        foreach (var line in vertex.Output.Split(System.Text.Encoding.UTF8.GetString(message.Span)))
         {
             log("   " + line);
-            vertex.Tail.Enqueue(line);
-            if (vertex.Tail.Count > TailLines) vertex.Tail.Dequeue();
+            vertex.Output.Remember(line);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using NukeContainers.Utils;
 
 namespace NukeContainers.Building;
 
@@ -6,12 +7,10 @@ namespace NukeContainers.Building;
 internal sealed partial class LegacyProgress(Action<string> log)
 {
     private readonly List<(string Name, bool Cached, DateTimeOffset Started)> _steps = [];
-    private readonly List<TimeSpan> _durations = [];
-    private readonly Queue<string> _tail = new();
-    private string _partial = "";
+    private readonly OutputTail _output = new();
 
     public string? CurrentStep => _steps.Count > 0 ? _steps[^1].Name : null;
-    public IReadOnlyList<string> Tail => _tail.ToList();
+    public IReadOnlyList<string> Tail => _output.Lines;
 
     public IReadOnlyList<BuildStep> Steps(DateTimeOffset end) =>
         _steps.Select((s, i) => new BuildStep(s.Name, s.Cached,
@@ -20,23 +19,17 @@ internal sealed partial class LegacyProgress(Action<string> log)
 
     public void Apply(string text)
     {
-        var lines = (_partial + text).Split('\n');
-        _partial = lines[^1];
-        foreach (var line in lines[..^1].Select(l => l.TrimEnd('\r')))
+        foreach (var line in _output.Split(text))
         {
             log(line);
             if (StepLine().Match(line) is { Success: true } step)
             {
                 _steps.Add((step.Groups[1].Value, false, DateTimeOffset.UtcNow));
-                _tail.Clear();
+                _output.Clear();
             }
             else if (line.Trim() == "---> Using cache" && _steps.Count > 0)
                 _steps[^1] = _steps[^1] with { Cached = true };
-            else
-            {
-                _tail.Enqueue(line);
-                if (_tail.Count > 20) _tail.Dequeue();
-            }
+            else _output.Remember(line);
         }
     }
 

@@ -68,38 +68,28 @@ public sealed class ContainerEngine : IDisposable
     /// </summary>
     public async Task<ContainerRun> RunAsync(string image, IReadOnlyList<string>? command = null, bool hostNetwork = false, CancellationToken cancellationToken = default)
     {
-        var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
-        {
-            Image = image,
-            Cmd = command?.ToList() ?? [],
-            HostConfig = new HostConfig { NetworkMode = hostNetwork ? "host" : "none" },
-        }, cancellationToken);
-        try
-        {
-            await Client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
-            var wait = await Client.Containers.WaitContainerAsync(created.ID, cancellationToken);
-            using var logs = await Client.Containers.GetContainerLogsAsync(created.ID,
-                new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
-            var (stdout, stderr) = await logs.ReadOutputToEndAsync(cancellationToken);
-            return new ContainerRun(wait.StatusCode, stdout, stderr);
-        }
-        finally
-        {
-            await Client.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
-        }
+        await using var container = await CreateAndStartAsync(image, command, null, hostNetwork, cancellationToken);
+        var wait = await Client.Containers.WaitContainerAsync(container.Id, cancellationToken);
+        var (stdout, stderr) = await ReadLogsAsync(container.Id, cancellationToken);
+        return new ContainerRun(wait.StatusCode, stdout, stderr);
     }
 
     /// <summary>
     /// Starts a container of the image in the background on the host's network (its apps listen on 127.0.0.1);
     /// disposing the handle stops and removes it.
     /// </summary>
-    public async Task<RunningContainer> StartAsync(string image, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default)
+    public Task<RunningContainer> StartAsync(string image, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default) =>
+        CreateAndStartAsync(image, null, environment, hostNetwork: true, cancellationToken);
+
+    private async Task<RunningContainer> CreateAndStartAsync(string image, IReadOnlyList<string>? command,
+        IReadOnlyDictionary<string, string>? environment, bool hostNetwork, CancellationToken cancellationToken)
     {
         var created = await Client.Containers.CreateContainerAsync(new CreateContainerParameters
         {
             Image = image,
+            Cmd = command?.ToList() ?? [],
             Env = environment?.Select(e => $"{e.Key}={e.Value}").ToList() ?? [],
-            HostConfig = new HostConfig { NetworkMode = "host" },
+            HostConfig = new HostConfig { NetworkMode = hostNetwork ? "host" : "none" },
         }, cancellationToken);
         var container = new RunningContainer(this, created.ID);
         try
@@ -112,6 +102,13 @@ public sealed class ContainerEngine : IDisposable
             await container.DisposeAsync();
             throw;
         }
+    }
+
+    internal async Task<(string Stdout, string Stderr)> ReadLogsAsync(string containerId, CancellationToken cancellationToken)
+    {
+        using var logs = await Client.Containers.GetContainerLogsAsync(containerId,
+            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
+        return await logs.ReadOutputToEndAsync(cancellationToken);
     }
 
     /// <summary>Creates an image from a root file system tar (the engine's import), such as one debootstrap made.</summary>
@@ -145,9 +142,7 @@ public sealed class RunningContainer(ContainerEngine engine, string id) : IAsync
     /// <summary>What the container has printed so far.</summary>
     public async Task<string> LogsAsync(CancellationToken cancellationToken = default)
     {
-        using var logs = await engine.Client.Containers.GetContainerLogsAsync(Id,
-            new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, cancellationToken);
-        var (stdout, stderr) = await logs.ReadOutputToEndAsync(cancellationToken);
+        var (stdout, stderr) = await engine.ReadLogsAsync(Id, cancellationToken);
         return stdout + stderr;
     }
 
