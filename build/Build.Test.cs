@@ -1,11 +1,13 @@
 using System.Xml.Linq;
 using NukeContainers.Build;
+using NukeContainers.Components;
 
 partial class Build
 {
     Target Test => _ => _
         .Description("Run every test project; the counts go to artifacts/test-results/summary.txt")
-        .DependsOn(Compile, LocalEnvironment)
+        .DependsOn(Compile)
+        .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Executes(async ct =>
         {
             if (Directory.Exists(TestResultsDirectory)) Directory.Delete(TestResultsDirectory, recursive: true);

@@ -50,10 +50,30 @@ public abstract partial class BuildHost : IBuild
 
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-        var context = new BuildContext(Console.Out, environment, Directory.GetCurrentDirectory(), cancel.Token, force.Token);
+        var context = new BuildInvocation(Console.Out, environment, Directory.GetCurrentDirectory(), cancel.Token, force.Token);
         var defaults = defaultTargets.Select(t => TargetReference.MemberName(t.Body)).ToList();
         return BuildRunner.RunAsync(new T(), Environment.GetCommandLineArgs().Skip(1).ToList(), defaults, context)
             .GetAwaiter().GetResult().ExitCode;
+    }
+
+    private List<string>? _notes;
+
+    /// <inheritdoc />
+    public void Note(string note)
+    {
+        if (_notes is null) throw new InvalidOperationException("Notes belong to a target: call Note while a target executes.");
+        lock (_notes) _notes.Add(note);
+    }
+
+    /// Starts collecting the running target's notes.
+    internal void BeginNotes() => _notes = [];
+
+    /// The running target's notes, and stops collecting.
+    internal IReadOnlyList<string> EndNotes()
+    {
+        var notes = _notes ?? [];
+        _notes = null;
+        return notes;
     }
 
     internal void Start(AbsolutePath root, BuildLog log, ParameterSet parameters)

@@ -19,4 +19,7 @@ public interface IBuild
     /// <c>[Parameter("Registry")] string Registry => TryGetValue(() => Registry) ?? "127.0.0.1:5000";</c>
     /// </summary>
     T? TryGetValue<T>(Expression<Func<T>> parameter);
+
+    /// <summary>Adds a note to the running target's row of the end-of-build summary (sizes, tags, digests).</summary>
+    void Note(string note);
 }

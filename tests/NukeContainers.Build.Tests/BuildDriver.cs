@@ -15,7 +15,7 @@ internal sealed class BuildDriver : IDisposable
     public async Task<Run> RunAsync(BuildHost build, CancellationToken cancel, params string[] args)
     {
         var output = new StringWriter();
-        var context = new BuildContext(output, Environment, Root, cancel, CancellationToken.None);
+        var context = new BuildInvocation(output, Environment, Root, cancel, CancellationToken.None);
         var outcome = await BuildRunner.RunAsync(build, [.. args, "--root", Root], DefaultTargets, context);
         return new Run(outcome.ExitCode, outcome.Summary, output.ToString(), Path.Combine(Root, "artifacts/logs/build.log"));
     }

@@ -7,18 +7,20 @@ public sealed class BuildOutputSpecs
 {
     private readonly List<string> _log = [];
 
-    private Task<(string ImageId, IReadOnlyList<BuildStep> Steps)> Read(string file, Builder builder)
-    {
-        var stream = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "testdata", "engine", file));
-        return ImageBuilder.ReadOutputAsync(stream, builder, _log.Add, CancellationToken.None);
-    }
+    private static string Recorded(string file) => Path.Combine(AppContext.BaseDirectory, "testdata", "engine", file);
+
+    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> Read(string file, Builder builder) =>
+        ReadText(File.ReadAllText(Recorded(file)), builder);
+
+    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> ReadText(string output, Builder builder) =>
+        ImageBuilder.ReadOutputAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output)), builder, _log.Add, CancellationToken.None);
 
     [Fact]
     public async Task A_BuildKit_failure_names_the_step_the_error_and_the_steps_output()
     {
         var error = await Assert.ThrowsAsync<ImageBuildException>(() => Read("buildkit-failing-run.jsonl", Builder.BuildKit));
 
-        Assert.Equal("""[2/2] RUN echo compiling && echo "error: undefined: handler" && exit 2""", error.Step);
+        Assert.Equal("""[2/2] RUN echo compiling && echo "error: undefined: handler" && exit 2""", error.Instruction);
         Assert.EndsWith("exit code: 2", error.Error);
         Assert.Equal(["compiling", "error: undefined: handler"], error.LogTail);
         Assert.Contains("   error: undefined: handler", _log);
@@ -29,7 +31,7 @@ public sealed class BuildOutputSpecs
     {
         var error = await Assert.ThrowsAsync<ImageBuildException>(() => Read("legacy-failing-run.jsonl", Builder.Legacy));
 
-        Assert.Equal("""RUN echo compiling && echo "error: undefined: handler" && exit 2""", error.Step);
+        Assert.Equal("""RUN echo compiling && echo "error: undefined: handler" && exit 2""", error.Instruction);
         Assert.EndsWith("returned a non-zero code: 2", error.Error);
         Assert.Contains("error: undefined: handler", error.LogTail);
     }
@@ -37,11 +39,63 @@ public sealed class BuildOutputSpecs
     [Fact]
     public async Task A_cached_BuildKit_rebuild_reports_every_step_cached_and_the_image_id()
     {
-        var (imageId, steps) = await Read("buildkit-cached.jsonl", Builder.BuildKit);
+        var (imageId, instructions) = await Read("buildkit-cached.jsonl", Builder.BuildKit);
 
         Assert.StartsWith("sha256:", imageId);
-        Assert.Equal(["[2/3] COPY Dockerfile /d", "[3/3] RUN wc -c /d"], steps.Select(s => s.Name));
-        Assert.All(steps, s => Assert.True(s.Cached));
+        Assert.Equal(["[2/3] COPY Dockerfile /d", "[3/3] RUN wc -c /d"], instructions.Select(s => s.Name));
+        Assert.All(instructions, s => Assert.True(s.Cached));
         Assert.Contains("=> [3/3] RUN wc -c /d: CACHED", _log);
+    }
+
+    /// Each BuildKit trace line of the recorded stream, its payload changed by <paramref name="corrupt"/>.
+    private static string CorruptTraces(Func<byte[], byte[]> corrupt) =>
+        string.Join('\n', File.ReadAllLines(Recorded("buildkit-cached.jsonl")).Select(line =>
+        {
+            if (!line.Contains("moby.buildkit.trace")) return line;
+            var node = System.Text.Json.Nodes.JsonNode.Parse(line)!;
+            node["aux"] = Convert.ToBase64String(corrupt(Convert.FromBase64String(node["aux"]!.GetValue<string>())));
+            return node.ToJsonString();
+        }));
+
+    [Fact]
+    public async Task A_truncated_BuildKit_message_is_rejected_with_the_line_it_is_on()
+    {
+        var truncated = CorruptTraces(bytes => bytes[..(bytes.Length - 3)]);
+
+        var error = await Assert.ThrowsAsync<BuildOutputException>(() => ReadText(truncated, Builder.BuildKit));
+
+        Assert.Matches(@"^The engine's build output could not be read: line \d+ \(.*\): a BuildKit status message of \d+ bytes is not a valid StatusResponse", error.Message);
+    }
+
+    [Fact]
+    public async Task A_corrupted_BuildKit_message_is_rejected_clearly_never_with_an_index_error()
+    {
+        // Every byte turned to 0xFF: varints that never end, lengths past the end.
+        var corrupted = CorruptTraces(bytes => bytes.Select(_ => (byte)0xFF).ToArray());
+
+        var error = await Assert.ThrowsAsync<BuildOutputException>(() => ReadText(corrupted, Builder.BuildKit));
+
+        Assert.Contains("is not a valid StatusResponse", error.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"moby.buildkit.trace\",\"aux\":\"not base64!\"}", "line 1")]
+    [InlineData("{\"stream\":\"Step 1/2", "line 1")]
+    public async Task A_line_that_is_not_an_engine_message_is_named(string line, string where)
+    {
+        var error = await Assert.ThrowsAsync<BuildOutputException>(() => ReadText(line + "\n", Builder.BuildKit));
+
+        Assert.Contains(where, error.Message);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_before_the_image_id_says_so()
+    {
+        var lines = File.ReadAllLines(Recorded("buildkit-cached.jsonl"));
+        var cut = string.Join('\n', lines.Where(l => !l.Contains("\"aux\":{\"ID\"")));
+
+        var error = await Assert.ThrowsAsync<BuildOutputException>(() => ReadText(cut, Builder.BuildKit));
+
+        Assert.Contains("it ended without naming the image it built", error.Message);
     }
 }

@@ -1,23 +1,37 @@
 using NukeContainers.Building;
 using NukeContainers.Engine;
+using NukeContainers.Provisioning;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Tests;
 
-/// The real engine and registry, found or started through the project's own LocalEnvironment, and a tiny base
-/// image (busybox-static on scratch) that the tests build on. A missing engine fails the tests; it never skips them.
+/// The real engine and registry, found or provisioned through the project's own code, and a tiny base image
+/// (busybox-static on scratch) that the tests build on. A missing engine fails the tests; it never skips them.
+/// What the tests make carries this run's label and is removed at the end; what crashed runs left is removed at the start.
 public sealed class EngineFixture : IAsyncLifetime
 {
     public const string BaseImage = "nukecontainers-test/busybox:1";
+    public const string RegistryAddress = "127.0.0.1:5000";
 
     public ContainerEngine Engine { get; private set; } = null!;
-    public LocalEnvironment Environment { get; private set; } = null!;
+    public EngineEndpoint Endpoint { get; private set; } = null!;
     public List<string> Log { get; } = [];
+
+    /// A repository no other test run uses, so that runs sharing one engine never move each other's tags.
+    public static string Repository(string name) => $"nukecontainers-test/{name}-{Environment.ProcessId}";
+
+    /// A pipeline whose images carry this run's label, so that the end of the run removes them.
+    public static ImagePipeline Pipeline(string name) =>
+        Containers.Image(Repository(name)).Label(ResourceLabels.Run, ResourceLabels.RunId);
 
     public async Task InitializeAsync()
     {
-        Environment = await LocalEnvironment.EnsureAsync(new LocalEnvironmentOptions { Log = Log.Add });
-        Engine = ContainerEngine.Connect(Environment.EngineSocket);
+        var options = new EmbeddedEnvironmentOptions { Log = Log.Add };
+        Endpoint = (await EmbeddedEnvironment.EnsureEngineAsync(options)).Endpoint;
+        await EmbeddedEnvironment.EnsureRegistryAsync(RegistryAddress, options);
+        Engine = ContainerEngine.Connect(Endpoint.SocketPath);
+        await ResourceReaper.ReapDeadRunsAsync(Engine);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-test-base.lock"), CancellationToken.None);
         if (await Engine.InspectImageAsync(BaseImage) is null) await BuildBaseImageAsync();
     }
 
@@ -33,10 +47,10 @@ public sealed class EngineFixture : IAsyncLifetime
         await Engine.BuildAsync(BuildContext.Create(folder.Path), new BuildSettings { Network = NetworkMode.None }, [BaseImage], _ => { });
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        await ResourceReaper.ReapOwnAsync(Engine);
         Engine.Dispose();
-        return Task.CompletedTask;
     }
 }
 

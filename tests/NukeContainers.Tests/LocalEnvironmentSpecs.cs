@@ -1,23 +1,29 @@
+using System.Net;
+using System.Net.Sockets;
 using NukeContainers.Engine;
+using NukeContainers.Provisioning;
 
 namespace NukeContainers.Tests;
 
+/// Finding an engine (a chain of providers that never installs anything) apart from provisioning one.
 [Collection(EngineCollection.Name)]
 public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
 {
     [Fact]
-    public async Task A_running_environment_is_reused_and_answers()
+    public async Task A_running_environment_is_found_and_reused_and_answers()
     {
-        var again = await LocalEnvironment.EnsureAsync(new LocalEnvironmentOptions { Log = _ => { } });
+        var again = await EmbeddedEnvironment.EnsureEngineAsync(new EmbeddedEnvironmentOptions { Log = _ => { } });
+        var registryStarted = await EmbeddedEnvironment.EnsureRegistryAsync(EngineFixture.RegistryAddress, new EmbeddedEnvironmentOptions { Log = _ => { } });
 
-        Assert.False(again.StartedEngine);
-        Assert.False(again.StartedRegistry);
-        Assert.Equal(fixture.Environment.EngineSocket, again.EngineSocket);
+        Assert.False(again.Started);
+        Assert.False(registryStarted);
+        Assert.Equal(fixture.Endpoint, again.Endpoint);
+        Assert.Equal(fixture.Endpoint, await EngineDiscovery.Default().FindAsync());
         var version = await fixture.Engine.Client.System.GetVersionAsync();
         Assert.False(string.IsNullOrEmpty(version.APIVersion));
         using var http = new HttpClient();
-        using var catalog = await http.GetAsync($"http://{again.Registry}/v2/_catalog");
-        Assert.True(catalog.IsSuccessStatusCode, $"the registry at {again.Registry} answered {(int)catalog.StatusCode}");
+        using var catalog = await http.GetAsync($"http://{EngineFixture.RegistryAddress}/v2/_catalog");
+        Assert.True(catalog.IsSuccessStatusCode, $"the registry at {EngineFixture.RegistryAddress} answered {(int)catalog.StatusCode}");
     }
 
     [Theory]
@@ -25,23 +31,67 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     [InlineData("tcp://127.0.0.1:2375", "DOCKER_HOST=tcp://127.0.0.1:2375: only unix:// sockets are supported")]
     public async Task An_engine_named_by_DOCKER_HOST_must_answer_and_nothing_else_is_tried(string dockerHost, string message)
     {
-        var error = await Assert.ThrowsAsync<ContainerException>(() =>
-            LocalEnvironment.EnsureAsync(new LocalEnvironmentOptions { DockerHost = dockerHost, Log = _ => { } }));
+        var discovery = new EngineDiscovery([new DockerHostProvider(dockerHost), new SocketProvider(fixture.Endpoint.SocketPath, "the test's engine")]);
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => discovery.FindAsync());
 
         Assert.StartsWith(message, error.Message);
     }
 
     [Fact]
-    public async Task When_it_may_not_start_anything_a_missing_component_is_an_error_that_says_what_to_do()
+    public async Task Discovery_asks_each_provider_in_turn_and_says_where_it_looked_when_none_answers()
+    {
+        var found = await new EngineDiscovery([new DockerHostProvider(null), new SocketProvider("/nonexistent/a.sock", "first"), new SocketProvider(fixture.Endpoint.SocketPath, "second")]).FindAsync();
+        var error = await Assert.ThrowsAsync<ContainerException>(() => new EngineDiscovery([new DockerHostProvider(null), new SocketProvider("/nonexistent/a.sock", "first")]).RequireAsync());
+
+        Assert.Equal(new EngineEndpoint(fixture.Endpoint.SocketPath, "second"), found);
+        Assert.StartsWith("No Docker engine answers. Looked at: DOCKER_HOST (not set); /nonexistent/a.sock (first). Start one (./build.sh LocalEnvironment", error.Message);
+    }
+
+    [Fact]
+    public async Task A_machine_with_an_engine_and_no_registry_finds_its_engine_and_says_what_the_registry_lacks()
+    {
+        var options = new EmbeddedEnvironmentOptions { AllowStart = false, Log = _ => { } };
+        var address = $"127.0.0.1:{FreePort()}";
+
+        var engine = await EmbeddedEnvironment.EnsureEngineAsync(options);
+        var error = await Assert.ThrowsAsync<ContainerException>(() => EmbeddedEnvironment.EnsureRegistryAsync(address, options));
+
+        Assert.Equal(fixture.Endpoint, engine.Endpoint);
+        Assert.StartsWith($"No registry answers at http://{address}/v2/, and starting one is switched off.", error.Message);
+    }
+
+    [Fact]
+    public async Task A_registry_that_cannot_be_the_embedded_one_is_named_when_it_does_not_answer_and_never_started()
+    {
+        // The engine takes plain HTTP only from 127.0.0.0/8 registries, so the embedded one lives there; [::1] is not that.
+        var address = $"[::1]:{FreePort()}";
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => EmbeddedEnvironment.EnsureRegistryAsync(address));
+
+        Assert.StartsWith($"The registry {address} does not answer at http(s)://{address}/v2/. Check the --registry value", error.Message);
+    }
+
+    [Fact]
+    public async Task When_it_may_not_start_anything_a_missing_engine_is_an_error_that_says_what_to_do()
     {
         using var state = new TempFolder();
-
-        var error = await Assert.ThrowsAsync<ContainerException>(() => LocalEnvironment.EnsureAsync(new LocalEnvironmentOptions
+        var options = new EmbeddedEnvironmentOptions
         {
-            StateDirectory = state.Path, RegistryAddress = "127.0.0.1:5999", AllowStart = false, Log = _ => { },
-        }));
+            StateDirectory = state.Path, AllowStart = false, Log = _ => { },
+            Discovery = new EngineDiscovery([new SocketProvider(Path.Combine(state.Path, "docker.sock"), "the embedded engine")]),
+        };
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => EmbeddedEnvironment.EnsureEngineAsync(options));
 
         Assert.Contains("starting one is switched off", error.Message);
         Assert.Contains("set DOCKER_HOST=unix:///path/to/docker.sock", error.Message);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

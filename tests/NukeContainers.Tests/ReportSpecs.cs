@@ -1,5 +1,6 @@
 using System.Text.Json;
 using NukeContainers.Building;
+using NukeContainers.Images;
 using NukeContainers.Reporting;
 
 namespace NukeContainers.Tests;
@@ -8,11 +9,19 @@ public sealed class ReportSpecs : IDisposable
 {
     private readonly TempFolder _root = new();
 
-    private ImageResult Image(string name, long size, BaselineResult? baseline) => new(
-        name, $"127.0.0.1:5000/samples/{name}", Path.Combine(_root.Path, "samples", name, "Dockerfile"), "runtime",
-        "sha256:" + new string('a', 64), size,
-        new BuildResult("sha256:" + new string('a', 64), [new BuildStep("[2/2] RUN make", false, TimeSpan.FromSeconds(2))], Builder.BuildKit, TimeSpan.FromMilliseconds(2500)),
-        baseline);
+    private ImageResult Image(string name, long size, BaselineResult? baseline)
+    {
+        var image = new PipelineImage(ImageReference.Parse($"127.0.0.1:5000/samples/{name}")) { ImageId = "sha256:" + new string('a', 64), SizeBytes = size };
+        var build = new BuildResult
+        {
+            Image = image,
+            Dockerfile = Path.Combine(_root.Path, "samples", name, "Dockerfile"),
+            Target = "runtime",
+            Output = new BuildOutput(image.ImageId, [new BuiltInstruction("[2/2] RUN make", false, TimeSpan.FromSeconds(2))], Builder.BuildKit, TimeSpan.FromMilliseconds(2500)),
+            Baseline = baseline,
+        };
+        return new ImageResult { Name = name, Image = image, Steps = [build], DurationsMs = new Dictionary<string, long> { ["build"] = 2500 } };
+    }
 
     [Fact]
     public async Task The_report_follows_the_contract_with_paths_relative_to_the_root_and_absent_steps_left_out()
@@ -38,6 +47,7 @@ public sealed class ReportSpecs : IDisposable
         var second = json.RootElement.GetProperty("images")[1];
         Assert.False(second.TryGetProperty("baseline", out _));
         Assert.False(second.TryGetProperty("cache", out _));
+        Assert.False(second.TryGetProperty("tags", out _));
         Assert.False(second.GetProperty("durationsMs").TryGetProperty("push", out _));
     }
 
@@ -50,7 +60,7 @@ public sealed class ReportSpecs : IDisposable
         await report.WriteAsync(folder);
 
         var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "report.md"));
-        Assert.Contains("| go-api | runtime | 6.0 MB | 600.0 MB (Dockerfile.naive) | 1.0% | 2.5 s |", markdown);
+        Assert.Contains("| go-api | runtime | 6.0 MB | 600.0 MB (Dockerfile.naive) | 1.0% |  |  | build 2.5 s |", markdown);
     }
 
     [Fact]
@@ -61,8 +71,38 @@ public sealed class ReportSpecs : IDisposable
 
         var read = ContainerReport.Read(path);
 
-        Assert.Equal(report.Images[0] with { DurationsMs = read.Images[0].DurationsMs }, read.Images[0]);
+        Assert.Equal(JsonSerializer.Serialize(report), JsonSerializer.Serialize(read));
+        Assert.Equal(850_000_000, ContainerReport.From([Image("x", 1, new BaselineResult("/b", "sha256:b", 850_000_000))], _root.Path).Images[0].Baseline()?.SizeBytes);
         Assert.Equal(2500, read.Images[0].DurationsMs["build"]);
+        Assert.Equal("samples/go-api/Dockerfile", read.Images[0].Dockerfile());
+        Assert.Equal("runtime", read.Images[0].Target());
+    }
+
+    [Fact]
+    public void A_later_targets_results_keep_what_earlier_ones_wrote_and_a_new_build_replaces_the_entry()
+    {
+        var built = ContainerReport.From([Image("go-api", 6_000_000, null)], _root.Path);
+        var tagged = Image("go-api", 6_000_000, null) with { Steps = [], DurationsMs = new Dictionary<string, long> { ["tag"] = 5 } };
+
+        var later = built.With([tagged], _root.Path);
+        var rebuilt = later.With([Image("go-api", 7_000_000, null)], _root.Path);
+
+        Assert.Equal(["build", "tag"], later.Images[0].DurationsMs.Keys.Order());
+        Assert.Equal("runtime", later.Images[0].Target());
+        Assert.Equal(["build"], rebuilt.Images[0].DurationsMs.Keys);
+        Assert.Equal(7_000_000, rebuilt.Images[0].SizeBytes);
+        Assert.Empty(rebuilt.Without(["go-api"]).Images);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_report_is_named_in_the_error()
+    {
+        var path = Path.Combine(_root.Path, "report.json");
+        File.WriteAllText(path, "{ not json");
+
+        var error = Assert.Throws<ContainerException>(() => ContainerReport.Read(path));
+
+        Assert.StartsWith($"{path} is not a report.json (", error.Message);
     }
 
     public void Dispose() => _root.Dispose();

@@ -15,7 +15,7 @@ internal sealed record SkipRequest(bool AllButInvoked, IReadOnlySet<ExecutableTa
 }
 
 /// Runs a plan: skips, conditions, required parameters, failures, cancellation, and the summary rows.
-internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters)
+internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, BuildHost build)
 {
     public async Task<BuildSummary> RunAsync(ExecutionPlan plan, SkipRequest skip, bool continueOnFailure,
         CancellationToken cancel, CancellationToken force)
@@ -53,6 +53,7 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters)
     {
         log.Write(Verbosity.Minimal, $"═══ {target.Name} " + new string('═', Math.Max(3, 60 - target.Name.Length)));
         var watch = Stopwatch.StartNew();
+        build.BeginNotes();
         try
         {
             foreach (var action in target.Definition.Actions)
@@ -60,18 +61,25 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters)
                 token.ThrowIfCancellationRequested();
                 await action(token);
             }
-            return new TargetResult(target.Name, TargetStatus.Succeeded, watch.Elapsed, null);
+            return Result(TargetStatus.Succeeded, null);
         }
         catch (Exception e) when (e is OperationCanceledException && token.IsCancellationRequested)
         {
             log.Error($"{target.Name} was cancelled.");
-            return new TargetResult(target.Name, TargetStatus.Cancelled, watch.Elapsed, "cancelled");
+            return Result(TargetStatus.Cancelled, "cancelled");
         }
         catch (Exception e)
         {
             log.Error($"Target {target.Name} failed: {e.Message}");
             log.Verbose(e.ToString());
-            return new TargetResult(target.Name, TargetStatus.Failed, watch.Elapsed, log.Masker.Apply(FirstLine(e.Message)));
+            return Result(TargetStatus.Failed, FirstLine(e.Message));
+        }
+
+        // The target's own notes follow the outcome; all of it masked, as every line the build writes.
+        TargetResult Result(TargetStatus status, string? outcome)
+        {
+            var notes = build.EndNotes().Prepend(outcome).OfType<string>().ToList();
+            return new TargetResult(target.Name, status, watch.Elapsed, notes.Count == 0 ? null : log.Masker.Apply(string.Join("; ", notes)));
         }
     }
 

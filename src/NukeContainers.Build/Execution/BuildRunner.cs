@@ -7,7 +7,7 @@ namespace NukeContainers.Build.Execution;
 
 /// Where a build runs: its console, environment and working folder, and the two cancellation signals
 /// (the first Ctrl+C, and the second one that also stops AssuredAfterFailure targets).
-internal sealed record BuildContext(
+internal sealed record BuildInvocation(
     TextWriter Output, IReadOnlyDictionary<string, string> Environment, string WorkingDirectory,
     CancellationToken Cancel, CancellationToken Force);
 
@@ -18,7 +18,7 @@ internal static class BuildRunner
 {
     public const int Success = 0, Failure = 1, Usage = 2, Cancelled = 130;
 
-    public static async Task<BuildOutcome> RunAsync(BuildHost build, IReadOnlyList<string> args, IReadOnlyList<string> defaultTargets, BuildContext context)
+    public static async Task<BuildOutcome> RunAsync(BuildHost build, IReadOnlyList<string> args, IReadOnlyList<string> defaultTargets, BuildInvocation context)
     {
         var masker = new SecretMasker();
         try
@@ -54,16 +54,22 @@ internal static class BuildRunner
             var skip = line.Values("skip") is { } listed
                 ? new SkipRequest(listed.Count == 0, Resolve(listed, targets).ToHashSet())
                 : SkipRequest.None;
-            var summary = await new BuildExecutor(log, parameters).RunAsync(plan, skip, line.Has("continue"), context.Cancel, context.Force);
+            var summary = await new BuildExecutor(log, parameters, build).RunAsync(plan, skip, line.Has("continue"), context.Cancel, context.Force);
             log.Write(Verbosity.Minimal, "");
             log.Write(Verbosity.Minimal, SummaryTable.Render(summary));
             log.Write(Verbosity.Quiet, SummaryTable.Verdict(summary, log.LogFile is { } file ? Path.GetRelativePath(context.WorkingDirectory, file) : null));
             return new BuildOutcome(summary.Succeeded ? Success : summary.WasCancelled ? Cancelled : Failure, summary);
         }
-        catch (Exception e) when (e is ParameterException or InvalidOperationException)
+        catch (Exception e) when (e is ParameterException or BuildDefinitionException)
         {
             context.Output.WriteLine(masker.Apply("error: " + e.Message));
             return new BuildOutcome(Usage, null);
+        }
+        catch (Exception e)
+        {
+            // Not the user's doing: a bug in the host or in the build's own code outside a target.
+            context.Output.WriteLine(masker.Apply($"error: the build could not run: {e.GetBaseException().Message}\n{e}"));
+            return new BuildOutcome(Failure, null);
         }
     }
 

@@ -35,7 +35,7 @@ internal sealed record ExecutionPlan(IReadOnlyList<ExecutableTarget> Order, IRea
         }
 
         if (order.Count < scheduled.Count)
-            throw new ParameterException("The targets' order has a cycle: " + FindCycle(scheduled.Except(order).ToHashSet(), successors) +
+            throw new BuildDefinitionException("The targets' order has a cycle: " + FindCycle(scheduled.Except(order).ToHashSet(), successors) +
                 " (A → B: A must run before B). Remove one of these DependsOn, Before, After or Triggers.");
         return new ExecutionPlan(order, invoked);
     }

@@ -63,7 +63,7 @@ internal sealed class TargetDefinition(string name, object build) : ITargetDefin
     public ITargetDefinition Inherit<T>(Expression<Func<T, Target>> target)
     {
         if (target.Body is not MemberExpression { Member: PropertyInfo property })
-            throw new ArgumentException($"Inherit<{typeof(T).Name}> needs a target property, as in x => x.Push; got '{target}'.");
+            throw new BuildDefinitionException($"Inherit<{typeof(T).Name}> needs a target property, as in x => x.Push; got '{target}'.");
         return CallNonVirtual(property.GetMethod!)(this);
     }
 
@@ -72,7 +72,7 @@ internal sealed class TargetDefinition(string name, object build) : ITargetDefin
     private Target CallNonVirtual(MethodInfo getter)
     {
         if (getter.IsAbstract)
-            throw new InvalidOperationException($"{getter.DeclaringType?.Name}.{Name} has no default implementation to inherit.");
+            throw new BuildDefinitionException($"{getter.DeclaringType?.Name}.{Name} has no default implementation to inherit.");
         var method = new DynamicMethod($"Inherit_{Name}", typeof(Target), [typeof(object)], typeof(TargetDefinition).Module, skipVisibility: true);
         var il = method.GetILGenerator();
         il.Emit(OpCodes.Ldarg_0);

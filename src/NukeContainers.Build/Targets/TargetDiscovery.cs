@@ -26,8 +26,8 @@ internal static class TargetDiscovery
         var byName = targets.ToDictionary(t => t.Name);
         ExecutableTarget Resolve(ExecutableTarget owner, TargetReference reference) =>
             reference.Name is { } name
-                ? byName.GetValueOrDefault(name) ?? throw new InvalidOperationException($"Target '{owner.Name}' refers to '{name}', which is not a target of this build.")
-                : byMethod.GetValueOrDefault(reference.Delegate!.Method) ?? throw new InvalidOperationException($"Target '{owner.Name}' refers to a Target delegate that is not a target property of this build.");
+                ? byName.GetValueOrDefault(name) ?? throw new BuildDefinitionException($"Target '{owner.Name}' refers to '{name}', which is not a target of this build.")
+                : byMethod.GetValueOrDefault(reference.Delegate!.Method) ?? throw new BuildDefinitionException($"Target '{owner.Name}' refers to a Target delegate that is not a target property of this build.");
 
         foreach (var target in targets)
         {

@@ -16,7 +16,7 @@ internal readonly record struct TargetReference(Target? Delegate, string? Name)
     {
         MemberExpression member => ShortName(member.Member),
         UnaryExpression { Operand: var operand } => MemberName(operand),
-        _ => throw new ArgumentException($"'{body}' does not pick a member; write it as x => x.TargetName."),
+        _ => throw new BuildDefinitionException($"'{body}' does not pick a member; write it as x => x.TargetName."),
     };
 
     /// Explicit interface implementations are named "Namespace.IComponent.Push"; the target is "Push".

@@ -1,17 +1,18 @@
+using Google.Protobuf;
+using NukeContainers.Building.Proto;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Building;
 
 /// Follows BuildKit's status stream (base64 StatusResponse messages in the Engine API's build output) and turns it
-/// into step lines: each step once when it starts, its output, and once when it ends (cached, or how long it took).
+/// into instruction lines: each once when it starts, its output, and once when it ends (cached, or how long it took).
 internal sealed class BuildKitProgress(Action<string> log)
 {
-    private readonly Dictionary<string, Vertex> _vertices = new();
-    private readonly List<Vertex> _order = [];
+    private readonly Dictionary<string, VertexState> _vertices = new();
+    private readonly List<VertexState> _order = [];
 
-    private sealed class Vertex(string digest)
+    private sealed class VertexState
     {
-        public string Digest { get; } = digest;
         public string Name { get; set; } = "";
         public bool Cached { get; set; }
         public DateTimeOffset? Started { get; set; }
@@ -20,63 +21,47 @@ internal sealed class BuildKitProgress(Action<string> log)
         public OutputTail Output { get; } = new();
         public bool Announced { get; set; }
         public bool Finished { get; set; }
-        /// Dockerfile steps are named "[2/4] COPY ..." or "[build 2/4] RUN ..."; the rest ("[internal] load ...",
+        /// Dockerfile instructions are named "[2/4] COPY ..." or "[build 2/4] RUN ..."; the rest ("[internal] load ...",
         /// "exporting to image") is the builder's own work.
         public bool IsInternal => !Name.StartsWith('[') || Name.StartsWith("[internal]", StringComparison.Ordinal);
     }
 
-    public IReadOnlyList<BuildStep> Steps =>
-        _order.Where(v => !v.IsInternal && v.Finished && v.Error is null && !BuildStep.IsBaseImage(v.Name))
-            .Select(v => new BuildStep(v.Name, v.Cached, v.Cached ? TimeSpan.Zero : (v.Completed - v.Started) ?? TimeSpan.Zero))
+    public IReadOnlyList<BuiltInstruction> Instructions =>
+        _order.Where(v => !v.IsInternal && v.Finished && v.Error is null && !BuiltInstruction.IsBaseImage(v.Name))
+            .Select(v => new BuiltInstruction(v.Name, v.Cached, v.Cached ? TimeSpan.Zero : (v.Completed - v.Started) ?? TimeSpan.Zero))
             .ToList();
 
-    /// The step that failed, its error, and its last output lines.
-    public (string Step, string Error, IReadOnlyList<string> Tail)? Failure =>
+    /// The instruction that failed, its error, and its last output lines.
+    public (string Instruction, string Error, IReadOnlyList<string> Tail)? Failure =>
         _order.FirstOrDefault(v => v.Error is not null && !v.Error.Contains("context canceled")) is { } failed
             ? (failed.Name, failed.Error!, failed.Output.Lines)
             : null;
 
-    public void Apply(ReadOnlyMemory<byte> statusResponse)
+    /// Applies one StatusResponse; a message that is not one (truncated, corrupted) is an error that says so.
+    public void Apply(ReadOnlySpan<byte> message)
     {
-        var reader = new ProtoReader(statusResponse);
-        while (!reader.AtEnd)
+        StatusResponse status;
+        try
         {
-            var (field, wire) = reader.ReadTag();
-            switch (field)
-            {
-                case 1 when wire == 2: ApplyVertex(new ProtoReader(reader.ReadBytes())); break;
-                case 3 when wire == 2: ApplyLog(new ProtoReader(reader.ReadBytes())); break;
-                default: reader.Skip(wire); break;
-            }
+            status = StatusResponse.Parser.ParseFrom(message);
         }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"a BuildKit status message of {message.Length} bytes is not a valid StatusResponse ({e.Message})");
+        }
+        foreach (var vertex in status.Vertexes) ApplyVertex(vertex);
+        foreach (var entry in status.Logs) ApplyLog(entry);
     }
 
-    private void ApplyVertex(ProtoReader reader)
+    private void ApplyVertex(Vertex update)
     {
-        string? digest = null, name = null, error = null;
-        bool cached = false;
-        DateTimeOffset? started = null, completed = null;
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            switch (field)
-            {
-                case 1: digest = reader.ReadString(); break;
-                case 3: name = reader.ReadString(); break;
-                case 4: cached = reader.ReadVarint() != 0; break;
-                case 5: started = reader.ReadTimestamp(); break;
-                case 6: completed = reader.ReadTimestamp(); break;
-                case 7: error = reader.ReadString(); break;
-                default: reader.Skip(wire); break;
-            }
-        }
-        if (digest is null) return;
-        var vertex = Get(digest);
-        if (name is { Length: > 0 }) vertex.Name = name;
-        vertex.Cached |= cached;
-        vertex.Started ??= started;
-        if (completed is not null) vertex.Completed = completed;
-        if (error is { Length: > 0 }) vertex.Error = error;
+        if (update.Digest.Length == 0) return;
+        var vertex = Get(update.Digest);
+        if (update.Name.Length > 0) vertex.Name = update.Name;
+        vertex.Cached |= update.Cached;
+        vertex.Started ??= update.Started?.ToDateTimeOffset();
+        if (update.Completed is { } completed) vertex.Completed = completed.ToDateTimeOffset();
+        if (update.Error.Length > 0) vertex.Error = update.Error;
 
         if (vertex.IsInternal) return;
         if (!vertex.Announced && vertex.Started is not null && !vertex.Cached)
@@ -93,20 +78,11 @@ internal sealed class BuildKitProgress(Action<string> log)
         }
     }
 
-    private void ApplyLog(ProtoReader reader)
+    private void ApplyLog(VertexLog entry)
     {
-        string? digest = null;
-        ReadOnlyMemory<byte> message = default;
-        while (!reader.AtEnd)
-        {
-            var (field, wire) = reader.ReadTag();
-            if (field == 1 && wire == 2) digest = reader.ReadString();
-            else if (field == 4 && wire == 2) message = reader.ReadBytes();
-            else reader.Skip(wire);
-        }
-        if (digest is null) return;
-        var vertex = Get(digest);
-        foreach (var line in vertex.Output.Split(System.Text.Encoding.UTF8.GetString(message.Span)))
+        if (entry.Vertex.Length == 0) return;
+        var vertex = Get(entry.Vertex);
+        foreach (var line in vertex.Output.Split(entry.Msg.ToStringUtf8()))
         {
             log("   " + line);
             vertex.Output.Remember(line);
@@ -116,10 +92,10 @@ internal sealed class BuildKitProgress(Action<string> log)
     /// Long RUN lines are cut in progress lines; the result and errors keep the whole name.
     private static string Short(string name) => name.Length <= 120 ? name : name[..117] + "...";
 
-    private Vertex Get(string digest)
+    private VertexState Get(string digest)
     {
         if (_vertices.TryGetValue(digest, out var vertex)) return vertex;
-        vertex = new Vertex(digest);
+        vertex = new VertexState();
         _vertices[digest] = vertex;
         _order.Add(vertex);
         return vertex;

@@ -1,7 +1,12 @@
+using NukeContainers.Dockerfiles;
+
 namespace NukeContainers.Building;
 
-/// <summary>What to build: the context, the Dockerfile and its target stage, and the builder's options.</summary>
-public sealed record BuildSettings
+/// <summary>
+/// The build step's settings: the context, the Dockerfile and its target stage, the builder's options, and the
+/// unoptimised Dockerfile to measure against. Also what <see cref="Engine.ContainerEngine.BuildAsync"/> takes.
+/// </summary>
+public sealed record BuildSettings : IPipelineStep
 {
     /// <summary>The context folder.</summary>
     public string? ContextDirectory { get; init; }
@@ -21,15 +26,40 @@ public sealed record BuildSettings
     /// <summary>The platform to build for, such as <c>linux/amd64</c>; the engine's own when not set.</summary>
     public string? Platform { get; init; }
 
-    /// <summary>When true, no step is taken from the cache.</summary>
+    /// <summary>When true, nothing is taken from the cache.</summary>
     public bool NoCache { get; init; }
 
-    /// <summary>The network RUN steps get.</summary>
+    /// <summary>The network RUN instructions get.</summary>
     public NetworkMode Network { get; init; } = NetworkMode.Host;
 
     /// <summary>Which of the engine's builders runs the build.</summary>
     public Builder Builder { get; init; } = Builder.BuildKit;
 
+    /// <summary>A Dockerfile (relative to the context) of the same app built without the optimisations, to measure against.</summary>
+    public string? BaselineDockerfile { get; init; }
+
     /// <summary>The Dockerfile's full path.</summary>
     public string DockerfilePath => Path.GetFullPath(Dockerfile ?? "Dockerfile", ContextDirectory ?? ".");
+
+    string IPipelineStep.Name => "build";
+
+    int IPipelineStep.Order => StepOrder.Build;
+
+    /// <summary>The Dockerfile is parsed and the target stage found before anything is sent to the engine.</summary>
+    void IPipelineStep.Check(ImagePipeline pipeline) => Prepare();
+
+    Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken) =>
+        BuildStep.RunAsync(this, context, cancellationToken);
+
+    /// The context, and the stage the target names (a clear error when the Dockerfile or the target is wrong).
+    internal (BuildContext Context, Stage Stage, BuildContext? Baseline) Prepare()
+    {
+        if (ContextDirectory is null)
+            throw new ContainerException("The build step has no context folder: call FromDockerfile(contextFolder).");
+        var context = BuildContext.Create(ContextDirectory, Dockerfile);
+        var stage = DockerfileParser.Load(context.DockerfilePath, BuildArgs).RequireStage(Target);
+        var baseline = BaselineDockerfile is null ? null : BuildContext.Create(ContextDirectory, BaselineDockerfile);
+        if (baseline is not null) DockerfileParser.Load(baseline.DockerfilePath, BuildArgs);
+        return (context, stage, baseline);
+    }
 }

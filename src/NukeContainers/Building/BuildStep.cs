@@ -1,75 +1,57 @@
+using NukeContainers.Engine;
+
 namespace NukeContainers.Building;
 
-/// <summary>One step of an image build, as the builder reported it.</summary>
-/// <param name="Name">The step as the builder names it, such as <c>[runtime 2/3] COPY app /app</c>.</param>
-/// <param name="Cached">True when the builder reused a cached result.</param>
-/// <param name="Duration">How long the step ran; zero for cached steps.</param>
-public sealed record BuildStep(string Name, bool Cached, TimeSpan Duration)
+/// <summary>
+/// Runs the build step: builds the Dockerfile's target, tags it with the working tag <c>REPOSITORY:build</c> (the last
+/// image this engine built for the repository: it keeps the image from being dangling, and later steps refer to it by
+/// id), removes the image that tag pointed at before when nothing else uses it, and builds and measures the baseline,
+/// a working image that is removed once measured.
+/// </summary>
+internal static class BuildStep
 {
-    /// FROM only resolves the base image: there is nothing for the cache to save, so it is not counted as a step.
-    internal static bool IsBaseImage(string name) =>
-        (name.StartsWith('[') ? name[(name.IndexOf(']') + 1)..] : name).TrimStart().StartsWith("FROM ", StringComparison.OrdinalIgnoreCase);
-}
+    /// <summary>The working tag of the last build.</summary>
+    public const string WorkingTag = "build";
 
-/// <summary>A build's outcome.</summary>
-/// <param name="ImageId">The built image's id (<c>sha256:...</c>).</param>
-/// <param name="Steps">The Dockerfile's steps that ran or came from the cache (FROM and the builder's internal steps left out).</param>
-/// <param name="Builder">Which builder ran it.</param>
-/// <param name="Duration">The whole build, context upload included.</param>
-public sealed record BuildResult(string ImageId, IReadOnlyList<BuildStep> Steps, Builder Builder, TimeSpan Duration)
-{
-    /// <summary>How many steps came from the cache.</summary>
-    public int StepsCached => Steps.Count(s => s.Cached);
+    public static async Task<StepResult> RunAsync(BuildSettings settings, StepContext step, CancellationToken cancellationToken)
+    {
+        var (context, stage, baselineContext) = settings.Prepare();
+        var (engine, log, repository) = (step.Engine, step.Log, step.Image.Repository);
+        log($"Building {repository} from {context.DockerfilePath} (stage {stage.Name ?? stage.Index.ToString()}, {settings.Builder})");
 
-    /// <summary>How many steps there were.</summary>
-    public int StepsTotal => Steps.Count;
-}
+        var working = repository.WithTag(WorkingTag);
+        var previous = (await engine.InspectImageAsync(working, cancellationToken))?.ID;
+        var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.BuiltBy] = ResourceLabels.Product };
+        var output = await engine.BuildAsync(context, settings with { Labels = labels }, [working], log, cancellationToken);
+        var size = await engine.SizeAsync(output.ImageId, cancellationToken);
+        log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");
+        if (previous is not null && previous != output.ImageId) await engine.RemoveIfUnusedAsync(previous, cancellationToken);
 
-/// <summary>The engine's two image builders.</summary>
-public enum Builder
-{
-    /// <summary>BuildKit, through the Engine API (the default): parallel stages, skipped unused stages, cache mounts.</summary>
-    BuildKit,
-    /// <summary>The legacy builder: for engines without BuildKit.</summary>
-    Legacy,
-}
+        BaselineResult? baseline = null;
+        if (baselineContext is not null)
+        {
+            log($"Building the baseline {settings.BaselineDockerfile} to compare with");
+            var baselineLabels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.Run] = ResourceLabels.RunId };
+            var baselineSettings = settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Labels = baselineLabels };
+            var built = await engine.BuildAsync(baselineContext, baselineSettings, [], log, cancellationToken);
+            try
+            {
+                baseline = new BaselineResult(baselineContext.DockerfilePath, built.ImageId, await engine.SizeAsync(built.ImageId, cancellationToken));
+            }
+            finally
+            {
+                await engine.RemoveIfUnusedAsync(built.ImageId, CancellationToken.None);
+            }
+            log($"Baseline {baseline.SizeBytes / 1e6:0.0} MB; the image is {100.0 * size / baseline.SizeBytes:0.0}% of it");
+        }
 
-/// <summary>The network RUN steps get.</summary>
-public enum NetworkMode
-{
-    /// <summary>The host's network: works on an engine started with --bridge=none, and lets RUN reach package registries.</summary>
-    Host,
-    /// <summary>No network at all.</summary>
-    None,
-    /// <summary>The engine's default bridge network.</summary>
-    Default,
-}
-
-/// <summary>A build failed; names the step, the builder's error, and the step's last output lines.</summary>
-public sealed class ImageBuildException(string? step, string error, IReadOnlyList<string> logTail)
-    : ContainerException(Describe(step, error, logTail))
-{
-    /// <summary>The failing step, when the builder said which.</summary>
-    public string? Step { get; } = step;
-
-    /// <summary>The builder's error message.</summary>
-    public string Error { get; } = error;
-
-    /// <summary>The last lines the failing step printed.</summary>
-    public IReadOnlyList<string> LogTail { get; } = logTail;
-
-    private static string Describe(string? step, string error, IReadOnlyList<string> tail) =>
-        (step is null ? $"The build failed: {error}" : $"The build step {step} failed: {error}") +
-        (tail.Count > 0 ? "\nIts last output:\n  " + string.Join("\n  ", tail) : "");
-}
-
-/// <summary>The engine refused to start the build (bad parameters, or a builder it does not have).</summary>
-public sealed class BuildRefusedException(Builder builder, int status, string message)
-    : ContainerException($"The engine refused the {builder} build ({status}): {message}")
-{
-    /// <summary>The builder that was asked for.</summary>
-    public Builder Builder { get; } = builder;
-
-    /// <summary>True when the refusal says the engine has no BuildKit, so the legacy builder may do the job.</summary>
-    public bool BuildKitUnavailable => Builder == Builder.BuildKit && message.Contains("buildkit", StringComparison.OrdinalIgnoreCase);
+        return new BuildResult
+        {
+            Image = step.Image with { ImageId = output.ImageId, SizeBytes = size },
+            Dockerfile = context.DockerfilePath,
+            Target = stage.Name,
+            Output = output,
+            Baseline = baseline,
+        };
+    }
 }

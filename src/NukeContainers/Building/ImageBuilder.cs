@@ -8,7 +8,7 @@ namespace NukeContainers.Building;
 /// cannot parse BuildKit's trace messages.
 internal static class ImageBuilder
 {
-    public static async Task<BuildResult> BuildAsync(HttpClient engine, BuildContext context, BuildSettings settings,
+    public static async Task<BuildOutput> BuildAsync(HttpClient engine, BuildContext context, BuildSettings settings,
         IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
@@ -22,42 +22,51 @@ internal static class ImageBuilder
             throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
 
         await using var output = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var (imageId, steps) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
-        return new BuildResult(imageId, steps, settings.Builder, watch.Elapsed);
+        var (imageId, instructions) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
+        return new BuildOutput(imageId, instructions, settings.Builder, watch.Elapsed);
     }
 
     /// Reads the /build endpoint's output: one JSON message a line, BuildKit's trace or the legacy builder's text,
-    /// the image id, or an error that ends the build.
-    internal static async Task<(string ImageId, IReadOnlyList<BuildStep> Steps)> ReadOutputAsync(
+    /// the image id, or an error that ends the build. A line that is not such a message is a BuildOutputException.
+    internal static async Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> ReadOutputAsync(
         Stream output, Builder builder, Action<string> log, CancellationToken cancellationToken)
     {
         var buildKit = new BuildKitProgress(log);
         var legacy = new LegacyProgress(log);
         string? imageId = null;
         using var reader = new StreamReader(output);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        for (var number = 1; await reader.ReadLineAsync(cancellationToken) is { } line; number++)
         {
             if (line.Length == 0) continue;
-            using var message = JsonDocument.Parse(line);
-            var root = message.RootElement;
-            if (root.TryGetProperty("error", out var error))
+            try
             {
-                var failure = buildKit.Failure;
-                throw new ImageBuildException(failure?.Step ?? legacy.CurrentStep, failure?.Error ?? error.GetString() ?? "unknown error", failure?.Tail ?? legacy.Tail);
+                using var message = JsonDocument.Parse(line);
+                var root = message.RootElement;
+                if (root.TryGetProperty("error", out var error))
+                {
+                    var failure = buildKit.Failure;
+                    throw new ImageBuildException(failure?.Instruction ?? legacy.CurrentInstruction, failure?.Error ?? error.GetString() ?? "unknown error", failure?.Tail ?? legacy.Tail);
+                }
+                var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
+                if (!root.TryGetProperty("aux", out var aux))
+                {
+                    if (root.TryGetProperty("stream", out var stream)) legacy.Apply(stream.GetString() ?? "");
+                }
+                else if (id == "moby.buildkit.trace") buildKit.Apply(aux.GetBytesFromBase64());
+                else if (aux.ValueKind == JsonValueKind.Object && aux.TryGetProperty("ID", out var imageIdElement)) imageId = imageIdElement.GetString();
             }
-            var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
-            if (!root.TryGetProperty("aux", out var aux))
+            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
-                if (root.TryGetProperty("stream", out var stream)) legacy.Apply(stream.GetString() ?? "");
+                throw new BuildOutputException($"line {number} ({Shorten(line)}): {e.Message}");
             }
-            else if (id == "moby.buildkit.trace") buildKit.Apply(Convert.FromBase64String(aux.GetString() ?? ""));
-            else if (aux.ValueKind == JsonValueKind.Object && aux.TryGetProperty("ID", out var imageIdElement)) imageId = imageIdElement.GetString();
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (imageId is null) throw new ContainerException("The engine finished the build without naming the image it built.");
-        return (imageId, builder == Builder.BuildKit ? buildKit.Steps : legacy.Steps(DateTimeOffset.UtcNow));
+        if (imageId is null) throw new BuildOutputException("it ended without naming the image it built");
+        return (imageId, builder == Builder.BuildKit ? buildKit.Instructions : legacy.Instructions(DateTimeOffset.UtcNow));
     }
+
+    private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
 
     private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags)
     {

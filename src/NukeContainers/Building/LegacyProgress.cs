@@ -3,19 +3,21 @@ using NukeContainers.Utils;
 
 namespace NukeContainers.Building;
 
-/// Follows the legacy builder's text stream ("Step 2/5 : RUN make", " ---> Using cache") into steps and a log tail.
+/// Follows the legacy builder's text stream ("Step 2/5 : RUN make", " ---> Using cache") into instructions and a log
+/// tail. ARGs before the first FROM are left out: like FROM, they have nothing for the cache to save.
 internal sealed partial class LegacyProgress(Action<string> log)
 {
-    private readonly List<(string Name, bool Cached, DateTimeOffset Started)> _steps = [];
+    private readonly List<(string Name, bool Cached, DateTimeOffset Started)> _instructions = [];
     private readonly OutputTail _output = new();
 
-    public string? CurrentStep => _steps.Count > 0 ? _steps[^1].Name : null;
+    public string? CurrentInstruction => _instructions.Count > 0 ? _instructions[^1].Name : null;
     public IReadOnlyList<string> Tail => _output.Lines;
 
-    public IReadOnlyList<BuildStep> Steps(DateTimeOffset end) =>
-        _steps.Select((s, i) => new BuildStep(s.Name, s.Cached,
-                s.Cached ? TimeSpan.Zero : (i + 1 < _steps.Count ? _steps[i + 1].Started : end) - s.Started))
-            .Where(s => !BuildStep.IsBaseImage(s.Name)).ToList();
+    public IReadOnlyList<BuiltInstruction> Instructions(DateTimeOffset end) =>
+        _instructions.Select((s, i) => new BuiltInstruction(s.Name, s.Cached,
+                s.Cached ? TimeSpan.Zero : (i + 1 < _instructions.Count ? _instructions[i + 1].Started : end) - s.Started))
+            .SkipWhile(s => !BuiltInstruction.IsBaseImage(s.Name))
+            .Where(s => !BuiltInstruction.IsBaseImage(s.Name)).ToList();
 
     public void Apply(string text)
     {
@@ -24,11 +26,11 @@ internal sealed partial class LegacyProgress(Action<string> log)
             log(line);
             if (StepLine().Match(line) is { Success: true } step)
             {
-                _steps.Add((step.Groups[1].Value, false, DateTimeOffset.UtcNow));
+                _instructions.Add((step.Groups[1].Value, false, DateTimeOffset.UtcNow));
                 _output.Clear();
             }
-            else if (line.Trim() == "---> Using cache" && _steps.Count > 0)
-                _steps[^1] = _steps[^1] with { Cached = true };
+            else if (line.Trim() == "---> Using cache" && _instructions.Count > 0)
+                _instructions[^1] = _instructions[^1] with { Cached = true };
             else _output.Remember(line);
         }
     }

@@ -1,6 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using NukeContainers.Building;
+using NukeContainers.Images;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Engine;
@@ -29,14 +30,17 @@ public sealed class ContainerEngine : IDisposable
     /// <summary>Connects to the engine at a unix socket.</summary>
     public static ContainerEngine Connect(string socketPath) => new(socketPath);
 
-    /// <summary>Finds or starts the local environment (<see cref="LocalEnvironment.EnsureAsync"/>) and connects to its engine.</summary>
-    public static async Task<ContainerEngine> ConnectLocalAsync(LocalEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
-        Connect((await LocalEnvironment.EnsureAsync(options, cancellationToken)).EngineSocket);
+    /// <summary>
+    /// Connects to the engine that <paramref name="discovery"/> (by default DOCKER_HOST, the default socket, then the
+    /// embedded engine) finds; installs nothing. No engine is an error that says where it looked and what to do.
+    /// </summary>
+    public static async Task<ContainerEngine> ConnectAsync(EngineDiscovery? discovery = null, CancellationToken cancellationToken = default) =>
+        Connect((await (discovery ?? EngineDiscovery.Default()).RequireAsync(cancellationToken)).SocketPath);
 
     /// <summary>
     /// Builds an image from a context; see <see cref="BuildSettings"/>. An engine without BuildKit gets the legacy builder.
     /// </summary>
-    public async Task<BuildResult> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default)
+    public async Task<BuildOutput> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -62,6 +66,64 @@ public sealed class ContainerEngine : IDisposable
         }
     }
 
+    /// <summary>The image's size as the engine reports it; an error when the engine does not have it.</summary>
+    public async Task<long> SizeAsync(string image, CancellationToken cancellationToken = default) =>
+        (await InspectImageAsync(image, cancellationToken))?.Size
+        ?? throw new ContainerException($"The engine has no image {image}: it was removed after it was built, perhaps by another run or a prune.");
+
+    /// <summary>
+    /// Removes an image that the pipeline built when no tag and no container uses it any more; leaves it when
+    /// something does, or when it was not built by this product.
+    /// </summary>
+    public async Task RemoveIfUnusedAsync(string imageId, CancellationToken cancellationToken = default)
+    {
+        var image = await InspectImageAsync(imageId, cancellationToken);
+        if (image is null || image.RepoTags is { Count: > 0 }) return;
+        var labels = image.Config?.Labels;
+        if (labels is null || !(labels.ContainsKey(ResourceLabels.BuiltBy) || labels.ContainsKey(ResourceLabels.Run))) return;
+        try
+        {
+            await Client.Images.DeleteImageAsync(imageId, new ImageDeleteParameters(), cancellationToken);
+        }
+        catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+        {
+            // A container or a child image still uses it, or another run removed it first.
+        }
+    }
+
+    /// <summary>
+    /// Trims the engine's build cache to at most <paramref name="keepBytes"/> (the least recently used records go
+    /// first); returns the bytes freed.
+    /// </summary>
+    public async Task<long> PruneBuildCacheAsync(long keepBytes, CancellationToken cancellationToken = default)
+    {
+        using var response = await Http.PostAsync($"v1.41/build/prune?keep-storage={keepBytes}", null, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ContainerException($"The engine refused to prune its build cache ({(int)response.StatusCode}): {ImageBuilder.EngineMessage(body)}");
+        using var json = System.Text.Json.JsonDocument.Parse(body);
+        return json.RootElement.TryGetProperty("SpaceReclaimed", out var freed) ? freed.GetInt64() : 0;
+    }
+
+    /// <summary>
+    /// Removes the dangling images this product built (untagged, labelled <see cref="ResourceLabels.BuiltBy"/>); returns
+    /// how many. Working images of a run (labelled <see cref="ResourceLabels.Run"/>) are that run's, and its reaper's.
+    /// </summary>
+    public async Task<int> RemoveDanglingImagesAsync(CancellationToken cancellationToken = default)
+    {
+        var images = await Client.Images.ListImagesAsync(new ImagesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["dangling"] = new Dictionary<string, bool> { ["true"] = true },
+                ["label"] = new Dictionary<string, bool> { [ResourceLabels.BuiltBy] = true },
+            },
+        }, cancellationToken);
+        var removable = images.Where(i => i.Labels?.ContainsKey(ResourceLabels.Run) != true).ToList();
+        foreach (var image in removable) await RemoveIfUnusedAsync(image.ID, cancellationToken);
+        return removable.Count;
+    }
+
     /// <summary>
     /// Runs a command in a new container of the image, waits for it, and removes the container, also when cancelled.
     /// The container gets the host's network (apps listen on 127.0.0.1) or none.
@@ -78,8 +140,9 @@ public sealed class ContainerEngine : IDisposable
     /// Starts a container of the image in the background on the host's network (its apps listen on 127.0.0.1);
     /// disposing the handle stops and removes it.
     /// </summary>
-    public Task<RunningContainer> StartAsync(string image, IReadOnlyDictionary<string, string>? environment = null, CancellationToken cancellationToken = default) =>
-        CreateAndStartAsync(image, null, environment, hostNetwork: true, cancellationToken);
+    public Task<RunningContainer> StartAsync(string image, IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? command = null, CancellationToken cancellationToken = default) =>
+        CreateAndStartAsync(image, command, environment, hostNetwork: true, cancellationToken);
 
     private async Task<RunningContainer> CreateAndStartAsync(string image, IReadOnlyList<string>? command,
         IReadOnlyDictionary<string, string>? environment, bool hostNetwork, CancellationToken cancellationToken)
@@ -90,6 +153,7 @@ public sealed class ContainerEngine : IDisposable
             Cmd = command?.ToList() ?? [],
             Env = environment?.Select(e => $"{e.Key}={e.Value}").ToList() ?? [],
             HostConfig = new HostConfig { NetworkMode = hostNetwork ? "host" : "none" },
+            Labels = new Dictionary<string, string> { [ResourceLabels.Run] = ResourceLabels.RunId },
         }, cancellationToken);
         var container = new RunningContainer(this, created.ID);
         try
@@ -112,18 +176,22 @@ public sealed class ContainerEngine : IDisposable
     }
 
     /// <summary>Creates an image from a root file system tar (the engine's import), such as one debootstrap made.</summary>
-    public async Task ImportAsync(Stream rootFileSystemTar, string repository, string tag, IReadOnlyList<string> changes, CancellationToken cancellationToken = default)
+    public async Task ImportAsync(Stream rootFileSystemTar, ImageReference reference, IReadOnlyList<string> changes, CancellationToken cancellationToken = default)
     {
         string? error = null;
         await Client.Images.CreateImageAsync(
-            new ImagesCreateParameters { FromSrc = "-", Repo = repository, Tag = tag, Changes = changes.ToList() },
+            new ImagesCreateParameters { FromSrc = "-", Repo = reference.Repository, Tag = reference.Tag ?? "latest", Changes = changes.ToList() },
             rootFileSystemTar, new AuthConfig(), new SyncProgress<JSONMessage>(m => error ??= m.Error?.Message), cancellationToken);
-        if (error is not null) throw new ContainerException($"Importing {repository}:{tag} failed: {error}");
+        if (error is not null) throw new ContainerException($"Importing {reference} failed: {error}");
     }
 
-    /// <summary>The ids of every container the engine has, running or not.</summary>
-    public async Task<IReadOnlyList<string>> ContainerIdsAsync(CancellationToken cancellationToken = default) =>
-        (await Client.Containers.ListContainersAsync(new ContainersListParameters { All = true }, cancellationToken)).Select(c => c.ID).ToList();
+    /// <summary>The ids of the containers this process's run made that still exist, running or not.</summary>
+    public async Task<IReadOnlyList<string>> OwnContainerIdsAsync(CancellationToken cancellationToken = default) =>
+        (await Client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{ResourceLabels.Run}={ResourceLabels.RunId}"] = true } },
+        }, cancellationToken)).Select(c => c.ID).ToList();
 
     /// <inheritdoc />
     public void Dispose()

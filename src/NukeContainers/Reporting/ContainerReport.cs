@@ -6,23 +6,52 @@ namespace NukeContainers.Reporting;
 
 /// <summary>
 /// artifacts/containers/report.json (the contract other tools read) and its Markdown rendering, report.md, which also
-/// goes to $GITHUB_STEP_SUMMARY when that is set. A step that did not run leaves its key out.
+/// goes to $GITHUB_STEP_SUMMARY when that is set. Each step writes its own fields (<see cref="StepResult.ReportFields"/>);
+/// a step that did not run writes none. Targets run in later processes read it back and add to it.
 /// </summary>
 public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
 {
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = true,
     };
 
+    /// <summary>An empty report.</summary>
+    public static ContainerReport Empty { get; } = new([]);
+
     /// <summary>The report of pipeline results, with paths relative to the repository root.</summary>
     public static ContainerReport From(IEnumerable<ImageResult> images, string rootDirectory) =>
-        new(images.Select(i => new ImageReport(
-            i.Name, i.Repository, Relative(rootDirectory, i.Dockerfile), i.Target, i.ImageId, i.SizeBytes,
-            i.Baseline is { } b ? new BaselineReport(Relative(rootDirectory, b.Dockerfile), b.SizeBytes) : null,
-            new Dictionary<string, long> { ["build"] = (long)i.Build.Duration.TotalMilliseconds })).ToList());
+        Empty.With(images, rootDirectory);
+
+    /// <summary>
+    /// This report with the results added. A result that built its image replaces that image's entry (what earlier
+    /// runs said of the old image no longer holds); one that did not build (a later target's steps) keeps the entry's
+    /// fields and durations and writes its own over them; a new image is appended.
+    /// </summary>
+    public ContainerReport With(IEnumerable<ImageResult> results, string rootDirectory)
+    {
+        var images = Images.ToList();
+        foreach (var result in results)
+        {
+            var index = images.FindIndex(i => i.Name == result.Name);
+            var update = ImageReport.From(result, rootDirectory);
+            if (index < 0) images.Add(update);
+            else images[index] = result.Build is not null ? update : images[index].Merge(update);
+        }
+        return new ContainerReport(images);
+    }
+
+    /// <summary>This report without the named images: what a failed run must not leave stale.</summary>
+    public ContainerReport Without(IEnumerable<string> names)
+    {
+        var gone = names.ToHashSet();
+        return new ContainerReport(Images.Where(i => !gone.Contains(i.Name)).ToList());
+    }
+
+    /// <summary>The image of that name, or null.</summary>
+    public ImageReport? Find(string name) => Images.FirstOrDefault(i => i.Name == name);
 
     /// <summary>Writes report.json and report.md into the folder (artifacts/containers); returns report.json's path.</summary>
     public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default)
@@ -37,36 +66,42 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         return json;
     }
 
-    /// <summary>Reads a report.json.</summary>
-    public static ContainerReport Read(string path) =>
-        JsonSerializer.Deserialize<ContainerReport>(File.ReadAllText(path), Json)
-        ?? throw new ContainerException($"{path} holds no report.");
+    /// <summary>Reads a report.json; an error names the file when it is not one.</summary>
+    public static ContainerReport Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ContainerReport>(File.ReadAllText(path), Json) ?? throw new JsonException("it holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new ContainerException($"{path} is not a report.json ({e.Message}). Delete it and run the build again.");
+        }
+    }
 
-    /// <summary>One table: each image's size against its baseline, and its build.</summary>
+    /// <summary>Reads report.json when it exists; an empty report otherwise.</summary>
+    public static ContainerReport ReadOrEmpty(string path) => File.Exists(path) ? Read(path) : Empty;
+
+    /// <summary>One table: each image's size against its baseline, tags and digest, and the steps' durations.</summary>
     public string ToMarkdown()
     {
-        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | build |\n|---|---|---:|---:|---:|---:|\n");
+        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|\n");
         foreach (var image in Images)
         {
-            var baseline = image.Baseline is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
-            var ratio = image.Baseline is { SizeBytes: > 0 } r ? Invariant($"{100.0 * image.SizeBytes / r.SizeBytes:0.0}%") : "";
-            var build = image.DurationsMs.TryGetValue("build", out var ms) ? Invariant($"{ms / 1000.0:0.0} s") : "";
-            text.Append($"| {image.Name} | {image.Target} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {build} |\n");
+            var baseline = image.Baseline() is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
+            var ratio = image.Baseline() is { SizeBytes: > 0 } r ? Invariant($"{100.0 * image.SizeBytes / r.SizeBytes:0.0}%") : "";
+            var steps = string.Join(", ", image.DurationsMs.Select(d => Invariant($"{d.Key} {d.Value / 1000.0:0.0} s")));
+            var digest = image.Digest() is { Length: > 19 } d ? d[..19] : image.Digest();
+            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
         }
         return text.ToString();
     }
 
-    private static string Megabytes(long bytes) => Invariant($"{bytes / 1e6:0.0} MB");
+    /// <summary>A size in megabytes with one decimal, the same in every culture: <c>6.1 MB</c>.</summary>
+    public static string Megabytes(long bytes) => Invariant($"{bytes / 1e6:0.0} MB");
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
-    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    /// <summary>A path relative to the repository root, with forward slashes, as report.json writes paths.</summary>
+    public static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
 }
-
-/// <summary>One image in report.json.</summary>
-public sealed record ImageReport(
-    string Name, string Repository, string Dockerfile, string? Target, string ImageId, long SizeBytes,
-    BaselineReport? Baseline, IReadOnlyDictionary<string, long> DurationsMs);
-
-/// <summary>The unoptimised build an image is measured against.</summary>
-public sealed record BaselineReport(string Dockerfile, long SizeBytes);

@@ -1,7 +1,7 @@
-namespace NukeContainers.BaseImages;
+namespace NukeContainers.Provisioning;
 
 /// <summary>A base image made on this machine, standing in for an official one that cannot be pulled here.</summary>
-/// <param name="Name">Its short name, which also names its Dockerfile (<c>BaseImages/Dockerfiles/NAME.Dockerfile</c>).</param>
+/// <param name="Name">Its short name, which also names its Dockerfile (<c>Provisioning/Dockerfiles/NAME.Dockerfile</c>).</param>
 /// <param name="Reference">The image reference it is tagged with, such as <c>local/golang:bookworm</c>.</param>
 /// <param name="BuildArg">The build argument through which Dockerfiles take it instead of the official image.</param>
 /// <param name="StandsFor">The official image it replaces.</param>

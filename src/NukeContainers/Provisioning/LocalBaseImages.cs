@@ -4,9 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using NukeContainers.Building;
 using NukeContainers.Engine;
+using NukeContainers.Images;
 using NukeContainers.Utils;
 
-namespace NukeContainers.BaseImages;
+namespace NukeContainers.Provisioning;
 
 /// <summary>
 /// The base images the samples need, made on this machine from Debian's packages (debootstrap, apt-get) and this
@@ -105,11 +106,16 @@ public static class LocalBaseImages
         Directory.CreateDirectory(certificates);
         foreach (var certificate in MachineCertificates()) File.Copy(certificate, Path.Combine(certificates, Path.GetFileName(certificate)), overwrite: true);
 
-        using var tar = Process.Start(new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs.Path, "-c", "."]) { RedirectStandardOutput = true })
+        using var tar = Process.Start(new ProcessStartInfo("tar", ["--numeric-owner", "-C", rootfs.Path, "-c", "."]) { RedirectStandardOutput = true, RedirectStandardError = true })
             ?? throw new ContainerException("Could not start tar to pack the Debian root file system.");
-        var (repository, tag) = (image.Reference[..image.Reference.LastIndexOf(':')], image.Reference[(image.Reference.LastIndexOf(':') + 1)..]);
-        await engine.ImportAsync(tar.StandardOutput.BaseStream, repository, tag, ["CMD [\"bash\"]", "ENV LANG=C.UTF-8", $"LABEL {HashLabel}={hash}"], cancellationToken);
+        var errors = tar.StandardError.ReadToEndAsync(cancellationToken);
+        await engine.ImportAsync(tar.StandardOutput.BaseStream, ImageReference.Parse(image.Reference), ["CMD [\"bash\"]", "ENV LANG=C.UTF-8", $"LABEL {HashLabel}={hash}"], cancellationToken);
         await tar.WaitForExitAsync(cancellationToken);
+        if (tar.ExitCode != 0)
+        {
+            await engine.Client.Images.DeleteImageAsync(image.Reference, new Docker.DotNet.Models.ImageDeleteParameters { Force = true }, CancellationToken.None);
+            throw new ContainerException($"tar exited with code {tar.ExitCode} while packing {rootfs.Path} for {image.Reference}, so the image was removed:\n{Shell.Tail(await errors, 10)}");
+        }
     }
 
     /// The folder of the .NET that runs this process: the SDK the .NET base image copies.

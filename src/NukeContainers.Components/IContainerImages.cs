@@ -1,0 +1,59 @@
+using NukeContainers.Build;
+using NukeContainers.Images;
+using NukeContainers.Reporting;
+
+namespace NukeContainers.Components;
+
+/// <summary>
+/// What every container component shares: the images the build delivers (declared once), the registry they are named
+/// for, and report.json, through which targets run in later processes continue from what earlier ones left.
+/// </summary>
+public interface IContainerImages : IBuild
+{
+    /// <summary>The images this build delivers. A build declares them by overriding this property.</summary>
+    IReadOnlyList<ContainerImage> Images { get; }
+
+    /// <summary>The registry the images are named for and pushed to.</summary>
+    [Parameter("The registry the images are named for and pushed to, such as 127.0.0.1:5000 or registry.example.com/team")]
+    string Registry => TryGetValue(() => Registry) ?? "127.0.0.1:5000";
+
+    /// <summary>The declared images to work on; all when not given.</summary>
+    [Parameter("Only these images, by name (all declared images when not given)")]
+    string[] ImageNames => TryGetValue(() => ImageNames) ?? [];
+
+    /// <summary>Where report.json and report.md go.</summary>
+    AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
+
+    /// <summary>The declared images that <see cref="ImageNames"/> selects; an unknown name is an error that lists the declared ones.</summary>
+    IReadOnlyList<ContainerImage> SelectedImages()
+    {
+        var unknown = ImageNames.Where(n => Images.All(i => i.Name != n)).ToList();
+        if (unknown.Count > 0)
+            throw new ParameterException($"--image-names: there is no declared image {string.Join(", ", unknown.Select(n => $"'{n}'"))}. The images are: {string.Join(", ", Images.Select(i => i.Name))}.");
+        return ImageNames.Length == 0 ? Images : Images.Where(i => ImageNames.Contains(i.Name)).ToList();
+    }
+
+    /// <summary>The image's repository under <see cref="Registry"/>; a registry value that cannot name one is an error naming --registry.</summary>
+    ImageReference RepositoryOf(ContainerImage image)
+    {
+        var text = $"{Registry.TrimEnd('/')}/{image.Repository ?? image.Name}";
+        return ImageReference.TryParse(text, out var reference, out var error) && reference.Tag is null && reference.Digest is null
+            ? reference
+            : throw new ParameterException($"--registry '{Registry}' does not make a valid repository for {image.Name} ('{text}'): {error} Give a registry host with an optional path, such as 127.0.0.1:5000 or registry.example.com/team.");
+    }
+
+    /// <summary>The registry's host (and port) alone, as the engine and the registry API address it.</summary>
+    string RegistryHost => ImageReference.TryParse($"{Registry.TrimEnd('/')}/probe", out var reference, out var error) ? reference.Registry
+        : throw new ParameterException($"--registry '{Registry}' is not a registry: {error}");
+
+    /// <summary>report.json as earlier targets left it (empty when there is none).</summary>
+    ContainerReport ReadReport() => ContainerReport.ReadOrEmpty(ContainerArtifacts / "report.json");
+
+    /// <summary>Adds results to report.json (and report.md), keeping what earlier targets wrote for other images and steps.</summary>
+    async Task<ContainerReport> AddToReportAsync(IEnumerable<ImageResult> results, CancellationToken cancellationToken)
+    {
+        var report = ReadReport().With(results, RootDirectory);
+        await report.WriteAsync(ContainerArtifacts, cancellationToken);
+        return report;
+    }
+}

@@ -1,0 +1,34 @@
+namespace NukeContainers.Building;
+
+/// <summary>A build failed; names the Dockerfile instruction, the builder's error, and the instruction's last output lines.</summary>
+public sealed class ImageBuildException(string? instruction, string error, IReadOnlyList<string> logTail)
+    : ContainerException(Describe(instruction, error, logTail))
+{
+    /// <summary>The failing instruction as the builder names it, when it said which.</summary>
+    public string? Instruction { get; } = instruction;
+
+    /// <summary>The builder's error message.</summary>
+    public string Error { get; } = error;
+
+    /// <summary>The last lines the failing instruction printed.</summary>
+    public IReadOnlyList<string> LogTail { get; } = logTail;
+
+    private static string Describe(string? instruction, string error, IReadOnlyList<string> tail) =>
+        (instruction is null ? $"The build failed: {error}" : $"The build instruction {instruction} failed: {error}") +
+        (tail.Count > 0 ? "\nIts last output:\n  " + string.Join("\n  ", tail) : "");
+}
+
+/// <summary>The engine refused to start the build (bad parameters, or a builder it does not have).</summary>
+public sealed class BuildRefusedException(Builder builder, int status, string message)
+    : ContainerException($"The engine refused the {builder} build ({status}): {message}")
+{
+    /// <summary>The builder that was asked for.</summary>
+    public Builder Builder { get; } = builder;
+
+    /// <summary>True when the refusal says the engine has no BuildKit, so the legacy builder may do the job.</summary>
+    public bool BuildKitUnavailable => Builder == Builder.BuildKit && message.Contains("buildkit", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>The engine's build output could not be read (truncated or corrupted); names the line and what was wrong.</summary>
+public sealed class BuildOutputException(string problem)
+    : ContainerException($"The engine's build output could not be read: {problem}. The engine may have been cut off; its log says more.");

@@ -1,0 +1,46 @@
+namespace NukeContainers.Building;
+
+/// <summary>One Dockerfile instruction as the builder ran it (the builder's own "step 2/5"; not a pipeline step).</summary>
+/// <param name="Name">The instruction as the builder names it, such as <c>[runtime 2/3] COPY app /app</c>.</param>
+/// <param name="Cached">True when the builder reused a cached result.</param>
+/// <param name="Duration">How long it ran; zero when cached.</param>
+public sealed record BuiltInstruction(string Name, bool Cached, TimeSpan Duration)
+{
+    /// FROM only resolves the base image: there is nothing for the cache to save, so it is not counted.
+    internal static bool IsBaseImage(string name) =>
+        (name.StartsWith('[') ? name[(name.IndexOf(']') + 1)..] : name).TrimStart().StartsWith("FROM ", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>What the engine's builder did for one build.</summary>
+/// <param name="ImageId">The built image's id (<c>sha256:...</c>).</param>
+/// <param name="Instructions">The Dockerfile's instructions that ran or came from the cache (FROM and the builder's internal work left out).</param>
+/// <param name="Builder">Which builder ran it.</param>
+/// <param name="Duration">The whole build, context upload included.</param>
+public sealed record BuildOutput(string ImageId, IReadOnlyList<BuiltInstruction> Instructions, Builder Builder, TimeSpan Duration)
+{
+    /// <summary>How many instructions came from the cache.</summary>
+    public int InstructionsCached => Instructions.Count(s => s.Cached);
+
+    /// <summary>How many instructions there were.</summary>
+    public int InstructionsTotal => Instructions.Count;
+}
+
+/// <summary>The engine's two image builders.</summary>
+public enum Builder
+{
+    /// <summary>BuildKit, through the Engine API (the default): parallel stages, skipped unused stages, cache mounts.</summary>
+    BuildKit,
+    /// <summary>The legacy builder: for engines without BuildKit.</summary>
+    Legacy,
+}
+
+/// <summary>The network RUN steps get.</summary>
+public enum NetworkMode
+{
+    /// <summary>The host's network: works on an engine started with --bridge=none, and lets RUN reach package registries.</summary>
+    Host,
+    /// <summary>No network at all.</summary>
+    None,
+    /// <summary>The engine's default bridge network.</summary>
+    Default,
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics.Contracts;
+using NukeContainers.Building;
+
+namespace NukeContainers;
+
+/// The build step's verbs.
+public sealed partial record ImagePipeline
+{
+    /// <summary>The build step's settings, when the pipeline builds.</summary>
+    public BuildSettings? Build => Step<BuildSettings>();
+
+    /// <summary>Builds from a context folder; the Dockerfile is <c>Dockerfile</c> in it unless named.</summary>
+    [Pure] public ImagePipeline FromDockerfile(string contextDirectory, string? dockerfile = null) =>
+        ConfigureBuild(b => b with { ContextDirectory = contextDirectory, Dockerfile = dockerfile ?? b.Dockerfile });
+
+    /// <summary>The Dockerfile, relative to the context folder.</summary>
+    [Pure] public ImagePipeline Dockerfile(string dockerfile) => ConfigureBuild(b => b with { Dockerfile = dockerfile });
+
+    /// <summary>The multi-stage target to build.</summary>
+    [Pure] public ImagePipeline Target(string stage) => ConfigureBuild(b => b with { Target = stage });
+
+    /// <summary>A value for one of the Dockerfile's ARGs.</summary>
+    [Pure] public ImagePipeline BuildArg(string name, string value) =>
+        ConfigureBuild(b => b with { BuildArgs = new Dictionary<string, string>(b.BuildArgs) { [name] = value } });
+
+    /// <summary>Values for several of the Dockerfile's ARGs, such as the local base images' build arguments.</summary>
+    [Pure] public ImagePipeline BuildArgs(IReadOnlyDictionary<string, string> values) =>
+        ConfigureBuild(b => b with { BuildArgs = values.Aggregate(new Dictionary<string, string>(b.BuildArgs), (all, v) => { all[v.Key] = v.Value; return all; }) });
+
+    /// <summary>A label on the image.</summary>
+    [Pure] public ImagePipeline Label(string name, string value) =>
+        ConfigureBuild(b => b with { Labels = new Dictionary<string, string>(b.Labels) { [name] = value } });
+
+    /// <summary>The platform to build for, such as <c>linux/amd64</c>.</summary>
+    [Pure] public ImagePipeline Platform(string platform) => ConfigureBuild(b => b with { Platform = platform });
+
+    /// <summary>Builds everything anew, ignoring the cache.</summary>
+    [Pure] public ImagePipeline NoCache(bool noCache = true) => ConfigureBuild(b => b with { NoCache = noCache });
+
+    /// <summary>The network RUN instructions get (host by default).</summary>
+    [Pure] public ImagePipeline Network(NetworkMode mode) => ConfigureBuild(b => b with { Network = mode });
+
+    /// <summary>Which of the engine's builders to use (BuildKit by default).</summary>
+    [Pure] public ImagePipeline UseBuilder(Builder builder) => ConfigureBuild(b => b with { Builder = builder });
+
+    /// <summary>
+    /// Also builds the same context with another Dockerfile, the way the app was built before it was optimised,
+    /// and reports both sizes: <c>.CompareWith("Dockerfile.naive")</c>.
+    /// </summary>
+    [Pure] public ImagePipeline CompareWith(string baselineDockerfile) => ConfigureBuild(b => b with { BaselineDockerfile = baselineDockerfile });
+
+    /// <summary>Changes the build step's settings in one go, for what has no verb of its own.</summary>
+    [Pure] public ImagePipeline ConfigureBuild(Func<BuildSettings, BuildSettings> configure) => Configure(new BuildSettings(), configure);
+}

@@ -1,0 +1,17 @@
+namespace NukeContainers.Reporting;
+
+/// The build step's fields in report.json.
+public sealed partial record ImageReport
+{
+    /// <summary>The Dockerfile built, relative to the repository root.</summary>
+    public string? Dockerfile() => Field<string>("dockerfile");
+
+    /// <summary>The stage built.</summary>
+    public string? Target() => Field<string>("target");
+
+    /// <summary>The unoptimised build it was measured against.</summary>
+    public BaselineReport? Baseline() => Field<BaselineReport>("baseline");
+}
+
+/// <summary>The unoptimised build an image is measured against.</summary>
+public sealed record BaselineReport(string Dockerfile, long SizeBytes);

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+
+namespace NukeContainers.Engine;
+
+/// <summary>
+/// The labels on what the product makes in an engine. Working images and containers carry <see cref="Run"/>, naming
+/// the process that made them, so that <see cref="ResourceReaper"/> can remove them after that process is gone, even
+/// when it crashed. Delivered images carry only <see cref="BuiltBy"/>: a run label would change their id on every run.
+/// </summary>
+public static class ResourceLabels
+{
+    /// <summary>The run that made a working image or container: <c>host:pid:start-ticks</c>.</summary>
+    public const string Run = "org.nukecontainers.run";
+
+    /// <summary>On every image the pipeline builds.</summary>
+    public const string BuiltBy = "org.nukecontainers.built-by";
+
+    /// <summary>The value of <see cref="BuiltBy"/>.</summary>
+    public const string Product = "nukecontainers";
+
+    /// <summary>This process's run: its machine, its id and its start time, which together never repeat.</summary>
+    public static string RunId { get; } = FormatRunId(Environment.MachineName, Environment.ProcessId, Process.GetCurrentProcess().StartTime.ToUniversalTime().Ticks);
+
+    internal static string FormatRunId(string machine, int pid, long startTicks) => $"{machine}:{pid}:{startTicks}";
+
+    /// <summary>True when the run is a process on this machine that is no longer running.</summary>
+    internal static bool IsDeadLocalRun(string runId)
+    {
+        var parts = runId.Split(':');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid) || !long.TryParse(parts[2], out var ticks))
+            return false;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.StartTime.ToUniversalTime().Ticks != ticks;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return true; // no such process
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using NukeContainers.Engine;
+using NukeContainers.Images;
+
+namespace NukeContainers;
+
+/// <summary>
+/// A pipeline step: a settings record that knows how to run itself. The pipeline keeps one of each (by
+/// <see cref="Name"/>) and runs them by <see cref="Order"/>; each gets the image as the step before left it.
+/// A step is added in its own folder: its settings (this interface), its runner, its <see cref="StepResult"/> and its
+/// fluent verbs (a partial of <see cref="ImagePipeline"/>); its place is a constant of <see cref="StepOrder"/>.
+/// </summary>
+public interface IPipelineStep
+{
+    /// <summary>The step's key in report.json's <c>durationsMs</c>: <c>restoreCache</c>, <c>build</c>, <c>slim</c> ...</summary>
+    string Name { get; }
+
+    /// <summary>Where the step runs among the others (<see cref="StepOrder"/>); lower runs first.</summary>
+    int Order { get; }
+
+    /// <summary>Checks the settings before any step runs, so that a mistake fails before the engine is asked.</summary>
+    void Check(ImagePipeline pipeline) { }
+
+    /// <summary>Does the step's work and says how it left the image.</summary>
+    Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>The fixed order of the steps. A step of a team's own takes a number between two of these.</summary>
+public static class StepOrder
+{
+    /// <summary>Restore the build cache.</summary>
+    public const int RestoreCache = 100;
+    /// <summary>Build the Dockerfile.</summary>
+    public const int Build = 200;
+    /// <summary>Slim the image.</summary>
+    public const int Slim = 300;
+    /// <summary>Tag it.</summary>
+    public const int Tag = 400;
+    /// <summary>Scan it.</summary>
+    public const int Scan = 500;
+    /// <summary>Push it.</summary>
+    public const int Push = 600;
+    /// <summary>Roll it out.</summary>
+    public const int Rollout = 700;
+}
+
+/// <summary>What a running step gets: the engine, the pipeline, the image as the step before left it, and the log.</summary>
+public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline, PipelineImage Image, Action<string> Log);
+
+/// <summary>The image as it passes from step to step.</summary>
+public sealed record PipelineImage
+{
+    /// <summary>An image of a repository that no step has made yet.</summary>
+    public PipelineImage(ImageReference repository) => Repository = repository;
+
+    /// <summary>The repository the pipeline delivers, such as <c>127.0.0.1:5000/samples/go-api</c>.</summary>
+    public ImageReference Repository { get; init; }
+
+    /// <summary>The image's id in the engine (<c>sha256:...</c>), once a step has made or found it.</summary>
+    public string? ImageId { get; init; }
+
+    /// <summary>Its size as the engine reports it.</summary>
+    public long SizeBytes { get; init; }
+
+    /// <summary>The tags it has been given in <see cref="Repository"/>.</summary>
+    public TagSet Tags { get; init; } = TagSet.Empty;
+
+    /// <summary>The registry digest (<c>sha256:...</c>), once pushed.</summary>
+    public string? Digest { get; init; }
+
+    /// <summary>The image id, or an error naming the step that needs it.</summary>
+    public string RequireImageId(string step) => ImageId
+        ?? throw new ContainerException($"The {step} step of {Repository} needs an image, and no step before it made one: add FromDockerfile(...) or FromImage(...).");
+}
+
+/// <summary>
+/// What a step did. Each step's result derives from this; <see cref="ReportFields"/> is its section of report.json.
+/// </summary>
+public abstract record StepResult
+{
+    /// <summary>The image as the step left it.</summary>
+    public required PipelineImage Image { get; init; }
+
+    /// <summary>
+    /// The fields this step writes into its image's object in report.json (a step that did not run writes none).
+    /// Paths are written relative to <paramref name="rootDirectory"/>.
+    /// </summary>
+    public virtual IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [];
+}

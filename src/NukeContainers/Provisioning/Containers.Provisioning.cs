@@ -1,0 +1,29 @@
+using NukeContainers.Engine;
+using NukeContainers.Provisioning;
+
+namespace NukeContainers;
+
+/// Routes to the engine and to provisioning that need no namespace, so that a build whose own targets are called
+/// LocalEnvironment or BaseImages can still reach them by a short name.
+public static partial class Containers
+{
+    /// <summary>Connects to the engine that DOCKER_HOST, the default socket or the embedded engine offers; installs nothing.</summary>
+    public static Task<ContainerEngine> ConnectAsync(CancellationToken cancellationToken = default) =>
+        ContainerEngine.ConnectAsync(cancellationToken: cancellationToken);
+
+    /// <summary>Finds an engine, or installs and starts the embedded one (root on Debian or Ubuntu): <see cref="EmbeddedEnvironment.EnsureEngineAsync"/>.</summary>
+    public static Task<ProvisionedEngine> ProvisionEngineAsync(EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
+        EmbeddedEnvironment.EnsureEngineAsync(options, cancellationToken);
+
+    /// <summary>Checks the registry at an address, and starts the embedded one there when it is a loopback address: <see cref="EmbeddedEnvironment.EnsureRegistryAsync"/>.</summary>
+    public static Task<bool> ProvisionRegistryAsync(string address, EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
+        EmbeddedEnvironment.EnsureRegistryAsync(address, options, cancellationToken);
+
+    /// <summary>The build arguments that point Dockerfiles at the local base images: <c>GO_IMAGE=local/golang:bookworm</c> ...</summary>
+    public static IReadOnlyDictionary<string, string> LocalBaseImageArgs => LocalBaseImages.BuildArgs;
+
+    /// <summary>Makes the local base images that are missing or out of date, and returns their build arguments: <see cref="LocalBaseImages.EnsureAsync"/>.</summary>
+    public static Task<IReadOnlyDictionary<string, string>> LocalBaseImagesAsync(ContainerEngine engine, Action<string> log,
+        CancellationToken cancellationToken = default, Action<string>? buildLog = null) =>
+        LocalBaseImages.EnsureAsync(engine, log, cancellationToken, buildLog);
+}

@@ -1,0 +1,161 @@
+using NukeContainers.Engine;
+using NukeContainers.Utils;
+
+namespace NukeContainers.Provisioning;
+
+/// <summary>
+/// The embedded environment: Debian's docker.io engine and docker-registry, installed and started by this product as
+/// root on Debian or Ubuntu, with all their state in one folder (<see cref="EmbeddedEnvironmentOptions.StateDirectory"/>),
+/// and reused by later runs. Only an explicit call provisions: finding an engine is <see cref="EngineDiscovery"/>'s job,
+/// which never installs anything.
+/// </summary>
+public static class EmbeddedEnvironment
+{
+    /// <summary>
+    /// Finds an engine (<see cref="EngineDiscovery.Default"/>) or installs and starts the embedded one. Safe to call
+    /// from several processes at once; touches the state folder only when it has something to start.
+    /// </summary>
+    public static async Task<ProvisionedEngine> EnsureEngineAsync(EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmbeddedEnvironmentOptions();
+        var discovery = options.Discovery ?? EngineDiscovery.Default(options.StateDirectory);
+        if (await discovery.FindAsync(cancellationToken) is { } found) return new ProvisionedEngine(found, Started: false);
+
+        RequireDebianRoot(options, $"No Docker engine answers (looked at: {string.Join("; ", discovery.Providers.Select(p => p.Describe()))})");
+        Directory.CreateDirectory(options.StateDirectory);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        // Another process may have started it while this one waited for the lock.
+        if (await discovery.FindAsync(cancellationToken) is { } meanwhile) return new ProvisionedEngine(meanwhile, Started: false);
+        return new ProvisionedEngine(await StartEngineAsync(options, cancellationToken), Started: true);
+    }
+
+    /// <summary>
+    /// Checks that the registry at <paramref name="address"/> (<c>host:port</c>) answers; when it does not and it is
+    /// the embedded registry's address on this machine, installs and starts Debian's docker-registry there.
+    /// Returns true when it started one.
+    /// </summary>
+    public static async Task<bool> EnsureRegistryAsync(string address, EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmbeddedEnvironmentOptions();
+        if (await RegistryAnswersAsync(address, cancellationToken)) return false;
+        if (!IsLoopback(address))
+            throw new ContainerException($"The registry {address} does not answer at http(s)://{address}/v2/. Check the --registry value, the network, and that the registry runs.");
+        RequireDebianRoot(options, $"No registry answers at http://{address}/v2/");
+        Directory.CreateDirectory(options.StateDirectory);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        if (await RegistryAnswersAsync(address, cancellationToken)) return false;
+        await StartRegistryAsync(address, options, cancellationToken);
+        return true;
+    }
+
+    private static async Task<EngineEndpoint> StartEngineAsync(EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
+    {
+        await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
+        var state = options.StateDirectory;
+        options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
+        await StartDetachedAsync(Path.Combine(state, "dockerd.log"), cancellationToken,
+            "dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
+            "--data-root", Path.Combine(state, "docker"), "--exec-root", Path.Combine(state, "exec"),
+            "-H", "unix://" + options.EngineSocket, "--pidfile", Path.Combine(state, "docker.pid"));
+        await WaitUntilAsync(() => UnixHttp.PingAsync(options.EngineSocket, cancellationToken), "dockerd", Path.Combine(state, "dockerd.log"), cancellationToken);
+        return new EngineEndpoint(options.EngineSocket, "the embedded engine");
+    }
+
+    private static async Task StartRegistryAsync(string address, EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
+    {
+        await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker-registry");
+        var folder = Path.Combine(options.StateDirectory, "registry");
+        Directory.CreateDirectory(folder);
+        var config = Path.Combine(folder, "config.yml");
+        await File.WriteAllTextAsync(config, $"""
+            version: 0.1
+            log:
+              level: warn
+            storage:
+              filesystem:
+                rootdirectory: {Path.Combine(folder, "data")}
+              delete:
+                enabled: true
+            http:
+              addr: {address}
+            """, cancellationToken);
+        options.Log($"Starting docker-registry (Debian's Distribution registry) on {address}, storing in {folder}/data");
+        var log = Path.Combine(folder, "registry.log");
+        await StartDetachedAsync(log, cancellationToken, "docker-registry", "serve", config);
+        await WaitUntilAsync(() => RegistryAnswersAsync(address, cancellationToken), "docker-registry", log, cancellationToken);
+    }
+
+    /// <summary>True when a Distribution registry answers /v2/ at the address: 200, or 401 when it asks for credentials.</summary>
+    public static async Task<bool> RegistryAnswersAsync(string address, CancellationToken cancellationToken)
+    {
+        foreach (var scheme in IsLoopback(address) ? new[] { "http" } : ["https", "http"])
+        {
+            try
+            {
+                using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+                using var response = await client.GetAsync($"{scheme}://{address}/v2/", cancellationToken);
+                if (response.IsSuccessStatusCode || (int)response.StatusCode == 401) return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+        return false;
+    }
+
+    /// The engine treats 127.0.0.0/8 and localhost registries as plain HTTP; only those can be the embedded one.
+    private static bool IsLoopback(string address) =>
+        address.StartsWith("127.", StringComparison.Ordinal) || address.StartsWith("localhost:", StringComparison.Ordinal);
+
+    private static void RequireDebianRoot(EmbeddedEnvironmentOptions options, string problem)
+    {
+        var osRelease = File.Exists("/etc/os-release") ? File.ReadAllText("/etc/os-release") : "";
+        var debian = osRelease.Contains("ID=debian") || osRelease.Contains("ID=ubuntu") || osRelease.Contains("ID_LIKE=debian");
+        if (Environment.IsPrivilegedProcess && debian && options.AllowStart) return;
+        var why = !options.AllowStart ? "starting one is switched off"
+            : !debian ? "this machine is not Debian or Ubuntu, where it could start one from Debian's packages"
+            : "starting one needs root";
+        throw new ContainerException(
+            $"{problem}, and {why}. Start Docker and set DOCKER_HOST=unix:///path/to/docker.sock, and run a registry at the address you push to.");
+    }
+
+    /// Starts a daemon in its own session, so it outlives this build and is reused by the next.
+    private static Task StartDetachedAsync(string logFile, CancellationToken cancellationToken, params string[] command) =>
+        Shell.RunAsync("bash", ["-c", "setsid \"$@\" >\"$0\" 2>&1 </dev/null &", logFile, .. command], cancellationToken);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> ready, string what, string logFile, CancellationToken cancellationToken)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(250, cancellationToken))
+            if (await ready()) return;
+        var log = File.Exists(logFile) ? Shell.Tail(await File.ReadAllTextAsync(logFile, cancellationToken), 15) : "(no log)";
+        throw new ContainerException($"{what} did not answer within 60 s. The end of {logFile}:\n{log}");
+    }
+}
+
+/// <summary>The engine found or started.</summary>
+/// <param name="Endpoint">Where it answers.</param>
+/// <param name="Started">True when this call started it.</param>
+public sealed record ProvisionedEngine(EngineEndpoint Endpoint, bool Started);
+
+/// <summary>Where the embedded environment keeps its state, and how it reports what it does.</summary>
+public sealed record EmbeddedEnvironmentOptions
+{
+    /// <summary>The state folder when nothing else is said: NUKE_CONTAINERS_STATE, else /var/lib/nuke-containers.</summary>
+    public static string DefaultStateDirectory =>
+        Environment.GetEnvironmentVariable("NUKE_CONTAINERS_STATE") is { Length: > 0 } state ? state : "/var/lib/nuke-containers";
+
+    /// <summary>The one folder for the engine's and registry's state.</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+
+    /// <summary>Where to look for a running engine first; <see cref="EngineDiscovery.Default"/> when not set.</summary>
+    public EngineDiscovery? Discovery { get; init; }
+
+    /// <summary>The engine socket this environment starts, when none answers elsewhere.</summary>
+    public string EngineSocket => Path.Combine(StateDirectory, "docker.sock");
+
+    /// <summary>When false, a missing engine or registry is an error instead of being installed and started.</summary>
+    public bool AllowStart { get; init; } = true;
+
+    /// <summary>Receives one line for each thing installed or started.</summary>
+    public Action<string> Log { get; init; } = Console.WriteLine;
+}

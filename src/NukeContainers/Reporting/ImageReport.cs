@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NukeContainers.Reporting;
+
+/// <summary>
+/// One image in report.json: what every run writes (name, repository, image id, size, durations), and the fields
+/// each step wrote (<see cref="Fields"/>), read back by the typed methods of the steps' partials (methods, not
+/// properties: a property of a field's name would hide that field from the extension data when read back).
+/// </summary>
+public sealed partial record ImageReport
+{
+    /// <summary>The image's short name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Its repository.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The image id the last step left.</summary>
+    public required string ImageId { get; init; }
+
+    /// <summary>Its size.</summary>
+    public long SizeBytes { get; init; }
+
+    /// <summary>Each step's duration in milliseconds, by the step's name.</summary>
+    public IReadOnlyDictionary<string, long> DurationsMs { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>The fields the steps wrote: <c>dockerfile</c>, <c>baseline</c>, <c>cache</c>, <c>tags</c>, <c>scan</c> ...</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement> Fields { get; init; } = new();
+
+    /// <summary>A step's field read as a type, or default when the step did not write it.</summary>
+    public T? Field<T>(string name) =>
+        Fields.TryGetValue(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.Deserialize<T>(ContainerReport.Json) : default;
+
+    /// <summary>The report of one pipeline result.</summary>
+    public static ImageReport From(ImageResult result, string rootDirectory)
+    {
+        var fields = new Dictionary<string, JsonElement>();
+        foreach (var step in result.Steps)
+            foreach (var (name, value) in step.ReportFields(rootDirectory))
+                if (value is not null) fields[name] = JsonSerializer.SerializeToElement(value, ContainerReport.Json);
+        return new ImageReport
+        {
+            Name = result.Name,
+            Repository = result.Image.Repository.Repository,
+            ImageId = result.ImageId,
+            SizeBytes = result.SizeBytes,
+            DurationsMs = result.DurationsMs,
+            Fields = fields,
+        };
+    }
+
+    /// <summary>This image with a later run's results over it: the later image, fields and durations win.</summary>
+    public ImageReport Merge(ImageReport later) => later with
+    {
+        DurationsMs = DurationsMs.Concat(later.DurationsMs).GroupBy(d => d.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        Fields = Fields.Concat(later.Fields).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+    };
+
+    /// <summary>The tags the tag step gave it, when it ran.</summary>
+    public IReadOnlyList<string>? Tags() => Field<string[]>("tags");
+
+    /// <summary>The pushed digest, when the push step ran.</summary>
+    public string? Digest() => Field<string>("digest");
+}
