@@ -24,6 +24,14 @@ public sealed class EngineFixture : IAsyncLifetime
     public static ImagePipeline Pipeline(string name) =>
         Containers.Image(Repository(name)).Label(ResourceLabels.Run, ResourceLabels.RunId);
 
+    /// A loopback port the system hands out (free when asked).
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public async Task InitializeAsync()
     {
         var options = new EmbeddedEnvironmentOptions { Log = Log.Add };

@@ -52,7 +52,7 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     public async Task A_machine_with_an_engine_and_no_registry_finds_its_engine_and_says_what_the_registry_lacks()
     {
         var options = new EmbeddedEnvironmentOptions { AllowStart = false, Log = _ => { } };
-        var address = $"127.0.0.1:{FreePort()}";
+        var address = $"127.0.0.1:{EngineFixture.FreePort()}";
 
         var engine = await EmbeddedEnvironment.EnsureEngineAsync(options);
         var error = await Assert.ThrowsAsync<ContainerException>(() => EmbeddedEnvironment.EnsureRegistryAsync(address, options));
@@ -65,7 +65,7 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     public async Task A_registry_that_cannot_be_the_embedded_one_is_named_when_it_does_not_answer_and_never_started()
     {
         // The engine takes plain HTTP only from 127.0.0.0/8 registries, so the embedded one lives there; [::1] is not that.
-        var address = $"[::1]:{FreePort()}";
+        var address = $"[::1]:{EngineFixture.FreePort()}";
 
         var error = await Assert.ThrowsAsync<ContainerException>(() => EmbeddedEnvironment.EnsureRegistryAsync(address));
 
@@ -88,10 +88,4 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
         Assert.Contains("set DOCKER_HOST=unix:///path/to/docker.sock", error.Message);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -4,11 +4,12 @@ namespace NukeContainers.Tests;
 [Collection(EngineCollection.Name)]
 public sealed class SampleSpecs(EngineFixture fixture)
 {
+    /// Port 0: the app reads $PORT, and gets one from the system. node-web's nginx listens on 8082 as configured.
     public static TheoryData<string, int, string, string, double> Samples => new()
     {
-        { "go-api", 8081, "/api/greeting?name=ci", "hello, ci from go-api", 0.02 },
+        { "go-api", 0, "/api/greeting?name=ci", "hello, ci from go-api", 0.02 },
         { "node-web", 8082, "/about", "<h1>About</h1>", 0.10 },
-        { "dotnet-api", 8083, "/api/greeting?name=ci", "hello, ci from dotnet-api", 0.15 },
+        { "dotnet-api", 0, "/api/greeting?name=ci", "hello, ci from dotnet-api", 0.15 },
     };
 
     [Theory]
@@ -37,10 +38,14 @@ public sealed class SampleSpecs(EngineFixture fixture)
         Assert.Equal("65532:65532", config.User); // set by the sample, or inherited from the local base image
     }
 
-    /// Starts the image and asks it until its answer holds the expected text (30 s at most).
-    private async Task AssertAnswersAsync(string image, int port, string path, string expected)
+    /// Starts the image and asks it until its answer holds the expected text (30 s at most). A fixed port is held
+    /// under a machine-wide lock while the container runs, so test runs that share the machine take turns with it.
+    private async Task AssertAnswersAsync(string image, int fixedPort, string path, string expected)
     {
-        await using var container = await fixture.Engine.StartAsync(image);
+        var port = fixedPort == 0 ? EngineFixture.FreePort() : fixedPort;
+        await using var portLock = fixedPort == 0 ? null
+            : await Utils.FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), $"nukecontainers-port-{fixedPort}.lock"), CancellationToken.None);
+        await using var container = await fixture.Engine.StartAsync(image, new Dictionary<string, string> { ["PORT"] = port.ToString() });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var last = "";
         for (var attempt = 0; attempt < 60; attempt++, await Task.Delay(500))
@@ -57,6 +62,7 @@ public sealed class SampleSpecs(EngineFixture fixture)
         }
         Assert.Fail($"no answer with '{expected}' from {image} on port {port}: {last}\nThe container's output:\n{await container.LogsAsync()}");
     }
+
 
     private static string RepositoryRoot()
     {

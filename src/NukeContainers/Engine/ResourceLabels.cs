@@ -9,7 +9,7 @@ namespace NukeContainers.Engine;
 /// </summary>
 public static class ResourceLabels
 {
-    /// <summary>The run that made a working image or container: <c>host:pid:start-ticks</c>.</summary>
+    /// <summary>The run that made a working image or container: <c>host:pid:start</c>.</summary>
     public const string Run = "org.nukecontainers.run";
 
     /// <summary>On every image the pipeline builds.</summary>
@@ -19,7 +19,7 @@ public static class ResourceLabels
     public const string Product = "nukecontainers";
 
     /// <summary>This process's run: its machine, its id and its start time, which together never repeat.</summary>
-    public static string RunId { get; } = FormatRunId(Environment.MachineName, Environment.ProcessId, Process.GetCurrentProcess().StartTime.ToUniversalTime().Ticks);
+    public static string RunId { get; } = FormatRunId(Environment.MachineName, Environment.ProcessId, StartTime(Environment.ProcessId) ?? 0);
 
     internal static string FormatRunId(string machine, int pid, long startTicks) => $"{machine}:{pid}:{startTicks}";
 
@@ -29,14 +29,34 @@ public static class ResourceLabels
         var parts = runId.Split(':');
         if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var pid) || !long.TryParse(parts[2], out var ticks))
             return false;
+        return StartTime(pid) != ticks; // no such process, or the id was reused by a later one
+    }
+
+    /// A process's start time as the kernel keeps it (clock ticks since boot, /proc/PID/stat field 22): the same whoever
+    /// reads it, unlike Process.StartTime, which .NET derives from the boot time at the moment it is read.
+    private static long? StartTime(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return long.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
         try
         {
             using var process = Process.GetProcessById(pid);
-            return process.StartTime.ToUniversalTime().Ticks != ticks;
+            return process.StartTime.ToUniversalTime().Ticks;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            return true; // no such process
+            return null;
         }
     }
 }

@@ -1,0 +1,103 @@
+using NukeContainers.Build;
+using NukeContainers.Build.Tests;
+using NukeContainers.Components;
+using NukeContainers.Engine;
+using NukeContainers.Tests;
+
+namespace NukeContainers.Components.Tests;
+
+/// A team's typical build: it takes the components, declares its image, overrides one settings hook and one target,
+/// and gets the rest unchanged.
+public sealed class TeamBuild(string appFolder) : BuildHost, IBuildImages, IPruneImages
+{
+    public List<string> Ran { get; } = [];
+    public string? ImageIdFromReport { get; private set; }
+
+    IReadOnlyList<ContainerImage> IContainerImages.Images =>
+        [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("team-app") }];
+
+    /// The one settings hook it overrides: its images carry its label (and the test run's, so the run removes them).
+    Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline
+        .Label("com.example.team", "payments").Label(ResourceLabels.Run, ResourceLabels.RunId);
+
+    /// The one target it overrides.
+    Target IPruneImages.Prune => _ => _.Executes(() => Ran.Add("team prune"));
+
+    /// Its own target, which continues from what BuildImages left in report.json.
+    public Target Inspect => _ => _
+        .DependsOn<IBuildImages>(x => x.BuildImages)
+        .Executes(() => ImageIdFromReport = ((IContainerImages)this).ReadReport().Find("app")?.ImageId);
+}
+
+[Collection(EngineCollection.Name)]
+public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
+{
+    private readonly BuildDriver _driver = new();
+    private readonly TempFolder _app = new();
+
+    [Fact]
+    public async Task A_team_overrides_one_hook_and_one_target_and_gets_the_other_targets_unchanged()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var build = new TeamBuild(_app.Path);
+
+        var run = await _driver.RunAsync(build, "BuildImages", "Prune");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(TargetStatus.Succeeded, run.StatusOf("LocalEnvironment"));
+        Assert.StartsWith("engine: ", run.NoteOf("LocalEnvironment"));
+        Assert.Matches(@"^app \d+\.\d MB$", run.NoteOf("BuildImages"));
+        Assert.Equal(["team prune"], build.Ran);
+        var report = Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json"));
+        var image = Assert.Single(report.Images);
+        Assert.Equal($"127.0.0.1:5000/{EngineFixture.Repository("team-app")}", image.Repository);
+        var labels = (await fixture.Engine.InspectImageAsync(image.ImageId))!.Config!.Labels!;
+        Assert.Equal("payments", labels["com.example.team"]);
+        Assert.Equal(ResourceLabels.Product, labels[ResourceLabels.BuiltBy]);
+    }
+
+    [Fact]
+    public async Task A_target_run_in_a_later_process_continues_from_the_report_an_earlier_one_wrote()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var first = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages");
+        var built = Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+
+        var later = new TeamBuild(_app.Path);
+        var run = await _driver.RunAsync(later, "Inspect", "--skip");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(TargetStatus.Skipped, run.StatusOf("BuildImages"));
+        Assert.Equal(built, later.ImageIdFromReport);
+    }
+
+    [Fact]
+    public async Task An_image_name_that_is_not_declared_is_refused_with_the_declared_ones()
+    {
+        var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--image-names", "web", "--skip", "LocalEnvironment");
+
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
+        Assert.Contains("--image-names: there is no declared image 'web'. The images are: app.", run.Output);
+    }
+
+    [Theory]
+    [InlineData("https://reg.example.com", "leave out the scheme")]
+    [InlineData("a//b", "empty path component")]
+    [InlineData("Reg.Example.com:5000/Team", "must be lower case")]
+    public async Task A_registry_that_cannot_name_the_images_is_refused_naming_the_parameter(string registry, string problem)
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n");
+
+        var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--registry", registry, "--skip", "LocalEnvironment");
+
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
+        Assert.Contains($"--registry '{registry}' does not make a valid repository for app", run.Output);
+        Assert.Contains(problem, run.Output);
+    }
+
+    public void Dispose()
+    {
+        _driver.Dispose();
+        _app.Dispose();
+    }
+}
