@@ -23,7 +23,7 @@ public interface IBuildImages : ILocalEnvironment
                 {
                     var result = await BuildImagesSettings(PipelineOf(image)).RunAsync(engine, ct);
                     results.Add(result);
-                    Note($"{image.Name} {Reporting.ContainerReport.Megabytes(result.SizeBytes)}{(result.SizeRatio is { } r ? $" ({r:P1} of {image.Baseline})" : "")}");
+                    Note($"{image.Name} {Reporting.ContainerReport.Megabytes(result.SizeBytes)}{(result.SizeRatio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : "")}");
                 }
             }
             finally

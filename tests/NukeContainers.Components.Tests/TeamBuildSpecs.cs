@@ -72,6 +72,20 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_failed_build_leaves_no_stale_entry_in_the_report()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var first = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages");
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo broken && exit 7\n");
+
+        var failed = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--skip", "LocalEnvironment");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(TargetStatus.Failed, failed.StatusOf("BuildImages"));
+        Assert.Empty(Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Images);
+    }
+
+    [Fact]
     public async Task An_image_name_that_is_not_declared_is_refused_with_the_declared_ones()
     {
         var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--image-names", "web", "--skip", "LocalEnvironment");

@@ -126,6 +126,24 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     [Theory]
     [InlineData(Builder.BuildKit)]
     [InlineData(Builder.Legacy)]
+    public async Task A_fully_cached_rebuild_counts_every_instruction_cached_with_ARGs_before_FROM_left_out(Builder builder)
+    {
+        // The legacy builder reports the ARG before FROM as a step of its own that never says "Using cache".
+        _context.Write("Dockerfile", $"ARG BASE={EngineFixture.BaseImage}\nFROM $BASE\nRUN echo {Guid.NewGuid():N} > /id\nRUN cat /id\n");
+
+        var first = await Pipeline().UseBuilder(builder).RunAsync(fixture.Engine);
+        var second = await Pipeline().UseBuilder(builder).RunAsync(fixture.Engine);
+
+        // (The legacy builder also counts a LABEL for each label the API passes; BuildKit does not.)
+        Assert.Equal(0, first.Build!.Output.InstructionsCached);
+        Assert.True(second.Build!.Output.InstructionsTotal >= 2, string.Join(", ", second.Build.Output.Instructions));
+        Assert.Equal(second.Build.Output.InstructionsTotal, second.Build.Output.InstructionsCached);
+        Assert.DoesNotContain(second.Build.Output.Instructions, i => i.Name.StartsWith("ARG", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
     public async Task Cancelling_a_build_stops_it_and_leaves_no_stray_containers(Builder builder)
     {
         var marker = Random.Shared.Next(100_000, 999_999);

@@ -22,7 +22,8 @@ internal static class HelpText
     {
         var text = new StringBuilder("Usage: ./build.sh [targets] [--parameter value ...]\n\nTargets:\n");
         var listed = targets.Where(t => !t.Definition.IsUnlisted).ToList();
-        var width = listed.Max(t => t.Name.Length + (t.IsDefault ? 10 : 0));
+        if (listed.Count == 0) text.Append("  (none: this build lists no targets)\n");
+        var width = listed.Select(t => t.Name.Length + (t.IsDefault ? 10 : 0)).DefaultIfEmpty(0).Max();
         foreach (var target in listed)
         {
             var name = target.Name + (target.IsDefault ? " (default)" : "");

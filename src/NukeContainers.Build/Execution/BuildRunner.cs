@@ -23,9 +23,11 @@ internal static class BuildRunner
         var masker = new SecretMasker();
         try
         {
-            var line = CommandLine.Parse(args);
-            var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
             var parameters = ParameterSet.Discover(build.GetType());
+            var switches = parameters.Declared.Where(p => (Nullable.GetUnderlyingType(p.Type) ?? p.Type) == typeof(bool))
+                .Select(p => NameStyle.Key(p.Name)).Concat(["plan", "help", "continue"]).ToHashSet();
+            var line = CommandLine.Parse(args, switches);
+            var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
             RejectUnknownOptions(line, parameters);
             parameters.Bind(build, line, context.Environment, root, masker);
             var verbosity = ParseVerbosity(line.Single("verbosity") ?? context.Environment.GetValueOrDefault("NUKE_VERBOSITY"));

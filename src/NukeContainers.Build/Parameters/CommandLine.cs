@@ -9,10 +9,16 @@ internal sealed class CommandLine
 
     public sealed record Option(string Written, List<string> Values);
 
-    public static CommandLine Parse(IEnumerable<string> args)
+    private static readonly HashSet<string> BooleanWords = ["true", "false", "yes", "no", "on", "off", "1", "0"];
+
+    /// <param name="args">The command line.</param>
+    /// <param name="switches">The keys of the options that are booleans (--plan, --continue, bool parameters): they take
+    /// a following word only when it is a boolean, so <c>--continue Publish</c> runs Publish.</param>
+    public static CommandLine Parse(IEnumerable<string> args, IReadOnlySet<string>? switches = null)
     {
         var line = new CommandLine();
         Option? current = null;
+        var currentKey = "";
         foreach (var arg in args)
         {
             if (arg.StartsWith('-') && arg.Length > 1 && !double.TryParse(arg, out _))
@@ -25,11 +31,18 @@ internal sealed class CommandLine
                 if (line.Options.ContainsKey(key))
                     throw new ParameterException($"'{arg}' is given twice; give each parameter once (an array takes several values after one flag).");
                 current = new Option(arg, []);
+                currentKey = key;
                 line.Options[key] = current;
                 if (equals >= 0) current.Values.Add(text[(equals + 1)..]);
             }
             else if (current is null)
                 line.Targets.Add(arg);
+            else if (switches is not null && switches.Contains(currentKey) &&
+                     (current.Values.Count > 0 || !BooleanWords.Contains(arg.ToLowerInvariant())))
+            {
+                line.Targets.Add(arg);
+                current = null;
+            }
             else
                 current.Values.Add(arg);
         }
