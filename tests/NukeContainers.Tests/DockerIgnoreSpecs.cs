@@ -85,4 +85,17 @@ public sealed class DockerIgnoreSpecs
 
         Assert.Contains($"There is no Dockerfile at '{Path.Combine(folder.Path, "Dockerfile.prod")}'", error.Message);
     }
+
+    [Theory]
+    [InlineData("[abc", 2)]
+    [InlineData("x[z-a]y", 3)]
+    public void A_pattern_that_is_not_one_names_the_file_and_line(string pattern, int line)
+    {
+        var text = string.Join('\n', new[] { "# first", "*.tmp", "logs" }.Take(line - 1).Append(pattern));
+
+        var error = Assert.Throws<ContainerException>(() => DockerIgnore.Parse(text, "/ctx/.dockerignore"));
+
+        Assert.StartsWith($"/ctx/.dockerignore:{line}: the pattern '{pattern}' is not valid (", error.Message);
+        Assert.EndsWith("Fix or remove the line: the docker CLI refuses it too.", error.Message);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Net;
+using NukeContainers.Utils;
 
 namespace NukeContainers.Building;
 
@@ -46,32 +47,48 @@ public sealed class BuildContext
     }
 
     /// <summary>The context-relative paths that are sent, in the order they are written (folders end with '/').</summary>
-    public IEnumerable<string> Entries() => Walk(Directory, "").Select(e => e.Name);
+    public IEnumerable<string> Entries() => Walk(Directory, "").Select(e => e.Kind == FileKind.Directory ? e.Name + "/" : e.Name);
 
     internal HttpContent ToHttpContent() => new TarContent(this);
 
-    private IEnumerable<(string Name, FileSystemInfo Info)> Walk(string folder, string prefix)
+    /// One file system entry of the context, as lstat sees it.
+    private readonly record struct Entry(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, ulong Device, ulong Inode, ulong Links);
+
+    /// The entries the tar carries, the way the docker CLI walks a context: links are not followed (a link to a folder
+    /// is sent as a link, even when broken), named pipes are sent as pipes (never opened: reading one would block),
+    /// sockets and devices are left out.
+    private IEnumerable<Entry> Walk(string folder, string prefix)
     {
-        var children = new DirectoryInfo(folder).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal);
-        foreach (var info in children)
+        foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
         {
-            var name = prefix + info.Name;
+            var name = prefix + Path.GetFileName(path);
+            var entry = Describe(name, path);
             var alwaysSent = name == DockerfileEntry || name == ".dockerignore";
             var excluded = !alwaysSent && Ignore.IsExcluded(name);
-            if (info is DirectoryInfo { LinkTarget: null } dir)
+            if (entry.Kind == FileKind.Directory)
             {
                 if (excluded && !Ignore.HasExceptions) continue;
-                if (!excluded) yield return (name + "/", info);
-                foreach (var child in Walk(dir.FullName, name + "/")) yield return child;
+                if (!excluded) yield return entry;
+                foreach (var child in Walk(path, name + "/")) yield return child;
             }
-            else if (!excluded) yield return (name, info);
+            else if (!excluded && entry.Kind is FileKind.Regular or FileKind.SymbolicLink or FileKind.Fifo) yield return entry;
         }
         if (prefix.Length == 0 && DockerfileEntry.StartsWith(".nukecontainers.", StringComparison.Ordinal))
-            yield return (DockerfileEntry, new FileInfo(DockerfilePath));
+            yield return Describe(DockerfileEntry, DockerfilePath) with { Kind = FileKind.Regular };
+    }
+
+    private static Entry Describe(string name, string path)
+    {
+        if (FileStatus.Of(path) is { } status)
+            return new Entry(name, path, status.Kind, status.Mode, status.Device, status.Inode, status.Links);
+        // Without lstat (not Linux): what .NET can tell, with the usual modes.
+        var info = new FileInfo(path);
+        var kind = info.LinkTarget is not null ? FileKind.SymbolicLink : info.Attributes.HasFlag(FileAttributes.Directory) ? FileKind.Directory : FileKind.Regular;
+        return new Entry(name, path, kind, kind == FileKind.Regular ? (UnixFileMode)0b110_100_100 : (UnixFileMode)0b111_101_101, 0, 0, 1);
     }
 
     /// Writes the tar straight into the request body. GNU entries, because this engine takes a body whose first
-    /// entry has a PAX header for a bare Dockerfile.
+    /// entry has a PAX header for a bare Dockerfile. Hard links stay links, as the docker CLI keeps them.
     private sealed class TarContent(BuildContext context) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? transport) =>
@@ -80,25 +97,37 @@ public sealed class BuildContext
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? transport, CancellationToken cancellationToken)
         {
             await using var writer = new TarWriter(stream, TarEntryFormat.Gnu, leaveOpen: true);
-            foreach (var (name, info) in context.Walk(context.Directory, ""))
+            var linked = new Dictionary<(ulong, ulong), string>();
+            foreach (var entry in context.Walk(context.Directory, ""))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var entry = info switch
+                var firstName = entry is { Kind: FileKind.Regular, Links: > 1 } && linked.TryGetValue((entry.Device, entry.Inode), out var first) ? first : null;
+                var tar = entry.Kind switch
                 {
-                    DirectoryInfo => new GnuTarEntry(TarEntryType.Directory, name),
-                    { LinkTarget: { } target } => new GnuTarEntry(TarEntryType.SymbolicLink, name) { LinkName = target },
-                    _ => new GnuTarEntry(TarEntryType.RegularFile, name),
+                    FileKind.Directory => new GnuTarEntry(TarEntryType.Directory, entry.Name),
+                    FileKind.SymbolicLink => new GnuTarEntry(TarEntryType.SymbolicLink, entry.Name) { LinkName = new FileInfo(entry.FullPath).LinkTarget ?? "" },
+                    FileKind.Fifo => new GnuTarEntry(TarEntryType.Fifo, entry.Name),
+                    _ when firstName is not null => new GnuTarEntry(TarEntryType.HardLink, entry.Name) { LinkName = firstName },
+                    _ => new GnuTarEntry(TarEntryType.RegularFile, entry.Name),
                 };
-                entry.Mode = OperatingSystem.IsWindows() ? (UnixFileMode)0b111_101_101 : info.UnixFileMode;
-                entry.ModificationTime = info.LastWriteTimeUtc;
-                if (entry.EntryType == TarEntryType.RegularFile)
+                tar.Mode = entry.Kind == FileKind.SymbolicLink ? (UnixFileMode)0b111_111_111 : entry.Mode;
+                tar.ModificationTime = ModificationTime(entry.FullPath);
+                if (tar.EntryType == TarEntryType.RegularFile)
                 {
-                    await using var data = File.OpenRead(info.FullName);
-                    entry.DataStream = data;
-                    await writer.WriteEntryAsync(entry, cancellationToken);
+                    if (entry.Links > 1) linked[(entry.Device, entry.Inode)] = entry.Name;
+                    await using var data = File.OpenRead(entry.FullPath);
+                    tar.DataStream = data;
+                    await writer.WriteEntryAsync(tar, cancellationToken);
                 }
-                else await writer.WriteEntryAsync(entry, cancellationToken);
+                else await writer.WriteEntryAsync(tar, cancellationToken);
             }
+        }
+
+        /// A link's own time (a broken link has no target to ask).
+        private static DateTimeOffset ModificationTime(string path)
+        {
+            var time = File.GetLastWriteTimeUtc(path);
+            return time.Year < 1970 ? DateTimeOffset.UnixEpoch : time;
         }
 
         protected override bool TryComputeLength(out long length)

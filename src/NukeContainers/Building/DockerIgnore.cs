@@ -26,22 +26,34 @@ public sealed class DockerIgnore
     public static DockerIgnore Load(string contextDirectory)
     {
         var path = Path.Combine(contextDirectory, ".dockerignore");
-        return File.Exists(path) ? Parse(File.ReadAllText(path)) : None;
+        return File.Exists(path) ? Parse(File.ReadAllText(path), path) : None;
     }
 
-    /// <summary>Parses the text of a .dockerignore file.</summary>
-    public static DockerIgnore Parse(string text)
+    /// <summary>
+    /// Parses the text of a .dockerignore file; a pattern that is not one (an unclosed '[', a reversed range) is a
+    /// <see cref="ContainerException"/> naming <paramref name="path"/> and the line, as the docker CLI refuses it too.
+    /// </summary>
+    public static DockerIgnore Parse(string text, string path = ".dockerignore")
     {
         var patterns = new List<Pattern>();
+        var number = 0;
         foreach (var raw in text.Split('\n'))
         {
+            number++;
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var isException = line.StartsWith('!');
             if (isException) line = line[1..].Trim();
             var cleaned = Clean(line);
             if (cleaned.Length == 0) continue;
-            patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
+            try
+            {
+                patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
+            }
+            catch (ArgumentException e)
+            {
+                throw new ContainerException($"{path}:{number}: the pattern '{raw.Trim()}' is not valid ({e.Message.Split(" at offset")[0].TrimEnd('.')}). Fix or remove the line: the docker CLI refuses it too.");
+            }
         }
         return new DockerIgnore(patterns);
     }

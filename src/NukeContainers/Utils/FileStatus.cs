@@ -1,0 +1,50 @@
+using System.Runtime.InteropServices;
+
+namespace NukeContainers.Utils;
+
+/// What lstat(2) says of a path, which .NET does not expose: its type (FIFO, socket, device ...), its inode and link
+/// count (to keep hard links as links), and its mode. glibc 2.33 and later export lstat; the layout of struct stat is
+/// read for the two architectures .NET runs Linux containers on.
+internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inode, ulong Links, UnixFileMode Mode)
+{
+    [DllImport("libc", EntryPoint = "lstat", SetLastError = true)]
+    private static extern int LstatNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
+
+    /// The status, or null where lstat cannot be called (not Linux, an old glibc, another architecture).
+    public static FileStatus? Of(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var (modeOffset, linksOffset, linksSize) = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => (24, 16, 8),
+            Architecture.Arm64 => (16, 20, 4),
+            _ => (-1, -1, 0),
+        };
+        if (modeOffset < 0) return null;
+        var buffer = new byte[256];
+        try
+        {
+            if (LstatNative(path, buffer) != 0)
+                throw new IOException($"Cannot read the status of '{path}': {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+        var mode = BitConverter.ToUInt32(buffer, modeOffset);
+        var links = linksSize == 8 ? BitConverter.ToUInt64(buffer, linksOffset) : BitConverter.ToUInt32(buffer, linksOffset);
+        return new FileStatus((FileKind)(mode & 0xF000), BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8), links, (UnixFileMode)(mode & 0xFFF));
+    }
+}
+
+/// The file types of st_mode's S_IFMT bits.
+internal enum FileKind : uint
+{
+    Fifo = 0x1000,
+    CharacterDevice = 0x2000,
+    Directory = 0x4000,
+    BlockDevice = 0x6000,
+    Regular = 0x8000,
+    SymbolicLink = 0xA000,
+    Socket = 0xC000,
+}
