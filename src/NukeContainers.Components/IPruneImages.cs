@@ -18,7 +18,7 @@ public interface IPruneImages : IContainerImages
         {
             var keep = ParseSize(KeepBuildCache);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var freed = await engine.PruneBuildCacheAsync(keep, ct);
+            var freed = await engine.PruneContextUploadsAsync(ct) + await engine.PruneBuildCacheAsync(keep, ct);
             var images = await engine.RemoveDanglingImagesAsync(ct);
             var leftovers = await ResourceReaper.ReapDeadRunsAsync(engine, ct);
             Note($"freed {freed / 1e6:0.0} MB of build cache; {images} dangling images, {leftovers} leftovers removed");

@@ -212,6 +212,38 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Building_an_unchanged_context_again_adds_no_copy_of_it_to_the_build_cache()
+    {
+        // A size of this run's own, so that a run beside it on the engine never falls in the same window.
+        var size = 64 * 1024 * 1024 + Environment.ProcessId % 1000 * 16384;
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N}\n");
+        var data = new byte[size];
+        Random.Shared.NextBytes(data); // random, so no other test's context shares its cache records
+        await File.WriteAllBytesAsync(Path.Combine(_context.Path, "big.bin"), data);
+
+        var before = await LargeCacheRecordsAsync(size);
+        await Pipeline().RunAsync(fixture.Engine);
+        var afterFirst = await LargeCacheRecordsAsync(size);
+        await Pipeline().RunAsync(fixture.Engine);
+        await Pipeline().RunAsync(fixture.Engine);
+        var afterThird = await LargeCacheRecordsAsync(size);
+
+        // The first build keeps one unpacked copy of the context (the engine reuses it while it is unchanged); the
+        // uploaded tar of each build is pruned, so the later builds add nothing.
+        Assert.Single(afterFirst.Except(before));
+        Assert.Equal(afterFirst.Order(), afterThird.Order());
+    }
+
+    /// The build cache records of the context's size (and its tar's, which adds at most a few KB of headers).
+    private async Task<IReadOnlyList<string>> LargeCacheRecordsAsync(long atLeast)
+    {
+        using var usage = System.Text.Json.JsonDocument.Parse(await fixture.Engine.Http.GetStringAsync("v1.41/system/df"));
+        return usage.RootElement.GetProperty("BuildCache").EnumerateArray()
+            .Where(r => r.GetProperty("Size").GetInt64() >= atLeast && r.GetProperty("Size").GetInt64() < atLeast + 16000)
+            .Select(r => $"{r.GetProperty("ID").GetString()} {r.GetProperty("Description").GetString()}").ToList();
+    }
+
+    [Fact]
     public async Task A_platform_the_engine_cannot_parse_is_refused_with_the_engines_reason()
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n");

@@ -51,6 +51,38 @@ public sealed class ContainerEngine : IDisposable
             log($"{refused.Message}; building with the legacy builder instead.");
             return await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, log, cancellationToken);
         }
+        finally
+        {
+            // BuildKit keeps every uploaded context tar as a cache record of its own that no build can reuse.
+            if (settings.Builder == Builder.BuildKit) await PruneContextUploadsAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Removes the context tars that BuildKit keeps from tar-context builds (<c>http url http://build-context-...</c>
+    /// cache records: a new random name each build, so never reused) and that no build uses now; returns the bytes freed.
+    /// Without this, every build of an unchanged 200 MB context adds 200 MB to the build cache.
+    /// </summary>
+    public async Task<long> PruneContextUploadsAsync(CancellationToken cancellationToken = default)
+    {
+        using var usage = await Http.GetAsync("v1.41/system/df", cancellationToken);
+        if (!usage.IsSuccessStatusCode) return 0;
+        using var json = System.Text.Json.JsonDocument.Parse(await usage.Content.ReadAsStringAsync(cancellationToken));
+        if (!json.RootElement.TryGetProperty("BuildCache", out var records) || records.ValueKind != System.Text.Json.JsonValueKind.Array) return 0;
+        var uploads = records.EnumerateArray()
+            .Where(r => r.TryGetProperty("Description", out var d) && d.GetString()?.StartsWith("http url http://build-context-", StringComparison.Ordinal) == true
+                        && !(r.TryGetProperty("InUse", out var inUse) && inUse.GetBoolean()))
+            .Select(r => r.GetProperty("ID").GetString()!).ToList();
+        long freed = 0;
+        foreach (var id in uploads)
+        {
+            var filters = Uri.EscapeDataString($$"""{"id":["{{id}}"]}""");
+            using var pruned = await Http.PostAsync($"v1.41/build/prune?filters={filters}", null, cancellationToken);
+            if (!pruned.IsSuccessStatusCode) continue; // another run pruned it first, or it came into use
+            using var result = System.Text.Json.JsonDocument.Parse(await pruned.Content.ReadAsStringAsync(cancellationToken));
+            freed += result.RootElement.TryGetProperty("SpaceReclaimed", out var bytes) ? bytes.GetInt64() : 0;
+        }
+        return freed;
     }
 
     /// <summary>The image's metadata, or null when the engine has no such image.</summary>
