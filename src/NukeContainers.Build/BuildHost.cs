@@ -27,7 +27,13 @@ public abstract partial class BuildHost : IBuild
     {
         var name = TargetReference.MemberName(parameter.Body);
         var parameters = _parameters ?? throw NotStarted();
-        return parameters.TryGetBound(name, out var value) ? (T?)value : default;
+        if (parameters.TryGetBound(name, out var value)) return (T?)value;
+        // A value type cannot say 'not set': 'TryGetValue(() => Retries) ?? 3' would read 0, never 3.
+        if (typeof(T).IsValueType && Nullable.GetUnderlyingType(typeof(T)) is null)
+            throw new BuildDefinitionException(
+                $"TryGetValue(() => {name}) reads a {typeof(T).Name}, which cannot say that the parameter was not set. " +
+                $"Write TryGetValue<{typeof(T).Name}?>(() => {name}) ?? <its default>.");
+        return default;
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal sealed class BuildDriver : IDisposable
     {
         var output = new StringWriter();
         var context = new BuildInvocation(output, Environment, Root, cancel, CancellationToken.None);
-        var outcome = await BuildRunner.RunAsync(build, [.. args, "--root", Root], DefaultTargets, context);
+        var outcome = await BuildRunner.RunAsync(build, args.Contains("--root") ? args : [.. args, "--root", Root], DefaultTargets, context);
         return new Run(outcome.ExitCode, outcome.Summary, output.ToString(), Path.Combine(Root, "artifacts/logs/build.log"));
     }
 

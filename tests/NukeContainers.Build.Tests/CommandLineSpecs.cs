@@ -63,5 +63,101 @@ public sealed class CommandLineSpecs : IDisposable
         Assert.Contains("(none: this build lists no targets)", run.Output);
     }
 
+    private sealed class FailingBuild : BuildHost
+    {
+        public Target Deploy => _ => _.Executes(() => throw new InvalidOperationException("DOCKER_HOST=unix:///x does not answer."));
+    }
+
+    public interface IRetrying : IBuild
+    {
+        [Parameter("Retries")] int Retries => TryGetValue(() => Retries);
+        [Parameter("Timeout")] int Timeout => TryGetValue<int?>(() => Timeout) ?? 30;
+    }
+
+    private sealed class RetryingBuild : BuildHost, IRetrying
+    {
+        public List<string> Read { get; } = [];
+        public Target Timeout => _ => _.Executes(() => Read.Add($"timeout {((IRetrying)this).Timeout}"));
+        public Target Retry => _ => _.Executes(() => Read.Add($"retries {((IRetrying)this).Retries}"));
+    }
+
+    [Fact]
+    public async Task A_root_that_does_not_exist_is_refused_and_not_created()
+    {
+        var root = Path.Combine(_driver.Root, "no", "such", "dir");
+
+        var run = await _driver.RunAsync(new SwitchBuild(), "Test", "--root", root);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--root '{root}' does not exist.", run.Output);
+        Assert.False(Directory.Exists(Path.Combine(_driver.Root, "no")));
+    }
+
+    [Fact]
+    public async Task A_stray_environment_value_does_not_block_help_and_says_where_it_came_from()
+    {
+        _driver.Environment["PUSH"] = "maybe";
+
+        var help = await _driver.RunAsync(new SwitchBuild(), "--help");
+        var build = await _driver.RunAsync(new SwitchBuild(), "Publish");
+
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("warning: Parameter --push (from the environment variable PUSH) got 'maybe'", help.Output);
+        Assert.Equal(2, build.ExitCode);
+        Assert.Contains("error: Parameter --push (from the environment variable PUSH) got 'maybe', which is not a valid bool.", build.Output);
+    }
+
+    [Fact]
+    public async Task A_verbosity_from_the_environment_that_does_not_convert_names_the_variable()
+    {
+        _driver.Environment["NUKE_VERBOSITY"] = "loud";
+
+        var run = await _driver.RunAsync(new SwitchBuild(), "Publish");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("NUKE_VERBOSITY got 'loud'; use quiet, minimal, normal or verbose.", run.Output);
+    }
+
+    [Fact]
+    public async Task A_failures_message_is_said_once_in_the_verdict_without_a_double_stop()
+    {
+        var run = await _driver.RunAsync(new FailingBuild(), "Deploy");
+
+        Assert.Contains("Build failed: target Deploy failed: DOCKER_HOST=unix:///x does not answer. Full log:", run.Output);
+        Assert.DoesNotContain("..", run.Output.Split('\n').Last(l => l.StartsWith("Build failed", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_second_build_in_the_same_folder_writes_its_own_log_and_leaves_the_first_ones_alone()
+    {
+        var logs = Path.Combine(_driver.Root, "artifacts", "logs");
+        Directory.CreateDirectory(logs);
+        await using (var first = new FileStream(Path.Combine(logs, "build.log"), FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            first.Write("the first build's line\n"u8);
+            await first.FlushAsync();
+
+            await _driver.RunAsync(new SwitchBuild(), "Publish");
+        }
+
+        Assert.Equal("the first build's line\n", await File.ReadAllTextAsync(Path.Combine(logs, "build.log")));
+        Assert.Contains("Publish", await File.ReadAllTextAsync(Path.Combine(logs, $"build.{Environment.ProcessId}.log")));
+    }
+
+    [Fact]
+    public async Task An_unset_value_type_parameter_read_without_a_nullable_is_an_error_that_says_how_to_read_it()
+    {
+        var build = new RetryingBuild();
+
+        var timeout = await _driver.RunAsync(build, "Timeout");
+        var retry = await _driver.RunAsync(build, "Retry");
+        var given = await _driver.RunAsync(build, "Retry", "--retries", "4");
+
+        Assert.Equal(0, timeout.ExitCode);
+        Assert.Equal(1, retry.ExitCode);
+        Assert.Contains("TryGetValue(() => Retries) reads a Int32, which cannot say that the parameter was not set. Write TryGetValue<Int32?>(() => Retries) ?? <its default>.", retry.Output);
+        Assert.Equal(["timeout 30", "retries 4"], build.Read);
+    }
+
     public void Dispose() => _driver.Dispose();
 }

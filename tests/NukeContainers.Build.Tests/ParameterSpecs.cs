@@ -91,7 +91,7 @@ public sealed class ParameterSpecs : IDisposable
         var run = await _driver.RunAsync(new ParameterBuild(), "Show");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Parameter --ratio (or RATIO) got 'half'", run.Output);
+        Assert.Contains("Parameter --ratio (from the environment variable RATIO) got 'half'", run.Output);
     }
 
     [Fact]

@@ -30,7 +30,8 @@ internal static class SummaryTable
         if (summary.Succeeded) return $"Build succeeded in {Format(TimeSpan.FromTicks(summary.Targets.Sum(t => t.Duration.Ticks)))}.";
         if (summary.WasCancelled) return "Build cancelled." + where;
         var failed = summary.Targets.First(t => t.Status is TargetStatus.Failed or TargetStatus.Cancelled);
-        return $"Build failed: target {failed.Name} {failed.Status.ToString().ToLowerInvariant()}: {failed.Note}.{where}";
+        var note = failed.Note?.TrimEnd('.') is { Length: > 0 } text ? ": " + text : "";
+        return $"Build failed: target {failed.Name} {failed.Status.ToString().ToLowerInvariant()}{note}.{where}";
     }
 
     private static string Format(TargetResult result) =>

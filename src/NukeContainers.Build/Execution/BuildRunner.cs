@@ -28,9 +28,14 @@ internal static class BuildRunner
                 .Select(p => NameStyle.Key(p.Name)).Concat(["plan", "help", "continue"]).ToHashSet();
             var line = CommandLine.Parse(args, switches);
             var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
+            if (!Directory.Exists(root))
+                throw new ParameterException($"--root '{line.Single("root")}' does not exist. Give the repository's folder, or leave --root out to use the folder with .git above this one.");
             RejectUnknownOptions(line, parameters);
-            parameters.Bind(build, line, context.Environment, root, masker);
-            var verbosity = ParseVerbosity(line.Single("verbosity") ?? context.Environment.GetValueOrDefault("NUKE_VERBOSITY"));
+            var unconverted = line.Has("help") ? new List<string>() : null;
+            parameters.Bind(build, line, context.Environment, root, masker, unconverted);
+            var verbosity = line.Single("verbosity") is { } given ? ParseVerbosity(given, "--verbosity")
+                : context.Environment.GetValueOrDefault("NUKE_VERBOSITY") is { Length: > 0 } set ? ParseVerbosity(set, "NUKE_VERBOSITY")
+                : Verbosity.Normal;
 
             var writesLog = !line.Has("help") && !line.Has("plan");
             using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
@@ -41,6 +46,7 @@ internal static class BuildRunner
             if (line.Has("help"))
             {
                 log.Write(Verbosity.Quiet, HelpText.Help(targets, parameters, build));
+                foreach (var problem in unconverted!) log.Warn(problem + " (A build would stop here.)");
                 return new BuildOutcome(Success, null);
             }
 
@@ -91,10 +97,9 @@ internal static class BuildRunner
             throw new ParameterException($"Unknown parameter {string.Join(", ", unknown)}. Run with --help to see the parameters.");
     }
 
-    private static Verbosity ParseVerbosity(string? value) =>
-        value is null ? Verbosity.Normal
-        : Enum.TryParse<Verbosity>(value, ignoreCase: true, out var verbosity) ? verbosity
-        : throw new ParameterException($"--verbosity got '{value}'; use quiet, minimal, normal or verbose.");
+    private static Verbosity ParseVerbosity(string value, string source) =>
+        Enum.TryParse<Verbosity>(value, ignoreCase: true, out var verbosity) ? verbosity
+        : throw new ParameterException($"{source} got '{value}'; use quiet, minimal, normal or verbose.");
 
     /// The nearest folder at or above the working folder that holds .git; else the working folder.
     private static string FindRoot(string start)

@@ -29,10 +29,24 @@ public sealed class BuildLog : IDisposable
         _console = console;
         Verbosity = verbosity;
         Masker = masker;
-        LogFile = logFile;
         if (logFile is null) return;
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
-        _file = new StreamWriter(logFile, append: false) { AutoFlush = true };
+        (_file, LogFile) = Open(logFile);
+    }
+
+    /// The log file, held exclusively while the build runs. When another build in the same folder holds it, this one
+    /// writes build.PID.log beside it instead of truncating the other's lines.
+    private static (StreamWriter, string) Open(string logFile)
+    {
+        try
+        {
+            return (new StreamWriter(new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.None)) { AutoFlush = true }, logFile);
+        }
+        catch (IOException)
+        {
+            var own = Path.Combine(Path.GetDirectoryName(logFile)!, $"{Path.GetFileNameWithoutExtension(logFile)}.{Environment.ProcessId}{Path.GetExtension(logFile)}");
+            return (new StreamWriter(new FileStream(own, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true }, own);
+        }
     }
 
     /// <summary>The console verbosity.</summary>

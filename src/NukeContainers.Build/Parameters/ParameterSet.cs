@@ -45,15 +45,27 @@ internal sealed class ParameterSet
     public bool TryGetBound(string memberName, out object? value) => _bound.TryGetValue(memberName, out value);
 
     /// Binds every parameter that the command line or the environment sets, and registers secrets with the masker.
-    public void Bind(object build, CommandLine line, IReadOnlyDictionary<string, string> environment, string rootDirectory, SecretMasker masker)
+    /// When lenient is given (for --help), values that do not convert are collected there instead of thrown.
+    public void Bind(object build, CommandLine line, IReadOnlyDictionary<string, string> environment, string rootDirectory, SecretMasker masker, List<string>? lenient = null)
     {
         foreach (var parameter in Declared)
         {
-            var values = line.Values(parameter.Name) ?? FromEnvironment(parameter, environment);
+            var fromLine = line.Values(parameter.Name);
+            var (values, variable) = fromLine is not null ? (fromLine, null) : FromEnvironment(parameter, environment);
             if (values is not null)
             {
                 if (parameter.IsSecret) masker.Add(values); // before converting, so not even an error message shows it
-                var value = ValueConverter.Convert(parameter.Type, values, parameter.Display, rootDirectory);
+                var display = variable is null ? parameter.Display : $"{parameter.Flag} (from the environment variable {variable})";
+                object? value;
+                try
+                {
+                    value = ValueConverter.Convert(parameter.Type, values, display, rootDirectory);
+                }
+                catch (ParameterException e) when (lenient is not null)
+                {
+                    lenient.Add(e.Message);
+                    continue;
+                }
                 _bound[parameter.MemberName] = value;
                 Assign(build, parameter.Member, value);
             }
@@ -73,12 +85,12 @@ internal sealed class ParameterSet
         };
     }
 
-    private static IReadOnlyList<string>? FromEnvironment(DeclaredParameter parameter, IReadOnlyDictionary<string, string> environment)
+    private static (IReadOnlyList<string>? Values, string? Variable) FromEnvironment(DeclaredParameter parameter, IReadOnlyDictionary<string, string> environment)
     {
         foreach (var name in parameter.EnvironmentNames)
             if (environment.TryGetValue(name, out var value) && value.Length > 0)
-                return ValueConverter.SplitEnvironmentValue(parameter.Type, value);
-        return null;
+                return (ValueConverter.SplitEnvironmentValue(parameter.Type, value), name);
+        return (null, null);
     }
 
     private static void Assign(object build, MemberInfo member, object? value)
