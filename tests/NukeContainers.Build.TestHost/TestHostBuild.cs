@@ -23,6 +23,18 @@ sealed class TestHostBuild : BuildHost
             await Task.Delay(Timeout.Infinite, ct);
         });
 
+    [Parameter("An engine socket to look for")]
+    readonly string? Socket;
+
+    Target FindEngine => _ => _
+        .Description("Look for an engine at --socket (as the user this process runs as)")
+        .Requires(() => Socket)
+        .Executes(async ct =>
+        {
+            var found = await new NukeContainers.Engine.EngineDiscovery([new NukeContainers.Engine.SocketProvider(Socket!, "the test's socket")]).RequireAsync(ct);
+            Log.Write(Verbosity.Quiet, $"found {found.SocketPath}");
+        });
+
     Target Cleanup => _ => _
         .Description("Runs even after a failure or Ctrl+C")
         .After(Wait)

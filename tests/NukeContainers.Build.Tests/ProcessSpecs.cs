@@ -82,4 +82,30 @@ public sealed class ProcessSpecs : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task An_engine_socket_the_user_may_not_open_is_reported_as_permission_denied_with_the_fix()
+    {
+        // A socket only root may open, and the build run as 'nobody' (root itself may open any socket).
+        var socketPath = Path.Combine(_root, "engine.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        listener.Listen();
+        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_111_111);
+        var start = new ProcessStartInfo("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", "exec", TestHostDll, "FindEngine", "--socket", socketPath, "--root", _root])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["HOME"] = _root;
+        start.Environment["DOTNET_CLI_HOME"] = _root;
+
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains($"Permission denied on the engine's socket {socketPath}: user nobody may not open it. Add the user to the socket's group (sudo usermod -aG docker $USER, then log in again)", output);
+    }
 }

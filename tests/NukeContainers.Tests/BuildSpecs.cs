@@ -165,6 +165,23 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
             $"after cancelling, 'sleep {marker}' still runs or its containers were left behind: {string.Join(", ", await ContainersRunning(marker))}");
     }
 
+    [Fact]
+    public async Task A_connection_cut_mid_build_names_the_build_and_the_instruction_and_leaves_nothing_running()
+    {
+        var marker = Random.Shared.Next(100_000, 999_999);
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo started-{marker} && sleep {marker}\n");
+        await using var proxy = new CuttingProxy(fixture.Endpoint.SocketPath, $"started-{marker}");
+        using var engine = ContainerEngine.Connect(proxy.Path);
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline("cut").UseBuilder(Builder.Legacy).RunAsync(engine).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.True(proxy.Cut);
+        Assert.StartsWith($"Building {EngineFixture.Repository("cut")} from {Path.Combine(_context.Path, "Dockerfile")}: The connection to the engine was cut during the build, while it ran RUN echo started-{marker} && sleep {marker} (", error.Message);
+        Assert.Contains("Check that the engine still runs; its log says why it stopped", error.Message);
+        Assert.True(await Eventually(async () => !await SleepIsRunning(marker) && (await ContainersRunning(marker)).Count == 0),
+            $"after the cut, 'sleep {marker}' still runs or its containers were left behind: {string.Join(", ", await ContainersRunning(marker))}");
+    }
+
     [Theory]
     [InlineData(NetworkMode.Host, true)]
     [InlineData(NetworkMode.None, false)]
@@ -185,16 +202,27 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task NoCache_rebuilds_every_step_and_a_platform_is_passed_to_the_builder()
+    public async Task NoCache_rebuilds_every_instruction()
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo one > /one\nRUN echo two > /two\n");
         await Pipeline().RunAsync(fixture.Engine);
 
-        var rebuilt = await Pipeline().NoCache().Platform("linux/amd64").RunAsync(fixture.Engine);
+        var rebuilt = await Pipeline().NoCache().RunAsync(fixture.Engine);
 
         Assert.Equal(2, rebuilt.Build!.Output.InstructionsTotal);
         Assert.Equal(0, rebuilt.Build!.Output.InstructionsCached);
-        Assert.Equal("amd64", (await fixture.Engine.InspectImageAsync(rebuilt.ImageId))!.Architecture);
+    }
+
+    [Fact]
+    public async Task The_platform_asked_for_reaches_the_builder()
+    {
+        // Another architecture than this machine's, on scratch with no RUN: nothing needs emulating, and the image can
+        // only say arm64 if the platform got through.
+        _context.Write("Dockerfile", "FROM scratch\nCOPY payload /payload\n").Write("payload", Guid.NewGuid().ToString());
+
+        var result = await Pipeline().Platform("linux/arm64").RunAsync(fixture.Engine);
+
+        Assert.Equal("arm64", (await fixture.Engine.InspectImageAsync(result.ImageId))!.Architecture);
     }
 
     [Fact]

@@ -32,3 +32,13 @@ public sealed class BuildRefusedException(Builder builder, int status, string me
 /// <summary>The engine's build output could not be read (truncated or corrupted); names the line and what was wrong.</summary>
 public sealed class BuildOutputException(string problem)
     : ContainerException($"The engine's build output could not be read: {problem}. The engine may have been cut off; its log says more.");
+
+/// <summary>The connection to the engine was cut while it built: the engine stopped or restarted, or the network failed.</summary>
+public sealed class EngineConnectionException(string? instruction, Exception inner)
+    : ContainerException(
+        $"The connection to the engine was cut during the build{(instruction is null ? "" : $", while it ran {instruction}")} ({inner.Message}). " +
+        "Check that the engine still runs; its log says why it stopped (the embedded engine's is dockerd.log in /var/lib/nuke-containers).", inner)
+{
+    /// <summary>The instruction that was running, when one was.</summary>
+    public string? Instruction { get; } = instruction;
+}

@@ -31,6 +31,9 @@ internal sealed class BuildKitProgress(Action<string> log)
             .Select(v => new BuiltInstruction(v.Name, v.Cached, v.Cached ? TimeSpan.Zero : (v.Completed - v.Started) ?? TimeSpan.Zero))
             .ToList();
 
+    /// The instruction that started last and has not finished, if any.
+    public string? Running => _order.LastOrDefault(v => v.Announced && !v.Finished)?.Name;
+
     /// The instruction that failed, its error, and its last output lines.
     public (string Instruction, string Error, IReadOnlyList<string> Tail)? Failure =>
         _order.FirstOrDefault(v => v.Error is not null && !v.Error.Contains("context canceled")) is { } failed

@@ -22,7 +22,15 @@ internal static class BuildStep
         var working = repository.WithTag(WorkingTag);
         var previous = (await engine.InspectImageAsync(working, cancellationToken))?.ID;
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.BuiltBy] = ResourceLabels.Product };
-        var output = await engine.BuildAsync(context, settings with { Labels = labels }, [working], log, cancellationToken);
+        BuildOutput output;
+        try
+        {
+            output = await engine.BuildAsync(context, settings with { Labels = labels }, [working], log, cancellationToken);
+        }
+        catch (EngineConnectionException e)
+        {
+            throw new ContainerException($"Building {repository} from {context.DockerfilePath}: {e.Message}", e);
+        }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");
         if (previous is not null && previous != output.ImageId) await engine.RemoveIfUnusedAsync(previous, cancellationToken);

@@ -35,7 +35,7 @@ internal static class ImageBuilder
         var legacy = new LegacyProgress(log);
         string? imageId = null;
         using var reader = new StreamReader(output);
-        for (var number = 1; await reader.ReadLineAsync(cancellationToken) is { } line; number++)
+        for (var number = 1; await ReadLineAsync(reader, () => buildKit.Running ?? legacy.CurrentInstruction, cancellationToken) is { } line; number++)
         {
             if (line.Length == 0) continue;
             try
@@ -64,6 +64,19 @@ internal static class ImageBuilder
         cancellationToken.ThrowIfCancellationRequested();
         if (imageId is null) throw new BuildOutputException("it ended without naming the image it built");
         return (imageId, builder == Builder.BuildKit ? buildKit.Instructions : legacy.Instructions(DateTimeOffset.UtcNow));
+    }
+
+    /// A line of the engine's output; the connection cut under it is an error that says so, with the instruction running.
+    private static async Task<string?> ReadLineAsync(StreamReader reader, Func<string?> running, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new EngineConnectionException(running(), e);
+        }
     }
 
     private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";

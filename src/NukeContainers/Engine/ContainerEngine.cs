@@ -53,8 +53,19 @@ public sealed class ContainerEngine : IDisposable
         }
         finally
         {
-            // BuildKit keeps every uploaded context tar as a cache record of its own that no build can reuse.
-            if (settings.Builder == Builder.BuildKit) await PruneContextUploadsAsync(CancellationToken.None);
+            // BuildKit keeps every uploaded context tar as a cache record of its own that no build can reuse. Best
+            // effort: an engine that went away must not hide the build's own error behind this one's.
+            if (settings.Builder == Builder.BuildKit)
+            {
+                try
+                {
+                    await PruneContextUploadsAsync(CancellationToken.None);
+                }
+                catch (Exception e) when (e is HttpRequestException or IOException or System.Text.Json.JsonException)
+                {
+                    log($"Could not remove the uploaded context from the engine's build cache: {e.Message}. Prune removes it later.");
+                }
+            }
         }
     }
 

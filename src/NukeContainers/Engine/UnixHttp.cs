@@ -28,7 +28,8 @@ internal static class UnixHttp
         return new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = timeout ?? Timeout.InfiniteTimeSpan };
     }
 
-    /// True when something at the socket answers the engine's /_ping with OK.
+    /// True when something at the socket answers the engine's /_ping with OK. A socket this user may not open is an
+    /// error that says so and how to fix it: looking elsewhere would hide why the engine is not used.
     public static async Task<bool> PingAsync(string socketPath, CancellationToken cancellationToken)
     {
         if (!File.Exists(socketPath)) return false;
@@ -37,6 +38,13 @@ internal static class UnixHttp
             using var client = Create(socketPath, TimeSpan.FromSeconds(3));
             using var response = await client.GetAsync("_ping", cancellationToken);
             return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AccessDenied })
+        {
+            throw new ContainerException(
+                $"Permission denied on the engine's socket {socketPath}: user {Environment.UserName} may not open it. " +
+                "Add the user to the socket's group (sudo usermod -aG docker $USER, then log in again), run as root, " +
+                "or point DOCKER_HOST at an engine this user may use.", e);
         }
         catch (Exception e) when (e is HttpRequestException or SocketException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
