@@ -61,6 +61,25 @@ public sealed class ContextSpecs(EngineFixture fixture) : IDisposable
     private static IReadOnlyList<string> ForBuilder(IReadOnlyList<string> legacyCli, Builder builder) =>
         builder == Builder.BuildKit ? legacyCli.Where(line => !line.StartsWith("p ", StringComparison.Ordinal)).ToList() : legacyCli;
 
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
+    public async Task A_dockerignore_that_excludes_itself_and_the_Dockerfile_keeps_them_out_of_COPY_as_far_as_a_tar_can(Builder builder)
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx/\n")
+            .Write(".dockerignore", "Dockerfile\n.dockerignore\n*.tmp\n").Write("keep.txt", "k").Write("drop.tmp", "d");
+
+        var cli = await CliBuildAndListAsync(Listing);
+        var ours = await BuildAndListAsync(builder, Listing);
+
+        Assert.DoesNotContain("f /ctx/.dockerignore", cli);
+        Assert.DoesNotContain("f /ctx/Dockerfile", cli);
+        // BuildKit reads the Dockerfile from the same tar that COPY copies: only a BuildKit session (which sends the
+        // Dockerfile apart from the context) can keep it out. The legacy engine removes it itself, as for the CLI.
+        var expected = builder == Builder.BuildKit ? cli.Concat(["f /ctx/Dockerfile", "links=1 /ctx/Dockerfile"]).Order(StringComparer.Ordinal).ToList() : cli;
+        Assert.Equal(expected, ours);
+    }
+
     private async Task<IReadOnlyList<string>> BuildAndListAsync(Builder builder, string listing)
     {
         var result = await EngineFixture.Pipeline("context").FromDockerfile(_context.Path).UseBuilder(builder).WithLog(_ => { }).RunAsync(fixture.Engine);

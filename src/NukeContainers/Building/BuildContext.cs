@@ -47,9 +47,12 @@ public sealed class BuildContext
     }
 
     /// <summary>The context-relative paths that are sent, in the order they are written (folders end with '/').</summary>
-    public IEnumerable<string> Entries() => Walk(Directory, "").Select(e => e.Kind == FileKind.Directory ? e.Name + "/" : e.Name);
+    public IEnumerable<string> Entries() => Walk(Directory, "", forBuildKit: false).Select(e => e.Kind == FileKind.Directory ? e.Name + "/" : e.Name);
 
-    internal HttpContent ToHttpContent() => new TarContent(this);
+    /// The context for a builder. The legacy builder gets .dockerignore always (the engine applies it again and then
+    /// removes an excluded Dockerfile and .dockerignore, as for the CLI); BuildKit never reads it, since the filter is
+    /// applied here, so it gets .dockerignore only when .dockerignore does not exclude itself.
+    internal HttpContent ToHttpContent(Builder builder) => new TarContent(this, builder == Builder.BuildKit);
 
     /// One file system entry of the context, as lstat sees it.
     private readonly record struct Entry(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, ulong Device, ulong Inode, ulong Links);
@@ -57,19 +60,19 @@ public sealed class BuildContext
     /// The entries the tar carries, the way the docker CLI walks a context: links are not followed (a link to a folder
     /// is sent as a link, even when broken), named pipes are sent as pipes (never opened: reading one would block),
     /// sockets and devices are left out.
-    private IEnumerable<Entry> Walk(string folder, string prefix)
+    private IEnumerable<Entry> Walk(string folder, string prefix, bool forBuildKit)
     {
         foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
         {
             var name = prefix + Path.GetFileName(path);
             var entry = Describe(name, path);
-            var alwaysSent = name == DockerfileEntry || name == ".dockerignore";
+            var alwaysSent = name == DockerfileEntry || (name == ".dockerignore" && !forBuildKit);
             var excluded = !alwaysSent && Ignore.IsExcluded(name);
             if (entry.Kind == FileKind.Directory)
             {
                 if (excluded && !Ignore.HasExceptions) continue;
                 if (!excluded) yield return entry;
-                foreach (var child in Walk(path, name + "/")) yield return child;
+                foreach (var child in Walk(path, name + "/", forBuildKit)) yield return child;
             }
             else if (!excluded && entry.Kind is FileKind.Regular or FileKind.SymbolicLink or FileKind.Fifo) yield return entry;
         }
@@ -89,7 +92,7 @@ public sealed class BuildContext
 
     /// Writes the tar straight into the request body. GNU entries, because this engine takes a body whose first
     /// entry has a PAX header for a bare Dockerfile. Hard links stay links, as the docker CLI keeps them.
-    private sealed class TarContent(BuildContext context) : HttpContent
+    private sealed class TarContent(BuildContext context, bool forBuildKit) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? transport) =>
             SerializeToStreamAsync(stream, transport, CancellationToken.None);
@@ -98,7 +101,7 @@ public sealed class BuildContext
         {
             await using var writer = new TarWriter(stream, TarEntryFormat.Gnu, leaveOpen: true);
             var linked = new Dictionary<(ulong, ulong), string>();
-            foreach (var entry in context.Walk(context.Directory, ""))
+            foreach (var entry in context.Walk(context.Directory, "", forBuildKit))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var firstName = entry is { Kind: FileKind.Regular, Links: > 1 } && linked.TryGetValue((entry.Device, entry.Inode), out var first) ? first : null;

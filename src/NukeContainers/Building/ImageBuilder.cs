@@ -14,7 +14,7 @@ internal static class ImageBuilder
         var watch = Stopwatch.StartNew();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags))
         {
-            Content = context.ToHttpContent(),
+            Content = context.ToHttpContent(settings.Builder),
         };
         request.Content.Headers.ContentType = new("application/x-tar");
         using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
