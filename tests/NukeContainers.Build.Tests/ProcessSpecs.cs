@@ -78,7 +78,7 @@ public sealed class ProcessSpecs : IDisposable
         using var build = new BuildProcess(_root, new Dictionary<string, string>(), "Deploy");
 
         Assert.Equal(2, await build.ExitCodeAsync());
-        Assert.Contains("There is no target 'Deploy'. The targets are: Greet, Wait, Cleanup.", build.Output);
+        Assert.Contains("There is no target 'Deploy'. The targets are: Greet, Wait, FindEngine, Cleanup.", build.Output);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
