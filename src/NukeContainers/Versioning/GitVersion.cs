@@ -1,0 +1,141 @@
+using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
+using Semver;
+
+namespace NukeContainers.Versioning;
+
+/// <summary>How the version is read from git tags: MinVer's options.</summary>
+public sealed record VersionOptions
+{
+    /// <summary>A prefix that version tags carry, such as <c>v</c> (matched case-insensitively).</summary>
+    public string TagPrefix { get; init; } = "";
+
+    /// <summary>The lowest major.minor to report, such as <c>2.0</c>; a tagged commit keeps its own version.</summary>
+    public string? MinimumMajorMinor { get; init; }
+
+    /// <summary>The pre-release identifiers of versions after a release tag.</summary>
+    public string DefaultPreRelease { get; init; } = "alpha.0";
+}
+
+/// <summary>A version read from git, and how it was found.</summary>
+/// <param name="Version">The version.</param>
+/// <param name="Commit">The commit it is for (HEAD), when there is one.</param>
+/// <param name="Tag">The version tag it was counted from, when there is one.</param>
+/// <param name="Height">Commits from that tag (or the root) to HEAD; null without git history.</param>
+/// <param name="Warnings">What the reader assumed, for the log: no git, no commits, a shallow clone.</param>
+public sealed record GitVersionResult(SemVersion Version, string? Commit, string? Tag, int? Height, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// The version of a commit from git tags by MinVer's rules (github.com/adamralph/minver, Versioner.cs): the tag on
+/// HEAD as it is; otherwise the highest version tag reachable from HEAD and the height: a release tag gets its patch
+/// incremented and the pre-release identifiers <c>alpha.0</c>, then the height; a pre-release tag keeps its identifiers
+/// and gets the height. Tags that are not SemVer 2.0 (after the prefix) are ignored. Git is the real git.
+/// </summary>
+public static class GitVersion
+{
+    /// <summary>The version of HEAD in the repository at (or above) <paramref name="directory"/>.</summary>
+    public static async Task<GitVersionResult> ReadAsync(string directory, VersionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new VersionOptions();
+        var defaultPreRelease = options.DefaultPreRelease.Split('.');
+        var warnings = new List<string>();
+        var fallback = SemVersion.ParsedFrom(0, 0, 0, options.DefaultPreRelease);
+
+        var log = await GitAsync(directory, ["log", "--pretty=format:%H %P"], cancellationToken);
+        if (log is null || log.Length == 0)
+        {
+            warnings.Add(log is null
+                ? $"{directory} is not in a git repository (or git is not installed); the version is {fallback}."
+                : $"The git repository at {directory} has no commits; the version is {fallback}.");
+            return Apply(new GitVersionResult(fallback, null, null, null, warnings), options, defaultPreRelease);
+        }
+        if ((await GitAsync(directory, ["rev-parse", "--is-shallow-repository"], cancellationToken))?.Trim() == "true")
+            warnings.Add("This is a shallow clone: tags and commits beyond its depth are missing, so the version may be too low. Fetch the whole history (fetch-depth: 0).");
+
+        var parents = new Dictionary<string, string[]>();
+        string? head = null;
+        foreach (var line in log.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var shas = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            head ??= shas[0];
+            parents[shas[0]] = shas[1..];
+        }
+
+        var tags = (await GitAsync(directory, ["show-ref", "--tags", "--dereference"], cancellationToken) ?? "")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Trim().Split(' ', 2))
+            .Select(t => (Name: t[1]["refs/tags/".Length..].Replace("^{}", ""), Sha: t[0]))
+            .Select(t => (t.Name, t.Sha, Version: Parse(t.Name, options.TagPrefix)))
+            .Where(t => t.Version is not null)
+            .ToList();
+
+        // MinVer's walk: depth first from HEAD, first parent first; a tagged commit ends its path.
+        var candidates = new List<(SemVersion Version, int Height, string? Tag, int Index)>();
+        var pending = new Stack<(string Sha, int Height)>([(head!, 0)]);
+        var seen = new HashSet<string>();
+        while (pending.TryPop(out var item))
+        {
+            if (!seen.Add(item.Sha)) continue;
+            var here = tags.Where(t => t.Sha == item.Sha).ToList();
+            if (here.Count > 0)
+            {
+                foreach (var tag in here) candidates.Add((tag.Version!, item.Height, tag.Name, candidates.Count));
+                continue;
+            }
+            var commitParents = parents.GetValueOrDefault(item.Sha) ?? [];
+            if (commitParents.Length == 0)
+            {
+                candidates.Add((SemVersion.ParsedFrom(0, 0, 0, options.DefaultPreRelease), item.Height, null, candidates.Count));
+                continue;
+            }
+            foreach (var parent in commitParents.Reverse()) pending.Push((parent, item.Height + 1));
+        }
+
+        var best = candidates.OrderBy(c => c.Version, SemVersion.PrecedenceComparer).ThenByDescending(c => c.Index).Last();
+        var version = WithHeight(best.Version, best.Height, defaultPreRelease);
+        var result = new GitVersionResult(version, head, best.Tag, best.Height, warnings);
+        return best.Tag is not null && best.Height == 0 ? result : Apply(result, options, defaultPreRelease);
+    }
+
+    private static SemVersion? Parse(string tag, string prefix) =>
+        tag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && SemVersion.TryParse(tag[prefix.Length..], SemVersionStyles.Strict, out var version)
+            ? version : null;
+
+    /// A release gets the next patch and the default identifiers, then the height; a pre-release keeps its identifiers.
+    private static SemVersion WithHeight(SemVersion version, int height, string[] defaultPreRelease)
+    {
+        if (height == 0) return version;
+        return version.IsRelease
+            ? new SemVersion(version.Major, version.Minor, version.Patch + 1, [.. defaultPreRelease, height.ToString()])
+            : new SemVersion(version.Major, version.Minor, version.Patch, [.. version.PrereleaseIdentifiers.Select(i => i.Value), height.ToString()]);
+    }
+
+    /// The minimum major.minor, for versions not read straight from a tag on HEAD.
+    private static GitVersionResult Apply(GitVersionResult result, VersionOptions options, string[] defaultPreRelease)
+    {
+        if (options.MinimumMajorMinor is null) return result;
+        var parts = options.MinimumMajorMinor.Split('.');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out var major) || !int.TryParse(parts[1], out var minor))
+            throw new ContainerException($"The minimum major.minor '{options.MinimumMajorMinor}' is not MAJOR.MINOR, such as 2.0.");
+        var v = result.Version;
+        if (major < v.Major || (major == v.Major && minor <= v.Minor)) return result;
+        var height = result.Height is > 0 ? [result.Height.Value.ToString()] : Array.Empty<string>();
+        return result with { Version = new SemVersion(major, minor, 0, [.. defaultPreRelease, .. height]) };
+    }
+
+    /// Runs git; null when it fails (not a repository, no git).
+    private static async Task<string?> GitAsync(string directory, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await Cli.Wrap("git").WithArguments(arguments).WithWorkingDirectory(directory)
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
+            return result.ExitCode == 0 ? result.StandardOutput : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
