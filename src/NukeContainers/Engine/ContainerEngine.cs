@@ -115,6 +115,45 @@ public sealed class ContainerEngine : IDisposable
         ?? throw new ContainerException($"The engine has no image {image}: it was removed after it was built, perhaps by another run or a prune.");
 
     /// <summary>
+    /// Pushes one tag through the engine and returns the digest the registry gave it. A failure is a
+    /// <see cref="Pushing.PushException"/> that says whether trying again may help.
+    /// </summary>
+    public async Task<string> PushAsync(ImageReference reference, Registry.RegistryCredentials? credentials, Action<string> log, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1.41/images/{reference.Repository}/push?tag={Uri.EscapeDataString(reference.Tag ?? "latest")}");
+        request.Headers.Add("X-Registry-Auth", credentials?.EngineAuthHeader(reference.Registry) ?? "e30=");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var message = ImageBuilder.EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken));
+            throw new Pushing.PushException(message, Pushing.PushException.IsTransient(message) && (int)response.StatusCode >= 500);
+        }
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        string? digest = null;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0) continue;
+            using var message = System.Text.Json.JsonDocument.Parse(line);
+            var root = message.RootElement;
+            if (root.TryGetProperty("error", out var error))
+            {
+                var text = error.GetString() ?? "unknown error";
+                throw new Pushing.PushException(text, Pushing.PushException.IsTransient(text));
+            }
+            if (root.TryGetProperty("aux", out var aux) && aux.ValueKind == System.Text.Json.JsonValueKind.Object && aux.TryGetProperty("Digest", out var d))
+                digest = d.GetString();
+            else if (root.TryGetProperty("status", out var status) && status.GetString() is { } s
+                     && (s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.Contains("digest:", StringComparison.Ordinal)))
+                log($"   {(root.TryGetProperty("id", out var id) ? id.GetString() + ": " : "")}{s}");
+        }
+        return digest ?? throw new Pushing.PushException($"the engine finished pushing {reference} without a digest", transient: true);
+    }
+
+    /// <summary>Tags an image (by id) with a full reference, moving the tag if it was on another image.</summary>
+    public Task TagAsync(string imageId, ImageReference reference, CancellationToken cancellationToken = default) =>
+        Client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = reference.Repository, Tag = reference.Tag }, cancellationToken);
+
+    /// <summary>
     /// Removes an image that the pipeline built when no tag and no container uses it any more; leaves it when
     /// something does, or when it was not built by this product.
     /// </summary>

@@ -1,0 +1,130 @@
+using NukeContainers.Registry;
+using NukeContainers.Tagging;
+using Polly;
+using Polly.Retry;
+
+namespace NukeContainers.Pushing;
+
+/// <summary>
+/// The push step: every tag the image has, through the engine; each pushed digest captured and checked to agree, and
+/// checked to be the image this run built (not whatever a tag points at by then). A version tag that the registry
+/// already has for another image is refused unless forced: versions are immutable; other tags move.
+/// </summary>
+public sealed record PushSettings : IPipelineStep
+{
+    /// <summary>Credentials for the registry; when null, the docker config's (config.json, credential helpers).</summary>
+    public RegistryCredentials? Credentials { get; init; }
+
+    /// <summary>Another docker config.json to take credentials from.</summary>
+    public string? DockerConfigPath { get; init; }
+
+    /// <summary>Push even when the version tag already names another image in the registry.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>How many times a push is tried when it fails for a passing reason (connection, timeouts, 5xx).</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>The wait before the first retry; it doubles each time.</summary>
+    public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    string IPipelineStep.Name => "push";
+
+    int IPipelineStep.Order => StepOrder.Push;
+
+    void IPipelineStep.Check(ImagePipeline pipeline)
+    {
+        if (MaxAttempts < 1) throw new ContainerException($"The push step of {pipeline.Repository} needs at least 1 attempt, not {MaxAttempts}.");
+    }
+
+    async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var image = context.Image;
+        var imageId = image.RequireImageId("push");
+        if (image.Tags.Count == 0)
+            throw new ContainerException($"The push step of {image.Repository} has no tags to push: add a tag step (.Tag(...)).");
+        var registry = image.Repository.Registry;
+        var credentials = Credentials ?? await DockerConfig.FindAsync(registry, DockerConfigPath, cancellationToken);
+        using var client = new RegistryClient(registry, credentials);
+        var path = image.Repository.Path;
+
+        var versionTag = context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;
+        if (versionTag is not null && image.Tags.Contains(versionTag) && await client.DigestAsync(path, versionTag, cancellationToken) is { } existing)
+        {
+            var existingConfig = (await client.GetManifestAsync(path, existing, cancellationToken)).ConfigDigest;
+            if (existingConfig != imageId && !Force)
+                throw new ContainerException(
+                    $"{image.Repository}:{versionTag} already exists in {registry} for another image ({existing[..19]}): versions are immutable. " +
+                    "Give the new build a new version, or push with --force-tags to replace it.");
+        }
+
+        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<PushException>(e => e.Transient),
+            MaxRetryAttempts = MaxAttempts - 1,
+            Delay = FirstRetryDelay,
+            BackoffType = DelayBackoffType.Exponential,
+            OnRetry = arguments =>
+            {
+                context.Log($"Push failed ({arguments.Outcome.Exception?.Message}); trying again in {arguments.RetryDelay.TotalSeconds:0.#} s (attempt {arguments.AttemptNumber + 2} of {MaxAttempts}).");
+                return default;
+            },
+        }).Build();
+
+        var digests = new Dictionary<string, string>();
+        foreach (var reference in image.Tags.In(image.Repository))
+        {
+            try
+            {
+                digests[reference.Tag!] = await retry.ExecuteAsync(
+                    async token => await context.Engine.PushAsync(reference, credentials, context.Log, token), cancellationToken);
+            }
+            catch (PushException e)
+            {
+                throw new ContainerException(
+                    $"Pushing {reference} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. {e.Hint(registry)}", e);
+            }
+        }
+        if (digests.Values.Distinct().Count() != 1)
+            throw new ContainerException($"The tags of {image.Repository} were pushed with different digests ({string.Join(", ", digests.Select(d => $"{d.Key}={d.Value[..19]}"))}): another run moved a tag while this one pushed. Push again.");
+        var digest = digests.Values.First();
+        var pushedConfig = (await client.GetManifestAsync(path, digest, cancellationToken)).ConfigDigest;
+        if (pushedConfig != imageId)
+            throw new ContainerException($"{image.Repository}@{digest[..19]} is not the image this run built ({imageId[..19]}): a tag was moved to another image while this run pushed. Push again.");
+        context.Log($"Pushed {image.Repository} {string.Join(", ", image.Tags)}: {digest}");
+        return new PushResult { Image = image with { Digest = digest }, Digest = digest, Registry = registry };
+    }
+}
+
+/// <summary>What the push step did.</summary>
+public sealed record PushResult : StepResult
+{
+    /// <summary>The digest every tag points at.</summary>
+    public required string Digest { get; init; }
+
+    /// <summary>The registry it went to.</summary>
+    public required string Registry { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [new("digest", Digest)];
+}
+
+/// <summary>A push the engine failed; <see cref="Transient"/> when trying again may help.</summary>
+public sealed class PushException(string message, bool transient) : ContainerException(message)
+{
+    /// <summary>True for passing failures (connection refused or reset, timeouts, 5xx); never for 401, 403, 404 or bad names.</summary>
+    public bool Transient { get; } = transient;
+
+    /// <summary>What to check, by the kind of failure.</summary>
+    public string Hint(string registry) =>
+        Message.Contains("unauthorized", StringComparison.OrdinalIgnoreCase) || Message.Contains("authentication required", StringComparison.OrdinalIgnoreCase)
+            ? $"Check the credentials for {registry}: docker login {registry}, or --registry-username and --registry-password."
+        : Message.Contains("denied", StringComparison.OrdinalIgnoreCase) ? $"The credentials may not push to this repository of {registry}."
+        : Transient ? $"Check that the registry {registry} runs and is reachable from the engine."
+        : "Check the repository name and the registry.";
+
+    internal static bool IsTransient(string message)
+    {
+        string[] permanent = ["unauthorized", "authentication required", "denied", "not found", "invalid reference", "name unknown", "manifest invalid", "does not exist"];
+        return !permanent.Any(p => message.Contains(p, StringComparison.OrdinalIgnoreCase));
+    }
+}

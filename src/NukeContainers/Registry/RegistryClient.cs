@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace NukeContainers.Registry;
+
+/// <summary>
+/// The OCI distribution API of one registry, for what the engine cannot do well: read a tag's digest, fetch and put
+/// manifests by digest (promotion without a pull), mount blobs across repositories. Answers a 401 with the
+/// credentials the WWW-Authenticate challenge asks for (Basic, or a Bearer token from the realm it names).
+/// Loopback registries are plain HTTP, as the engine treats them; others HTTPS.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    /// <summary>The manifest and index media types asked for, so that a multi-platform index is kept as it is.</summary>
+    public static readonly string[] ManifestTypes =
+    [
+        "application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json",
+    ];
+
+    private readonly HttpClient _http;
+    private readonly RegistryCredentials? _credentials;
+    private AuthenticationHeaderValue? _authorization;
+
+    /// <summary>A client for a registry (<c>host[:port]</c>) with optional credentials.</summary>
+    public RegistryClient(string registry, RegistryCredentials? credentials, HttpMessageHandler? handler = null)
+    {
+        Registry = registry;
+        _credentials = credentials;
+        var scheme = registry.StartsWith("127.", StringComparison.Ordinal) || registry.StartsWith("localhost", StringComparison.Ordinal) ? "http" : "https";
+        _http = new HttpClient(handler ?? new SocketsHttpHandler()) { BaseAddress = new Uri($"{scheme}://{registry}/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>The registry's host and port.</summary>
+    public string Registry { get; }
+
+    /// <summary>The digest a tag points at, or null when the repository has no such tag.</summary>
+    public async Task<string?> DigestAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => ManifestRequest(HttpMethod.Head, repository, reference), repository, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EnsureAsync(response, $"look up {repository}:{reference}");
+        return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : null;
+    }
+
+    /// <summary>A manifest (or index) by tag or digest, with its media type and digest.</summary>
+    public async Task<RegistryManifest> GetManifestAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => ManifestRequest(HttpMethod.Get, repository, reference), repository, cancellationToken);
+        await EnsureAsync(response, $"fetch the manifest {repository}@{reference}");
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var digest = response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First()
+            : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+        return new RegistryManifest(body, response.Content.Headers.ContentType?.MediaType ?? ManifestTypes[^1], digest);
+    }
+
+    /// <summary>Puts a manifest under a tag, byte for byte, so that its digest stays the same.</summary>
+    public async Task PutManifestAsync(string repository, string tag, RegistryManifest manifest, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Put, $"v2/{repository}/manifests/{tag}") { Content = new ByteArrayContent(manifest.Body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
+            return request;
+        }, repository, cancellationToken, push: true);
+        await EnsureAsync(response, $"put {repository}:{tag}");
+    }
+
+    /// <summary>Deletes a manifest by digest (the registry must allow deletes); every tag on it goes with it.</summary>
+    public async Task DeleteManifestAsync(string repository, string digest, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, $"v2/{repository}/manifests/{digest}"), repository, cancellationToken, push: true);
+        if (response.StatusCode != HttpStatusCode.NotFound) await EnsureAsync(response, $"delete {repository}@{digest}");
+    }
+
+    /// <summary>True when the repository has the blob.</summary>
+    public async Task<bool> BlobExistsAsync(string repository, string digest, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, $"v2/{repository}/blobs/{digest}"), repository, cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
+
+    /// <summary>Mounts a blob from another repository of the same registry, without uploading it; true when mounted.</summary>
+    public async Task<bool> MountBlobAsync(string repository, string digest, string fromRepository, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post,
+            $"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(fromRepository)}"), repository, cancellationToken, push: true);
+        return response.StatusCode == HttpStatusCode.Created;
+    }
+
+    private static HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
+    {
+        var request = new HttpRequestMessage(method, $"v2/{repository}/manifests/{reference}");
+        foreach (var type in ManifestTypes) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+        return request;
+    }
+
+    /// Sends, and on a 401 answers the challenge once and sends again.
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, string repository, CancellationToken cancellationToken, bool push = false)
+    {
+        var request = create();
+        request.Headers.Authorization = _authorization;
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ContainerException($"The registry {Registry} does not answer ({e.Message}). Check that it runs and that the address is right.", e);
+        }
+        if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.FirstOrDefault() is not { } challenge) return response;
+        response.Dispose();
+        _authorization = await AnswerAsync(challenge, repository, push, cancellationToken);
+        var retry = create();
+        retry.Headers.Authorization = _authorization;
+        return await _http.SendAsync(retry, cancellationToken);
+    }
+
+    private async Task<AuthenticationHeaderValue> AnswerAsync(AuthenticationHeaderValue challenge, string repository, bool push, CancellationToken cancellationToken)
+    {
+        if (_credentials is null && challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+            throw new ContainerException($"The registry {Registry} asks for credentials and none were found: run 'docker login {Registry}', or give --registry-username and --registry-password.");
+        var basic = _credentials is null ? null
+            : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_credentials.Username}:{_credentials.Password}")));
+        if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return basic!;
+
+        // Bearer realm="https://auth/token",service="registry",scope="repository:x:pull"
+        var parameters = (challenge.Parameter ?? "").Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim().Trim('"'), StringComparer.OrdinalIgnoreCase);
+        if (!parameters.TryGetValue("realm", out var realm))
+            throw new ContainerException($"The registry {Registry} asked for a Bearer token without naming where to get one.");
+        var scope = $"repository:{repository}:{(push ? "pull,push" : "pull")}";
+        var url = $"{realm}?scope={Uri.EscapeDataString(scope)}" + (parameters.TryGetValue("service", out var service) ? $"&service={Uri.EscapeDataString(service)}" : "");
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Get, url) { Headers = { Authorization = basic } };
+        using var tokenResponse = await _http.SendAsync(tokenRequest, cancellationToken);
+        await EnsureAsync(tokenResponse, $"get a token from {realm}");
+        using var token = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync(cancellationToken));
+        var value = token.RootElement.TryGetProperty("token", out var t) ? t.GetString() : token.RootElement.TryGetProperty("access_token", out var a) ? a.GetString() : null;
+        return new AuthenticationHeaderValue("Bearer", value ?? throw new ContainerException($"The token service {realm} answered without a token."));
+    }
+
+    private async Task EnsureAsync(HttpResponseMessage response, string what)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync();
+        var hint = response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => " Check the credentials (docker login, or --registry-username and --registry-password).",
+            HttpStatusCode.Forbidden => " The credentials may not do this: check the account's rights on the repository.",
+            HttpStatusCode.NotFound => " Check the repository and the tag or digest.",
+            _ => "",
+        };
+        throw new ContainerException($"The registry {Registry} refused to {what} ({(int)response.StatusCode}): {Shell(body)}.{hint}");
+    }
+
+    private static string Shell(string body) => body.Length > 300 ? body[..300] + "..." : body.Trim();
+
+    /// <inheritdoc />
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A manifest or index as the registry stores it: its bytes, media type and digest.</summary>
+public sealed record RegistryManifest(byte[] Body, string MediaType, string Digest)
+{
+    /// <summary>The config blob's digest (an image manifest's), or null for an index.</summary>
+    public string? ConfigDigest
+    {
+        get
+        {
+            using var json = Json();
+            return json.RootElement.TryGetProperty("config", out var config) ? config.GetProperty("digest").GetString() : null;
+        }
+    }
+
+    /// <summary>Every blob the manifest names (config and layers), or the manifests an index names.</summary>
+    public IReadOnlyList<string> Blobs
+    {
+        get
+        {
+            using var json = Json();
+            var root = json.RootElement;
+            var blobs = new List<string>();
+            if (root.TryGetProperty("config", out var config)) blobs.Add(config.GetProperty("digest").GetString()!);
+            if (root.TryGetProperty("layers", out var layers)) blobs.AddRange(layers.EnumerateArray().Select(l => l.GetProperty("digest").GetString()!));
+            return blobs;
+        }
+    }
+
+    private JsonDocument Json() => JsonDocument.Parse(Body);
+}

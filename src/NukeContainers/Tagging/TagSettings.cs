@@ -1,0 +1,43 @@
+using NukeContainers.Images;
+
+namespace NukeContainers.Tagging;
+
+/// <summary>The tag step: the tags the image gets in its repository, given by the engine without a rebuild.</summary>
+public sealed record TagSettings : IPipelineStep
+{
+    /// <summary>Which tags.</summary>
+    public TagPlan Plan { get; init; } = new();
+
+    string IPipelineStep.Name => "tag";
+
+    int IPipelineStep.Order => StepOrder.Tag;
+
+    void IPipelineStep.Check(ImagePipeline pipeline)
+    {
+        if (Plan.Resolve().Count == 0)
+            throw new ContainerException($"The tag step of {pipeline.Repository} has no tags: give a version, an environment or tags.");
+    }
+
+    async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var imageId = context.Image.RequireImageId("tag");
+        var tags = Plan.Resolve();
+        foreach (var reference in tags.In(context.Image.Repository))
+            await context.Engine.TagAsync(imageId, reference, cancellationToken);
+        context.Log($"Tagged {context.Image.Repository} {imageId[..19]}: {tags}");
+        return new TagResult { Image = context.Image with { Tags = tags }, Tags = tags, VersionTag = Plan.VersionTag };
+    }
+}
+
+/// <summary>What the tag step did.</summary>
+public sealed record TagResult : StepResult
+{
+    /// <summary>The tags given.</summary>
+    public required TagSet Tags { get; init; }
+
+    /// <summary>The version's own tag, which must not move once pushed.</summary>
+    public string? VersionTag { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [new("tags", Tags.ToArray())];
+}

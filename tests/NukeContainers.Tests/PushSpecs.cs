@@ -1,0 +1,141 @@
+using NukeContainers.Registry;
+using NukeContainers.Reporting;
+using Semver;
+
+namespace NukeContainers.Tests;
+
+/// Tag and push against the real local registry, and a second one with htpasswd auth.
+[Collection(EngineCollection.Name)]
+public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
+{
+    private readonly TempFolder _context = new();
+    private readonly List<string> _log = [];
+    private readonly List<(string Registry, RegistryCredentials? Credentials, string Repository, string Digest)> _pushed = [];
+
+    private ImagePipeline Image(string registry, string name, string content)
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {content} > /content\n");
+        return Containers.Image($"{registry}/{EngineFixture.Repository(name)}").Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId)
+            .FromDockerfile(_context.Path).WithLog(_log.Add);
+    }
+
+    private async Task<ImageResult> RunAsync(ImagePipeline pipeline, RegistryCredentials? credentials = null)
+    {
+        var result = await pipeline.RunAsync(fixture.Engine);
+        if (result.Image.Digest is { } digest) _pushed.Add((result.Image.Repository.Registry, credentials, result.Image.Repository.Path, digest));
+        return result;
+    }
+
+    [Fact]
+    public async Task Every_tag_is_pushed_and_resolves_to_the_same_digest_which_the_report_holds()
+    {
+        var pipeline = Image(EngineFixture.RegistryAddress, "push", Guid.NewGuid().ToString("N"))
+            .Tag(t => t.SemVer(SemVersion.Parse("1.2.3", SemVersionStyles.Strict)).Sha("0123456789abcdef").InEnvironment("dev")).Push();
+
+        var result = await RunAsync(pipeline);
+
+        Assert.Equal(["1.2.3", "1.2", "1", "latest", "sha-0123456", "dev"], result.Image.Tags);
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        foreach (var tag in result.Image.Tags)
+            Assert.Equal(result.Image.Digest, await registry.DigestAsync(result.Image.Repository.Path, tag));
+        var report = ContainerReport.From([result], _context.Path).Images[0];
+        Assert.Equal(result.Image.Digest, report.Digest());
+        Assert.Equal(result.Image.Tags, report.Tags());
+        Assert.Equal(["build", "tag", "push"], result.DurationsMs.Keys);
+    }
+
+    [Fact]
+    public async Task A_version_that_exists_for_another_image_is_refused_unless_forced_and_other_tags_move()
+    {
+        var version = SemVersion.Parse("2.0.0-rc.1", SemVersionStyles.Strict);
+        var first = await RunAsync(Image(EngineFixture.RegistryAddress, "immutable", "first " + Guid.NewGuid()).Tag(t => t.SemVer(version).InEnvironment("staging")).Push());
+        var again = await RunAsync(Image(EngineFixture.RegistryAddress, "immutable", "first " + Guid.NewGuid()).Tag(t => t.InEnvironment("staging")).Push());
+
+        var refused = await Assert.ThrowsAsync<ContainerException>(() =>
+            RunAsync(Image(EngineFixture.RegistryAddress, "immutable", "second " + Guid.NewGuid()).Tag(t => t.SemVer(version)).Push()));
+        var forced = await RunAsync(Image(EngineFixture.RegistryAddress, "immutable", "third " + Guid.NewGuid()).Tag(t => t.SemVer(version)).Push(p => p with { Force = true }));
+
+        Assert.Contains(":2.0.0-rc.1 already exists in 127.0.0.1:5000 for another image", refused.Message);
+        Assert.Contains("versions are immutable", refused.Message);
+        Assert.NotEqual(first.Image.Digest, again.Image.Digest); // the environment tag moved
+        Assert.NotEqual(first.Image.Digest, forced.Image.Digest);
+    }
+
+    [Fact]
+    public async Task With_the_right_credentials_the_push_works_and_with_wrong_ones_it_fails_clearly_and_never_shows_the_password()
+    {
+        await using var registry = await AuthRegistry.StartAsync();
+        var content = Guid.NewGuid().ToString("N");
+        var wrong = new RegistryCredentials(AuthRegistry.User, "wrong-" + registry.Password);
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() =>
+            RunAsync(Image(registry.Address, "auth", content).Tag("1.0.0").Push(p => p with { Credentials = wrong })));
+        var right = new RegistryCredentials(AuthRegistry.User, registry.Password);
+        var result = await RunAsync(Image(registry.Address, "auth", content).Tag("1.0.0").Push(p => p with { Credentials = right }), right);
+
+        Assert.Contains($"Pushing {registry.Address}/{EngineFixture.Repository("auth")}:1.0.0 to {registry.Address} failed:", error.Message);
+        Assert.Contains($"Check the credentials for {registry.Address}", error.Message);
+        Assert.DoesNotContain(_log, l => l.StartsWith("Push failed", StringComparison.Ordinal)); // not retried: a 401 never is
+        Assert.StartsWith("sha256:", result.Image.Digest);
+        var everything = string.Join("\n", _log) + error + right + wrong;
+        Assert.DoesNotContain(registry.Password, everything);
+    }
+
+    [Fact]
+    public async Task A_credential_helper_named_by_the_docker_config_is_asked_and_its_secret_is_used_and_never_printed()
+    {
+        await using var registry = await AuthRegistry.StartAsync();
+        using var home = new TempFolder();
+        var asked = Path.Combine(home.Path, "asked");
+        home.Write("bin/docker-credential-testhelper", $$"""
+            #!/bin/sh
+            read server
+            echo "$1 $server" >> '{{asked}}'
+            printf '{"ServerURL":"%s","Username":"{{AuthRegistry.User}}","Secret":"{{registry.Password}}"}' "$server"
+            """);
+        File.SetUnixFileMode(Path.Combine(home.Path, "bin/docker-credential-testhelper"), (UnixFileMode)0b111_101_101);
+        home.Write("config.json", """{ "credsStore": "testhelper" }""");
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", $"{Path.Combine(home.Path, "bin")}:{path}");
+        try
+        {
+            var result = await RunAsync(Image(registry.Address, "helper", Guid.NewGuid().ToString("N")).Tag("1.0.0")
+                .Push(p => p with { DockerConfigPath = Path.Combine(home.Path, "config.json") }), new RegistryCredentials(AuthRegistry.User, registry.Password));
+
+            Assert.StartsWith("sha256:", result.Image.Digest);
+            Assert.Equal($"get {registry.Address}\n", await File.ReadAllTextAsync(asked));
+            Assert.DoesNotContain(registry.Password, string.Join("\n", _log));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Fact]
+    public async Task A_registry_that_does_not_answer_gets_a_bounded_number_of_tries_and_then_a_clear_failure()
+    {
+        var address = $"127.0.0.1:{EngineFixture.FreePort()}";
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() =>
+            RunAsync(Image(address, "stopped", Guid.NewGuid().ToString("N")).Tag("1.0.0")
+                .Push(p => p with { MaxAttempts = 3, FirstRetryDelay = TimeSpan.FromMilliseconds(50) })));
+
+        Assert.StartsWith($"Pushing {address}/{EngineFixture.Repository("stopped")}:1.0.0 to {address} failed after 3 attempts:", error.Message);
+        Assert.EndsWith($"Check that the registry {address} runs and is reachable from the engine.", error.Message);
+        Assert.Equal(2, _log.Count(l => l.StartsWith("Push failed", StringComparison.Ordinal)));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// What the tests pushed to the shared registry goes again.
+    public async Task DisposeAsync()
+    {
+        foreach (var (registry, credentials, repository, digest) in _pushed.Where(p => p.Registry == EngineFixture.RegistryAddress))
+        {
+            using var client = new RegistryClient(registry, credentials);
+            await client.DeleteManifestAsync(repository, digest);
+        }
+        _context.Dispose();
+    }
+}
