@@ -27,6 +27,12 @@ public interface ITargetDefinition
     /// <summary>When both are scheduled, this target runs after the given ones; schedules nothing.</summary>
     ITargetDefinition After(params Target[] targets);
 
+    /// <summary>
+    /// When both are scheduled, this target runs after a component's target; schedules nothing, and is ignored when
+    /// the build does not take that component: <c>After&lt;IBuildImages&gt;(x => x.BuildImages)</c>.
+    /// </summary>
+    ITargetDefinition After<TComponent>(params Expression<Func<TComponent, Target>>[] targets);
+
     /// <summary>The given targets are scheduled to run after this one.</summary>
     ITargetDefinition Triggers(params Target[] targets);
 

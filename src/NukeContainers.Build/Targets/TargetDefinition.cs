@@ -30,6 +30,7 @@ internal sealed class TargetDefinition(string name, object build) : ITargetDefin
     public ITargetDefinition DependentFor<T>(params Expression<Func<T, Target>>[] targets) => Add(DependentForRefs, targets);
     public ITargetDefinition Before(params Target[] targets) => Add(BeforeRefs, targets);
     public ITargetDefinition After(params Target[] targets) => Add(AfterRefs, targets);
+    public ITargetDefinition After<T>(params Expression<Func<T, Target>>[] targets) => Add(AfterRefs, targets);
     public ITargetDefinition Triggers(params Target[] targets) => Add(TriggersRefs, targets);
     public ITargetDefinition TriggeredBy(params Target[] targets) => Add(TriggeredByRefs, targets);
 

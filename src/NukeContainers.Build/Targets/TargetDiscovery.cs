@@ -35,7 +35,8 @@ internal static class TargetDiscovery
             target.Dependencies.AddRange(d.DependsOnRefs.Select(r => Resolve(target, r)));
             foreach (var dependent in d.DependentForRefs.Select(r => Resolve(target, r))) dependent.Dependencies.Add(target);
             target.RunsBefore.AddRange(d.BeforeRefs.Select(r => Resolve(target, r)));
-            foreach (var later in d.AfterRefs.Select(r => Resolve(target, r))) later.RunsBefore.Add(target);
+            // An order-only reference to a component's target the build does not take orders nothing.
+            foreach (var later in d.AfterRefs.Where(r => r.Name is null || byName.ContainsKey(r.Name)).Select(r => Resolve(target, r))) later.RunsBefore.Add(target);
             target.Triggers.AddRange(d.TriggersRefs.Select(r => Resolve(target, r)));
             foreach (var trigger in d.TriggeredByRefs.Select(r => Resolve(target, r))) trigger.Triggers.Add(target);
         }

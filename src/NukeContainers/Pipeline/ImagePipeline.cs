@@ -42,8 +42,8 @@ public sealed partial record ImagePipeline
     /// Starts from an image the engine already has (its id or a reference), for pipelines without a build step, such
     /// as tagging or pushing what an earlier run built.
     /// </summary>
-    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0) =>
-        this with { StartImage = new PipelineImage(Repository) { ImageId = imageId, SizeBytes = sizeBytes } };
+    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0, IEnumerable<string>? tags = null) =>
+        this with { StartImage = new PipelineImage(Repository) { ImageId = imageId, SizeBytes = sizeBytes, Tags = Images.TagSet.Of(tags ?? []) } };
 
     /// <summary>Adds a step, or replaces the step of the same name; steps run in their <see cref="IPipelineStep.Order"/>.</summary>
     [Pure] public ImagePipeline WithStep(IPipelineStep step) =>

@@ -18,6 +18,9 @@ public sealed record PushSettings : IPipelineStep
     /// <summary>Another docker config.json to take credentials from.</summary>
     public string? DockerConfigPath { get; init; }
 
+    /// <summary>The version's own tag, which must not move to another image; the tag step's when not set.</summary>
+    public string? VersionTag { get; init; }
+
     /// <summary>Push even when the version tag already names another image in the registry.</summary>
     public bool Force { get; init; }
 
@@ -47,7 +50,7 @@ public sealed record PushSettings : IPipelineStep
         using var client = new RegistryClient(registry, credentials);
         var path = image.Repository.Path;
 
-        var versionTag = context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;
+        var versionTag = VersionTag ?? context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;
         if (versionTag is not null && image.Tags.Contains(versionTag) && await client.DigestAsync(path, versionTag, cancellationToken) is { } existing)
         {
             var existingConfig = (await client.GetManifestAsync(path, existing, cancellationToken)).ConfigDigest;

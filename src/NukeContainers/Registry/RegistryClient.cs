@@ -189,5 +189,17 @@ public sealed record RegistryManifest(byte[] Body, string MediaType, string Dige
         }
     }
 
+    /// <summary>The digests of the manifests an index names (none for an image manifest).</summary>
+    public IReadOnlyList<string> Children
+    {
+        get
+        {
+            using var json = Json();
+            return json.RootElement.TryGetProperty("manifests", out var manifests)
+                ? manifests.EnumerateArray().Select(m => m.GetProperty("digest").GetString()!).ToList()
+                : [];
+        }
+    }
+
     private JsonDocument Json() => JsonDocument.Parse(Body);
 }

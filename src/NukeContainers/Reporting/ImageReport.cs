@@ -61,6 +61,9 @@ public sealed partial record ImageReport
     /// <summary>The tags the tag step gave it, when it ran.</summary>
     public IReadOnlyList<string>? Tags() => Field<string[]>("tags");
 
+    /// <summary>The version's own tag, when the tag step gave one.</summary>
+    public string? VersionTag() => Field<string>("versionTag");
+
     /// <summary>The pushed digest, when the push step ran.</summary>
     public string? Digest() => Field<string>("digest");
 }

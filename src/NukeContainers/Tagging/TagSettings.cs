@@ -39,5 +39,6 @@ public sealed record TagResult : StepResult
     public string? VersionTag { get; init; }
 
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [new("tags", Tags.ToArray())];
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) =>
+        [new("tags", Tags.ToArray()), new("versionTag", VersionTag)];
 }

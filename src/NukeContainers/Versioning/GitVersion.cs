@@ -98,6 +98,15 @@ public static class GitVersion
         return best.Tag is not null && best.Height == 0 ? result : Apply(result, options, defaultPreRelease);
     }
 
+    /// <summary>The branch HEAD is on, or null when detached or outside git (CI's GITHUB_REF_NAME or CI_COMMIT_REF_NAME first).</summary>
+    public static async Task<string?> BranchAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        foreach (var variable in new[] { "GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME" })
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } name) return name;
+        var branch = (await GitAsync(directory, ["rev-parse", "--abbrev-ref", "HEAD"], cancellationToken))?.Trim();
+        return branch is null or "HEAD" ? null : branch;
+    }
+
     private static SemVersion? Parse(string tag, string prefix) =>
         tag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && SemVersion.TryParse(tag[prefix.Length..], SemVersionStyles.Strict, out var version)
             ? version : null;

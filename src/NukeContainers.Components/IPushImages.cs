@@ -1,0 +1,50 @@
+using NukeContainers.Build;
+using NukeContainers.Engine;
+using NukeContainers.Registry;
+
+namespace NukeContainers.Components;
+
+/// <summary>Pushes every tag of the images TagImages tagged (read from report.json).</summary>
+public interface IPushImages : ITagImages
+{
+    /// <summary>A registry user, when the docker config has none.</summary>
+    [Parameter("The registry user, when the docker config (docker login) has none")]
+    string? RegistryUsername => TryGetValue(() => RegistryUsername);
+
+    /// <summary>The registry password or token; masked in every log line.</summary>
+    [Parameter("The registry password or token, when the docker config has none"), Secret]
+    string? RegistryPassword => TryGetValue(() => RegistryPassword);
+
+    /// <summary>Push even when a version tag already names another image.</summary>
+    [Parameter("Replace a version tag that already names another image (versions are immutable otherwise)")]
+    bool ForceTags => TryGetValue<bool?>(() => ForceTags) ?? false;
+
+    /// <summary>The credentials given as parameters, if both are.</summary>
+    RegistryCredentials? GivenCredentials => RegistryUsername is { } user && RegistryPassword is { } password ? new RegistryCredentials(user, password) : null;
+
+    /// <summary>The settings hook: each image's pipeline passes through it.</summary>
+    Configure<ImagePipeline> PushImagesSettings => _ => _;
+
+    /// <summary>Pushes each image in report.json with its tags.</summary>
+    Target PushImages => _ => _
+        .Description("Push every tag of the tagged images (report.json) to --registry; write the digests")
+        .After<ITagImages>(x => x.TagImages)
+        .Executes(async ct =>
+        {
+            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            var results = new List<ImageResult>();
+            foreach (var image in SelectedImages())
+            {
+                var tagged = BuiltImage(image.Name);
+                if (tagged.Tags() is not { Count: > 0 } tags)
+                    throw new ContainerException($"report.json has no tags for '{image.Name}': run TagImages first (./build.sh TagImages PushImages).");
+                var pipeline = Containers.Image(RepositoryOf(image)).WithName(image.Name).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
+                    .WithLog(line => Log.Info($"[{image.Name}] {line}"))
+                    .Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, VersionTag = tagged.VersionTag() });
+                var result = await PushImagesSettings(pipeline).RunAsync(engine, ct);
+                results.Add(result);
+                Note($"{image.Name} {result.Image.Digest?[..19]}");
+            }
+            await AddToReportAsync(results, ct);
+        });
+}

@@ -1,0 +1,60 @@
+using NukeContainers.Images;
+
+namespace NukeContainers.Registry;
+
+/// <summary>What a promotion did.</summary>
+/// <param name="From">The reference promoted from.</param>
+/// <param name="To">The tag it now also has.</param>
+/// <param name="Digest">The digest both name, unchanged.</param>
+/// <param name="MountedBlobs">How many blobs were mounted from the source repository (none within one repository).</param>
+public sealed record PromotionResult(ImageReference From, ImageReference To, string Digest, int MountedBlobs);
+
+/// <summary>
+/// Points a tag at an image already pushed, through the registry's API alone: the manifest (or index) fetched by tag
+/// or digest is put under the new tag byte for byte, so its digest is the same, and no layer is pulled or uploaded;
+/// into another repository of the same registry, its blobs are mounted first.
+/// </summary>
+public static class Promotion
+{
+    /// <summary>Promotes <paramref name="from"/> (a tag or digest reference) to <paramref name="to"/> (a tag reference).</summary>
+    public static async Task<PromotionResult> PromoteAsync(ImageReference from, ImageReference to, RegistryCredentials? credentials = null,
+        Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        if (from.Tag is null && from.Digest is null) throw new ContainerException($"Promoting {from}: name the tag or digest to promote, such as {from.Repository}:staging.");
+        if (to.Tag is null) throw new ContainerException($"Promoting to {to}: name the tag to point, such as {to.Repository}:production.");
+        if (from.Registry != to.Registry)
+            throw new ContainerException($"{from} and {to} are in different registries; promotion points a tag within one registry. Push to {to.Registry} instead.");
+        credentials ??= await DockerConfig.FindAsync(from.Registry, cancellationToken: cancellationToken);
+        using var client = new RegistryClient(from.Registry, credentials);
+        var manifest = await client.GetManifestAsync(from.Path, from.Digest ?? from.Tag!, cancellationToken);
+        var mounted = 0;
+        if (from.Path != to.Path)
+        {
+            var children = manifest.Children;
+            foreach (var child in children)
+                mounted += await MountAsync(client, await client.GetManifestAsync(from.Path, child, cancellationToken), from.Path, to.Path, cancellationToken);
+            mounted += await MountAsync(client, manifest, from.Path, to.Path, cancellationToken);
+            foreach (var child in children)
+                await client.PutManifestAsync(to.Path, child, await client.GetManifestAsync(from.Path, child, cancellationToken), cancellationToken);
+        }
+        await client.PutManifestAsync(to.Path, to.Tag, manifest, cancellationToken);
+        var now = await client.DigestAsync(to.Path, to.Tag, cancellationToken);
+        if (now != manifest.Digest)
+            throw new ContainerException($"After promoting, {to} names {now}, not {manifest.Digest}: another run moved it at the same moment. Promote again.");
+        log?.Invoke($"Promoted {from} to {to}: {manifest.Digest}{(mounted > 0 ? $" ({mounted} blobs mounted from {from.Path})" : "")}");
+        return new PromotionResult(from, to, manifest.Digest, mounted);
+    }
+
+    private static async Task<int> MountAsync(RegistryClient client, RegistryManifest manifest, string from, string to, CancellationToken cancellationToken)
+    {
+        var mounted = 0;
+        foreach (var blob in manifest.Blobs)
+        {
+            if (await client.BlobExistsAsync(to, blob, cancellationToken)) continue;
+            if (!await client.MountBlobAsync(to, blob, from, cancellationToken))
+                throw new ContainerException($"The registry {client.Registry} would not mount {blob} from {from} into {to}; promoting across repositories needs a registry that mounts blobs.");
+            mounted++;
+        }
+        return mounted;
+    }
+}

@@ -1,0 +1,69 @@
+using NukeContainers.Build;
+using NukeContainers.Build.Tests;
+using NukeContainers.Engine;
+using NukeContainers.Registry;
+using NukeContainers.Reporting;
+using NukeContainers.Tests;
+
+namespace NukeContainers.Components.Tests;
+
+/// A team's build that builds, tags, pushes and promotes, run as separate targets through report.json.
+public sealed class DeliveryBuild(string appFolder) : BuildHost, IBuildImages, IPromoteImages
+{
+    IReadOnlyList<ContainerImage> IContainerImages.Images =>
+        [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("delivery") }];
+
+    Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
+}
+
+[Collection(EngineCollection.Name)]
+public sealed class DeliverySpecs : IDisposable
+{
+    private readonly BuildDriver _driver = new();
+    private readonly TempFolder _app = new();
+
+    [Fact]
+    public async Task Build_tag_push_to_a_registry_with_credentials_then_promote_without_uploading_a_layer()
+    {
+        await using var registry = await AuthRegistry.StartAsync();
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        string[] credentials = ["--registry", registry.Address, "--registry-username", AuthRegistry.User, "--registry-password", registry.Password];
+
+        var delivered = await _driver.RunAsync(new DeliveryBuild(_app.Path), ["BuildImages", "TagImages", "PushImages", "--version", "1.4.0", "--environment", "dev", .. credentials]);
+        var uploadsBefore = BlobUploads(registry.Log);
+        var promoted = await _driver.RunAsync(new DeliveryBuild(_app.Path), ["Promote", "--from", "dev", "--to", "staging", .. credentials]);
+
+        Assert.True(delivered.ExitCode == 0, delivered.Output);
+        Assert.True(promoted.ExitCode == 0, promoted.Output);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        Assert.Equal(["1.4.0", "1.4", "1", "latest", "dev"], report.Tags());
+        using var client = new RegistryClient(registry.Address, new RegistryCredentials(AuthRegistry.User, registry.Password));
+        var path = $"{EngineFixture.Repository("delivery")}";
+        foreach (var tag in report.Tags()!.Append("staging"))
+            Assert.Equal(report.Digest(), await client.DigestAsync(path, tag));
+        Assert.True(uploadsBefore > 0, "the push uploaded no blob: the registry's log does not show uploads");
+        Assert.Equal(uploadsBefore, BlobUploads(registry.Log)); // promotion moved a tag; it sent no layer
+        Assert.DoesNotContain(registry.Password, delivered.Output + promoted.Output + await File.ReadAllTextAsync(delivered.LogFile));
+    }
+
+    [Fact]
+    public async Task Pushing_before_tagging_says_what_to_run_first()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+
+        var run = await _driver.RunAsync(new DeliveryBuild(_app.Path), "BuildImages", "PushImages");
+
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("PushImages"));
+        Assert.Contains("report.json has no tags for 'app': run TagImages first (./build.sh TagImages PushImages).", run.Output);
+    }
+
+    /// The blob uploads the registry logged: PATCH and PUT of blob data (a mount is a POST and sends none).
+    private static int BlobUploads(string log) =>
+        log.Split('\n').Count(l => l.Contains("blobs/uploads/") && (l.Contains("http.request.method=PATCH") || l.Contains("http.request.method=PUT")) && l.Contains("response completed"));
+
+    public void Dispose()
+    {
+        _driver.Dispose();
+        _app.Dispose();
+    }
+}
