@@ -16,12 +16,16 @@ public interface IBuildImages : ILocalEnvironment
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
+            var oci = this is ITagImages tagger ? await tagger.OciValuesAsync(ct) : default((string, string?, DateTimeOffset?, string?)?);
             var results = new List<ImageResult>();
             try
             {
                 foreach (var image in SelectedImages())
                 {
-                    var result = await BuildImagesSettings(PipelineOf(image)).RunAsync(engine, ct);
+                    var pipeline = PipelineOf(image);
+                    if (oci is var (version, revision, created, source)) pipeline = pipeline.OciLabels(version, revision, created, source, image.Name);
+                    var result = await BuildImagesSettings(pipeline).RunAsync(engine, ct);
                     results.Add(result);
                     Note($"{image.Name} {Reporting.ContainerReport.Megabytes(result.SizeBytes)}{(result.SizeRatio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : "")}");
                 }

@@ -47,6 +47,13 @@ public interface ITagImages : IContainerImages
             Note($"{version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
         });
 
+    /// <summary>The OCI labels' values for the images: version, revision, created (never the clock), source.</summary>
+    async Task<(string Version, string? Revision, DateTimeOffset? Created, string? Source)> OciValuesAsync(CancellationToken cancellationToken)
+    {
+        var (version, _, commit, _) = await VersionAsync(cancellationToken);
+        return (version.ToString(), commit, await GitVersion.CreatedAsync(RootDirectory, cancellationToken), await GitVersion.SourceAsync(RootDirectory, cancellationToken));
+    }
+
     /// <summary>The tags besides the version's: sha-, the branch (off a version tag), the environment.</summary>
     Tagging.TagPlan PlanFor(Tagging.TagPlan plan, string? commit, string? branch)
     {

@@ -57,6 +57,41 @@ public sealed class DeliverySpecs : IDisposable
         Assert.Contains("report.json has no tags for 'app': run TagImages first (./build.sh TagImages PushImages).", run.Output);
     }
 
+    [Fact]
+    public async Task Built_images_carry_the_OCI_labels_with_the_commits_time_so_a_rebuild_keeps_its_id()
+    {
+        using var engine = await ContainerEngine.ConnectAsync();
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        Git("init", "-q", "-b", "main");
+        Git("-c", "user.email=t@example.com", "-c", "user.name=T", "commit", "-q", "--allow-empty", "-m", "release");
+        Git("tag", "3.1.0");
+        var commit = Git("rev-parse", "HEAD").Trim();
+
+        var first = await _driver.RunAsync(new DeliveryBuild(_app.Path), "BuildImages");
+        var firstId = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+        var second = await _driver.RunAsync(new DeliveryBuild(_app.Path), "BuildImages");
+        var secondId = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0, first.Output + second.Output);
+        Assert.Equal(firstId, secondId);
+        var labels = (await engine.InspectImageAsync(firstId))!.Config!.Labels!;
+        Assert.Equal("3.1.0", labels["org.opencontainers.image.version"]);
+        Assert.Equal(commit, labels["org.opencontainers.image.revision"]);
+        Assert.Equal("2026-01-02T03:04:05Z", labels["org.opencontainers.image.created"]);
+        Assert.Equal("app", labels["org.opencontainers.image.title"]);
+    }
+
+    private string Git(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git", arguments) { WorkingDirectory = _driver.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["GIT_COMMITTER_DATE"] = start.Environment["GIT_AUTHOR_DATE"] = "2026-01-02T03:04:05Z";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
+        return output;
+    }
+
     /// The blob uploads the registry logged: PATCH and PUT of blob data (a mount is a POST and sends none).
     private static int BlobUploads(string log) =>
         log.Split('\n').Count(l => l.Contains("blobs/uploads/") && (l.Contains("http.request.method=PATCH") || l.Contains("http.request.method=PUT")) && l.Contains("response completed"));

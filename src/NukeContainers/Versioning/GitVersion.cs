@@ -107,6 +107,28 @@ public static class GitVersion
         return branch is null or "HEAD" ? null : branch;
     }
 
+    /// <summary>
+    /// When the image was made, for <c>org.opencontainers.image.created</c>: SOURCE_DATE_EPOCH when set, else the
+    /// commit's time, never the clock, so that a cached rebuild of the same commit keeps its image id.
+    /// </summary>
+    public static async Task<DateTimeOffset?> CreatedAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        if (Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH") is { Length: > 0 } epoch)
+            return long.TryParse(epoch, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : throw new ContainerException($"SOURCE_DATE_EPOCH='{epoch}' is not a number of seconds since 1970.");
+        return long.TryParse((await GitAsync(directory, ["log", "-1", "--format=%ct"], cancellationToken))?.Trim(), out var commitTime)
+            ? DateTimeOffset.FromUnixTimeSeconds(commitTime) : null;
+    }
+
+    /// <summary>The origin remote's URL without any credentials in it, for <c>org.opencontainers.image.source</c>.</summary>
+    public static async Task<string?> SourceAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var url = (await GitAsync(directory, ["config", "--get", "remote.origin.url"], cancellationToken))?.Trim();
+        return url is { Length: > 0 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : url is { Length: > 0 } ? url : null;
+    }
+
     private static SemVersion? Parse(string tag, string prefix) =>
         tag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && SemVersion.TryParse(tag[prefix.Length..], SemVersionStyles.Strict, out var version)
             ? version : null;
