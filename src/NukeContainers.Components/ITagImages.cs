@@ -23,6 +23,10 @@ public interface ITagImages : IContainerImages
     [Parameter("The prefix of version tags in git, such as v")]
     string TagPrefix => TryGetValue(() => TagPrefix) ?? "";
 
+    /// <summary>The lowest major.minor the version from git may be, such as 2.0 (a tagged commit keeps its own).</summary>
+    [Parameter("The lowest major.minor a version read from git may be, such as 2.0 (a tagged commit keeps its own)")]
+    string? MinimumMajorMinor => TryGetValue(() => MinimumMajorMinor);
+
     /// <summary>The settings hook: each image's pipeline passes through it (<c>p.Name</c> says which image).</summary>
     Configure<ImagePipeline> TagImagesSettings => _ => _;
 
@@ -65,7 +69,7 @@ public interface ITagImages : IContainerImages
     /// <summary>The version (given or from git), whether HEAD carries its tag, the commit and the branch.</summary>
     async Task<(SemVersion Version, bool OnTag, string? Commit, string? Branch)> VersionAsync(CancellationToken cancellationToken)
     {
-        var read = await GitVersion.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix }, cancellationToken);
+        var read = await GitVersion.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix, MinimumMajorMinor = MinimumMajorMinor }, cancellationToken);
         foreach (var warning in read.Warnings) Log.Warn(warning);
         var branch = await GitVersion.BranchAsync(RootDirectory, cancellationToken);
         if (Version is { } given)

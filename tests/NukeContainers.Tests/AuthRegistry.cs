@@ -3,8 +3,8 @@ using NukeContainers.Utils;
 
 namespace NukeContainers.Tests;
 
-/// A second real registry (Debian's docker-registry) on a port the system hands out, with htpasswd auth and its own
-/// request log: started for a test, stopped and removed with it.
+/// A second real registry (Debian's docker-registry) on a port the system hands out, with htpasswd auth (or token auth
+/// through a <see cref="TokenService"/>) and its own request log: started for a test, stopped and removed with it.
 internal sealed class AuthRegistry : IAsyncDisposable
 {
     public const string User = "ci-user";
@@ -26,13 +26,19 @@ internal sealed class AuthRegistry : IAsyncDisposable
     /// What the registry logged: every request, with its method and path.
     public string Log => File.ReadAllText(Path.Combine(_folder.Path, "registry.log"));
 
-    public static async Task<AuthRegistry> StartAsync()
+    /// <param name="tokens">When given, the registry takes Bearer tokens from this service instead of htpasswd.</param>
+    public static async Task<AuthRegistry> StartAsync(Func<string, string, TokenService>? tokens = null)
     {
         await DebianPackages.EnsureInstalledAsync(_ => { }, CancellationToken.None, "docker-registry", "apache2-utils");
         var password = "pw-" + Guid.NewGuid().ToString("N");
         var folder = new TempFolder();
         var address = $"127.0.0.1:{EngineFixture.FreePort()}";
         folder.Write("htpasswd", (await Shell.RunAsync("htpasswd", ["-Bbn", User, password], CancellationToken.None)).StandardOutput);
+        var tokenService = tokens?.Invoke(User, password);
+        if (tokenService is not null) folder.Write("root.pem", tokenService.CertificatePem);
+        var auth = tokenService is null
+            ? $"  htpasswd:\n    realm: test\n    path: {Path.Combine(folder.Path, "htpasswd")}"
+            : $"  token:\n    realm: {tokenService.Realm}\n    service: {TokenService.Service}\n    issuer: {TokenService.Issuer}\n    rootcertbundle: {Path.Combine(folder.Path, "root.pem")}";
         folder.Write("config.yml", $"""
             version: 0.1
             log:
@@ -45,9 +51,7 @@ internal sealed class AuthRegistry : IAsyncDisposable
             http:
               addr: {address}
             auth:
-              htpasswd:
-                realm: test
-                path: {Path.Combine(folder.Path, "htpasswd")}
+            {auth}
             """);
         var process = Process.Start(new ProcessStartInfo("bash",
             ["-c", $"exec docker-registry serve '{Path.Combine(folder.Path, "config.yml")}' > '{Path.Combine(folder.Path, "registry.log")}' 2>&1"]))!;

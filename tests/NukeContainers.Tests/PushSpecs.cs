@@ -112,6 +112,64 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("auths")]
+    [InlineData("credHelpers")]
+    public async Task Credentials_come_from_the_docker_configs_auths_or_the_helper_it_names_for_the_registry(string kind)
+    {
+        await using var registry = await AuthRegistry.StartAsync();
+        using var home = new TempFolder();
+        home.Write("bin/docker-credential-forthis", $$"""
+            #!/bin/sh
+            read server
+            printf '{"ServerURL":"%s","Username":"{{AuthRegistry.User}}","Secret":"{{registry.Password}}"}' "$server"
+            """);
+        File.SetUnixFileMode(Path.Combine(home.Path, "bin/docker-credential-forthis"), (UnixFileMode)0b111_101_101);
+        var auth = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{AuthRegistry.User}:{registry.Password}"));
+        home.Write("config.json", kind == "auths"
+            ? $$"""{ "auths": { "other.example.com": { "auth": "eDp5" }, "{{registry.Address}}": { "auth": "{{auth}}" } } }"""
+            : $$"""{ "credsStore": "missing-store", "credHelpers": { "{{registry.Address}}": "forthis" } }""");
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", $"{Path.Combine(home.Path, "bin")}:{path}");
+        try
+        {
+            var credentials = await DockerConfig.FindAsync(registry.Address, Path.Combine(home.Path, "config.json"));
+            var result = await RunAsync(Image(registry.Address, "config-" + kind.ToLowerInvariant(), Guid.NewGuid().ToString("N")).Tag("1.0.0")
+                .Push(p => p with { DockerConfigPath = Path.Combine(home.Path, "config.json") }), credentials);
+
+            Assert.Equal(new RegistryCredentials(AuthRegistry.User, registry.Password), credentials);
+            Assert.StartsWith("sha256:", result.Image.Digest);
+            Assert.DoesNotContain(registry.Password, credentials!.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Fact]
+    public async Task A_registry_with_token_auth_is_answered_with_a_bearer_token_for_pushing_and_promoting()
+    {
+        TokenService? tokens = null;
+        await using var registry = await AuthRegistry.StartAsync((user, password) => tokens = new TokenService(user, password));
+        using var _ = tokens;
+        var credentials = new RegistryCredentials(AuthRegistry.User, registry.Password);
+        var version = SemVersion.Parse("1.0.0", SemVersionStyles.Strict);
+
+        var pushed = await RunAsync(Image(registry.Address, "token", Guid.NewGuid().ToString("N"))
+            .Tag(t => t.SemVer(version).InEnvironment("staging")).Push(p => p with { Credentials = credentials }), credentials);
+        var issuedForPush = tokens!.Issued;
+        var repository = pushed.Image.Repository;
+        var promoted = await Promotion.PromoteAsync(repository.WithTag("staging"), repository.WithTag("production"), credentials);
+        var wrong = await Assert.ThrowsAsync<ContainerException>(() =>
+            Promotion.PromoteAsync(repository.WithTag("staging"), repository.WithTag("qa"), new RegistryCredentials(AuthRegistry.User, "wrong")));
+
+        Assert.Equal(pushed.Image.Digest, promoted.Digest);
+        Assert.True(issuedForPush > 0 && tokens.Issued > issuedForPush, $"tokens issued: {issuedForPush} for the push, {tokens.Issued} in all");
+        Assert.Contains($"The registry {registry.Address} refused to get a token from {tokens.Realm} (401)", wrong.Message);
+        Assert.DoesNotContain(registry.Password, string.Join("\n", _log) + wrong.Message);
+    }
+
     [Fact]
     public async Task A_registry_that_does_not_answer_gets_a_bounded_number_of_tries_and_then_a_clear_failure()
     {
