@@ -171,6 +171,22 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Promoting_into_another_repository_mounts_the_blobs_and_keeps_the_digest()
+    {
+        var pushed = await RunAsync(Image(EngineFixture.RegistryAddress, "promote-from", Guid.NewGuid().ToString("N")).Tag("candidate").Push());
+        var target = Images.ImageReference.Parse($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("promote-to")}:release");
+
+        var promoted = await Promotion.PromoteAsync(pushed.Image.Repository.WithTag("candidate"), target, log: _log.Add);
+        _pushed.Add((EngineFixture.RegistryAddress, null, target.Path, promoted.Digest));
+
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        Assert.Equal(pushed.Image.Digest, promoted.Digest);
+        Assert.Equal(pushed.Image.Digest, await registry.DigestAsync(target.Path, "release"));
+        Assert.True(promoted.MountedBlobs >= 2, $"mounted {promoted.MountedBlobs} blobs (a config and at least one layer)");
+        Assert.Contains(_log, l => l.StartsWith($"Promoted {pushed.Image.Repository}:candidate to {target}: {promoted.Digest} (", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_registry_that_does_not_answer_gets_a_bounded_number_of_tries_and_then_a_clear_failure()
     {
         var address = $"127.0.0.1:{EngineFixture.FreePort()}";
