@@ -18,6 +18,7 @@ public interface IBuildImages : ILocalEnvironment
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
             var oci = this is ITagImages tagger ? await tagger.OciValuesAsync(ct) : default((string, string?, DateTimeOffset?, string?)?);
+            var cache = this is IRestoreCache restorer ? await restorer.CacheSettingsAsync(ct) : null;
             var results = new List<ImageResult>();
             try
             {
@@ -25,9 +26,9 @@ public interface IBuildImages : ILocalEnvironment
                 {
                     var pipeline = PipelineOf(image);
                     if (oci is var (version, revision, created, source)) pipeline = pipeline.OciLabels(version, revision, created, source, image.Name);
+                    if (cache is not null) pipeline = pipeline.RestoreCache(_ => cache);
                     var result = await BuildImagesSettings(pipeline).RunAsync(engine, ct);
                     results.Add(result);
-                    Note($"{image.Name} {Reporting.ContainerReport.Megabytes(result.SizeBytes)}{(result.SizeRatio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : "")}");
                 }
             }
             finally
@@ -38,10 +39,16 @@ public interface IBuildImages : ILocalEnvironment
                 await report.WriteAsync(ContainerArtifacts, CancellationToken.None);
                 Log.Write(Verbosity.Minimal, report.ToMarkdown());
             }
-            var over = results.Select(r => (Result: r, Image: SelectedImages().First(i => i.Name == r.Name)))
-                .Where(x => x.Image.SizeBudget is { } budget && x.Result.SizeRatio > budget).ToList();
+            // From the report, so that an image reused unchanged is held to the baseline measured when it was built.
+            var reported = ReadReport();
+            var measured = SelectedImages().Select(i => (Image: i, Report: reported.Find(i.Name)))
+                .Select(x => (x.Image, x.Report, Ratio: x.Report?.Baseline() is { SizeBytes: > 0 } b ? (double)x.Report.SizeBytes / b.SizeBytes : (double?)null)).ToList();
+            foreach (var (image, entry, ratio) in measured.Where(m => m.Report is not null))
+                Note($"{image.Name} {(entry!.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
+                     (ratio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));
+            var over = measured.Where(x => x.Image.SizeBudget is { } budget && x.Ratio > budget).ToList();
             if (over.Count > 0)
-                throw new ContainerException(string.Join("; ", over.Select(x => $"{x.Image.Name} is {x.Result.SizeRatio:P1} of its baseline, over its budget of {x.Image.SizeBudget:P0}")));
+                throw new ContainerException(string.Join("; ", over.Select(x => $"{x.Image.Name} is {x.Ratio:P1} of its baseline, over its budget of {x.Image.SizeBudget:P0}")));
         });
 
     /// <summary>The pipeline of one declared image before the settings hook: its repository, Dockerfile, target and baseline.</summary>

@@ -63,6 +63,7 @@ public interface ITagImages : IContainerImages
     {
         if (commit is not null) plan = plan.Sha(commit);
         if (branch is not null) plan = plan.OnBranch(branch);
+        if (branch is not null && this is IRestoreCache) plan = plan.Also(Caching.RestoreCacheSettings.CacheTag(branch)); // PushImages moves it
         return Environment is null ? plan : plan.InEnvironment(Environment);
     }
 

@@ -8,7 +8,7 @@ using NukeContainers.Tests;
 namespace NukeContainers.Components.Tests;
 
 /// A team's build that builds, tags, pushes and promotes, run as separate targets through report.json.
-public sealed class DeliveryBuild(string appFolder) : BuildHost, IBuildImages, IPromoteImages
+public sealed class DeliveryBuild(string appFolder) : BuildHost, IBuildImages, IRestoreCache, IPromoteImages
 {
     IReadOnlyList<ContainerImage> IContainerImages.Images =>
         [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("delivery") }];
@@ -44,6 +44,33 @@ public sealed class DeliverySpecs : IDisposable
         Assert.True(uploadsBefore > 0, "the push uploaded no blob: the registry's log does not show uploads");
         Assert.Equal(uploadsBefore, BlobUploads(registry.Log)); // promotion moved a tag; it sent no layer
         Assert.DoesNotContain(registry.Password, delivered.Output + promoted.Output + await File.ReadAllTextAsync(delivered.LogFile));
+    }
+
+    [Fact]
+    public async Task A_second_build_with_unchanged_inputs_is_skipped_and_the_report_keeps_its_baseline()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n")
+            .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nRUN echo naive > /id\n");
+        var build = () => new BudgetBuild(_app.Path);
+
+        var first = await _driver.RunAsync(build(), "BuildImages", "RestoreCache");
+        var second = await _driver.RunAsync(build(), "BuildImages", "RestoreCache");
+
+        Assert.True(first.ExitCode == 0 && second.ExitCode == 0, first.Output + second.Output);
+        Assert.Matches(@"^app unchanged, not built: \d+\.\d MB \(\d+\.\d% of Dockerfile\.naive\)$", second.NoteOf("BuildImages"));
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        Assert.True(report.Cache()!.Skipped);
+        Assert.NotNull(report.Baseline());
+        Assert.Equal(TargetStatus.Succeeded, second.StatusOf("RestoreCache"));
+    }
+
+    /// A build with a baseline and a budget, and the restore-cache component.
+    private sealed class BudgetBuild(string appFolder) : BuildHost, IBuildImages, IRestoreCache
+    {
+        IReadOnlyList<ContainerImage> IContainerImages.Images =>
+            [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("budget"), Baseline = "Dockerfile.naive", SizeBudget = 2.0 }];
+
+        Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
     }
 
     [Fact]

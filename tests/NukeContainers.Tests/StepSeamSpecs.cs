@@ -26,7 +26,7 @@ public sealed class StepSeamSpecs(EngineFixture fixture) : IDisposable
     {
         public required string Stamp { get; init; }
 
-        public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [new(Stamp, new { Stamped = true })];
+        public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [new(Stamp, new { Stamped = true })];
     }
 
     [Fact]

@@ -54,6 +54,11 @@ public sealed class BuildContext
     /// applied here, so it gets .dockerignore only when .dockerignore does not exclude itself.
     internal HttpContent ToHttpContent(Builder builder) => new TarContent(this, builder == Builder.BuildKit);
 
+    /// The entries the tar carries for BuildKit, in order, with their link targets: what the input digest reads.
+    internal IEnumerable<(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, string? LinkTarget)> DigestEntries() =>
+        Walk(Directory, "", forBuildKit: true).Select(e => (e.Name, e.FullPath, e.Kind, e.Mode,
+            e.Kind == FileKind.SymbolicLink ? new FileInfo(e.FullPath).LinkTarget : null));
+
     /// One file system entry of the context, as lstat sees it.
     private readonly record struct Entry(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, ulong Device, ulong Inode, ulong Links);
 

@@ -12,6 +12,9 @@ public sealed record BuildResult : StepResult
     /// <summary>What the engine's builder reported: the instructions, cached or run.</summary>
     public required BuildOutput Output { get; init; }
 
+    /// <summary>True when nothing was built: an image with the same inputs was reused.</summary>
+    public bool Reused { get; init; }
+
     /// <summary>The unoptimised build it was measured against, if any.</summary>
     public BaselineResult? Baseline { get; init; }
 
@@ -19,7 +22,7 @@ public sealed record BuildResult : StepResult
     public double? SizeRatio => Baseline is { SizeBytes: > 0 } baseline ? (double)Image.SizeBytes / baseline.SizeBytes : null;
 
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) =>
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
         new("dockerfile", Reporting.ContainerReport.Relative(rootDirectory, Dockerfile)),
         new("target", Target),

@@ -35,6 +35,9 @@ public sealed record BuildSettings : IPipelineStep
     /// <summary>Which of the engine's builders runs the build.</summary>
     public Builder Builder { get; init; } = Builder.BuildKit;
 
+    /// <summary>Images BuildKit may import cached layers from (their inline cache), such as <c>registry/app:buildcache-main</c>.</summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
+
     /// <summary>A Dockerfile (relative to the context) of the same app built without the optimisations, to measure against.</summary>
     public string? BaselineDockerfile { get; init; }
 

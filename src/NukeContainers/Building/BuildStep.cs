@@ -21,7 +21,12 @@ internal static class BuildStep
 
         var working = repository.WithTag(WorkingTag);
         var previous = (await engine.InspectImageAsync(working, cancellationToken))?.ID;
+        var contributions = step.Results.OfType<IBuildContribution>().ToList();
+        if (contributions.Select(c => c.ReuseImageId).FirstOrDefault(id => id is not null) is { } reuse)
+            return await ReuseAsync(reuse, settings, context, stage, step, previous, cancellationToken);
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.BuiltBy] = ResourceLabels.Product };
+        foreach (var (name, value) in contributions.SelectMany(c => c.Labels)) labels[name] = value;
+        settings = settings with { CacheFrom = [.. settings.CacheFrom, .. contributions.SelectMany(c => c.CacheFrom)] };
         BuildOutput output;
         try
         {
@@ -60,6 +65,25 @@ internal static class BuildStep
             Target = stage.Name,
             Output = output,
             Baseline = baseline,
+        };
+    }
+
+    /// An image with the same inputs exists: it gets the working tag instead of a build (and no baseline is built).
+    private static async Task<StepResult> ReuseAsync(string imageId, BuildSettings settings, BuildContext context, Dockerfiles.Stage stage,
+        StepContext step, string? previous, CancellationToken cancellationToken)
+    {
+        var working = step.Image.Repository.WithTag(WorkingTag);
+        await step.Engine.TagAsync(imageId, working, cancellationToken);
+        if (previous is not null && previous != imageId) await step.Engine.RemoveIfUnusedAsync(previous, cancellationToken);
+        var size = await step.Engine.SizeAsync(imageId, cancellationToken);
+        step.Log($"Not building {step.Image.Repository}: its inputs are unchanged; reusing {imageId[..19]} ({size / 1e6:0.0} MB)");
+        return new BuildResult
+        {
+            Image = step.Image with { ImageId = imageId, SizeBytes = size },
+            Dockerfile = context.DockerfilePath,
+            Target = stage.Name,
+            Output = new BuildOutput(imageId, [], settings.Builder, TimeSpan.Zero),
+            Reused = true,
         };
     }
 }

@@ -96,6 +96,7 @@ internal static class ImageBuilder
         if (settings.Target is not null) query.Add(("target", settings.Target));
         if (settings.Platform is not null) query.Add(("platform", settings.Platform));
         if (settings.NoCache) query.Add(("nocache", "1"));
+        if (settings.CacheFrom.Count > 0) query.Add(("cachefrom", JsonSerializer.Serialize(settings.CacheFrom)));
         if (settings.Network != NetworkMode.Default) query.Add(("networkmode", settings.Network == NetworkMode.Host ? "host" : "none"));
         return string.Join('&', query.Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2)}"));
     }

@@ -149,6 +149,29 @@ public sealed class ContainerEngine : IDisposable
         return digest ?? throw new Pushing.PushException($"the engine finished pushing {reference} without a digest", transient: true);
     }
 
+    /// <summary>The images that carry a label with a value, newest first.</summary>
+    public async Task<IReadOnlyList<string>> FindImagesByLabelAsync(string label, string value, CancellationToken cancellationToken = default) =>
+        (await Client.Images.ListImagesAsync(new ImagesListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"{label}={value}"] = true } },
+        }, cancellationToken)).OrderByDescending(i => i.Created).Select(i => i.ID).ToList();
+
+    /// <summary>Pulls an image from its registry; returns its id. A failure names the reference and the engine's reason.</summary>
+    public async Task<string> PullAsync(ImageReference reference, Registry.RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var query = $"fromImage={Uri.EscapeDataString(reference.Repository)}&tag={Uri.EscapeDataString(reference.Digest ?? reference.Tag ?? "latest")}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"v1.41/images/create?{query}");
+        request.Headers.Add("X-Registry-Auth", credentials?.EngineAuthHeader(reference.Registry) ?? "e30=");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var error = body.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('{'))
+            .Select(l => { using var j = System.Text.Json.JsonDocument.Parse(l); return j.RootElement.TryGetProperty("error", out var e) ? e.GetString() : null; })
+            .FirstOrDefault(e => e is not null);
+        if (!response.IsSuccessStatusCode || error is not null)
+            throw new ContainerException($"Pulling {reference} failed: {error ?? ImageBuilder.EngineMessage(body)}");
+        return (await InspectImageAsync(reference, cancellationToken))?.ID ?? throw new ContainerException($"The engine pulled {reference} but does not know it afterwards.");
+    }
+
     /// <summary>Tags an image (by id) with a full reference, moving the tag if it was on another image.</summary>
     public Task TagAsync(string imageId, ImageReference reference, CancellationToken cancellationToken = default) =>
         Client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = reference.Repository, Tag = reference.Tag }, cancellationToken);

@@ -43,8 +43,27 @@ public static class StepOrder
     public const int Rollout = 700;
 }
 
-/// <summary>What a running step gets: the engine, the pipeline, the image as the step before left it, and the log.</summary>
-public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline, PipelineImage Image, Action<string> Log);
+/// <summary>
+/// What a running step gets: the engine, the pipeline, the image as the step before left it, the log, and the results
+/// of the steps that ran before it.
+/// </summary>
+public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline, PipelineImage Image, Action<string> Log, IReadOnlyList<StepResult> Results);
+
+/// <summary>
+/// What a step that runs before the build may hand it, through its result: images to take cached layers from, labels
+/// to add, or an image to reuse instead of building (the inputs did not change).
+/// </summary>
+public interface IBuildContribution
+{
+    /// <summary>Image references BuildKit may import cached layers from.</summary>
+    IReadOnlyList<string> CacheFrom { get; }
+
+    /// <summary>Labels the built image gets.</summary>
+    IReadOnlyDictionary<string, string> Labels { get; }
+
+    /// <summary>An image (id) with the same inputs to use instead of building, when there is one.</summary>
+    string? ReuseImageId { get; }
+}
 
 /// <summary>The image as it passes from step to step.</summary>
 public sealed record PipelineImage
@@ -82,7 +101,8 @@ public abstract record StepResult
 
     /// <summary>
     /// The fields this step writes into its image's object in report.json (a step that did not run writes none).
-    /// Paths are written relative to <paramref name="rootDirectory"/>.
+    /// Paths are written relative to <paramref name="rootDirectory"/>; <paramref name="all"/> is the whole run, for a
+    /// field that tells of other steps too.
     /// </summary>
-    public virtual IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [];
+    public virtual IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [];
 }

@@ -22,7 +22,7 @@ public sealed partial record ImagePipeline
         {
             cancellationToken.ThrowIfCancellationRequested();
             var watch = Stopwatch.StartNew();
-            var result = await step.RunAsync(new StepContext(engine, this, image, Log), cancellationToken);
+            var result = await step.RunAsync(new StepContext(engine, this, image, Log, results), cancellationToken);
             durations[step.Name] = watch.ElapsedMilliseconds;
             results.Add(result);
             image = result.Image;

@@ -48,6 +48,19 @@ public static class EmbeddedEnvironment
         return true;
     }
 
+    /// <summary>
+    /// Starts a new, empty engine of its own in <paramref name="stateDirectory"/> (images, cache, socket), as a CI runner
+    /// starts with one: for benchmarks and tests of what an empty engine does. Disposing it stops it and removes its state.
+    /// </summary>
+    public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var options = new EmbeddedEnvironmentOptions { StateDirectory = stateDirectory, Log = log ?? (_ => { }) };
+        RequireDebianRoot(options, "A temporary engine is asked for");
+        Directory.CreateDirectory(stateDirectory);
+        var endpoint = await StartEngineAsync(options, cancellationToken);
+        return new TemporaryEngine(endpoint, stateDirectory);
+    }
+
     private static async Task<EngineEndpoint> StartEngineAsync(EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
     {
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
@@ -129,6 +142,33 @@ public static class EmbeddedEnvironment
             if (await ready()) return;
         var log = File.Exists(logFile) ? Shell.Tail(await File.ReadAllTextAsync(logFile, cancellationToken), 15) : "(no log)";
         throw new ContainerException($"{what} did not answer within 60 s. The end of {logFile}:\n{log}");
+    }
+}
+
+/// <summary>An engine started for a while: disposing it stops the daemon and removes its state folder.</summary>
+public sealed class TemporaryEngine(EngineEndpoint endpoint, string stateDirectory) : IAsyncDisposable
+{
+    /// <summary>Where it answers.</summary>
+    public EngineEndpoint Endpoint { get; } = endpoint;
+
+    /// <summary>Its state folder.</summary>
+    public string StateDirectory { get; } = stateDirectory;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        var pidFile = Path.Combine(StateDirectory, "docker.pid");
+        if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                await Shell.RunAsync("kill", ["-TERM", pid.ToString()], CancellationToken.None, check: false);
+                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (ArgumentException) { } // already gone
+        }
+        await Shell.RunAsync("rm", ["-rf", StateDirectory], CancellationToken.None, check: false);
     }
 }
 

@@ -108,7 +108,7 @@ public sealed record PushResult : StepResult
     public required string Registry { get; init; }
 
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) => [new("digest", Digest)];
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [new("digest", Digest)];
 }
 
 /// <summary>A push the engine failed; <see cref="Transient"/> when trying again may help.</summary>

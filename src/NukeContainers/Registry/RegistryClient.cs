@@ -75,6 +75,29 @@ public sealed class RegistryClient : IDisposable
         if (response.StatusCode != HttpStatusCode.NotFound) await EnsureAsync(response, $"delete {repository}@{digest}");
     }
 
+    /// <summary>The repository's tags (empty when it has none or does not exist).</summary>
+    public async Task<IReadOnlyList<string>> TagsAsync(string repository, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/tags/list"), repository, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound) return [];
+        await EnsureAsync(response, $"list the tags of {repository}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return json.RootElement.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Array
+            ? tags.EnumerateArray().Select(t => t.GetString()!).ToList() : [];
+    }
+
+    /// <summary>The labels in an image's config (an image manifest's; an index has none), by tag or digest.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ConfigLabelsAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        var manifest = await GetManifestAsync(repository, reference, cancellationToken);
+        if (manifest.ConfigDigest is not { } config) return new Dictionary<string, string>();
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/blobs/{config}"), repository, cancellationToken);
+        await EnsureAsync(response, $"fetch the config of {repository}@{reference}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return json.RootElement.TryGetProperty("config", out var c) && c.TryGetProperty("Labels", out var labels) && labels.ValueKind == JsonValueKind.Object
+            ? labels.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? "") : new Dictionary<string, string>();
+    }
+
     /// <summary>True when the repository has the blob.</summary>
     public async Task<bool> BlobExistsAsync(string repository, string digest, CancellationToken cancellationToken = default)
     {

@@ -38,7 +38,8 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
             var index = images.FindIndex(i => i.Name == result.Name);
             var update = ImageReport.From(result, rootDirectory);
             if (index < 0) images.Add(update);
-            else images[index] = result.Build is not null ? update : images[index].Merge(update);
+            // A reused image (restore-cache found its inputs unchanged) keeps what the report said of that same image.
+            else images[index] = result.Build is { Reused: false } || images[index].ImageId != update.ImageId ? update : images[index].Merge(update);
         }
         return new ContainerReport(images);
     }

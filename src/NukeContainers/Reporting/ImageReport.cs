@@ -38,7 +38,7 @@ public sealed partial record ImageReport
     {
         var fields = new Dictionary<string, JsonElement>();
         foreach (var step in result.Steps)
-            foreach (var (name, value) in step.ReportFields(rootDirectory))
+            foreach (var (name, value) in step.ReportFields(rootDirectory, result))
                 if (value is not null) fields[name] = JsonSerializer.SerializeToElement(value, ContainerReport.Json);
         return new ImageReport
         {

@@ -39,6 +39,6 @@ public sealed record TagResult : StepResult
     public string? VersionTag { get; init; }
 
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory) =>
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
         [new("tags", Tags.ToArray()), new("versionTag", VersionTag)];
 }

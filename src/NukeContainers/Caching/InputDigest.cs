@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+using NukeContainers.Building;
+
+namespace NukeContainers.Caching;
+
+/// <summary>
+/// A digest of everything a build's result depends on that this side knows: the files the context sends (the same
+/// walk as the tar: names, kinds, modes, link targets, contents), the Dockerfile, the build args, the target stage, the
+/// platform and the builder, and the id of each base image the engine has (a base rebuilt under the same tag changes
+/// it; one the engine does not have counts by its name, so pin such bases by digest). Equal digests mean a rebuild
+/// would make the same image.
+/// </summary>
+public static class InputDigest
+{
+    /// <summary>The label that carries it on the image.</summary>
+    public const string Label = "org.nukecontainers.input-digest";
+
+    /// <summary>Computes the digest (<c>sha256:...</c>) of a build's inputs.</summary>
+    public static async Task<string> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine = null, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+        var buffer = new byte[81920];
+        foreach (var entry in context.DigestEntries())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Add($"{entry.Kind} {entry.Name} {(int)entry.Mode} {entry.LinkTarget}");
+            if (entry.Kind != Utils.FileKind.Regular) continue;
+            await using var file = File.OpenRead(entry.FullPath);
+            for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;) hash.AppendData(buffer, 0, read);
+        }
+        Add($"dockerfile {context.DockerfileEntry}");
+        Add(await File.ReadAllTextAsync(context.DockerfilePath, cancellationToken));
+        foreach (var (name, value) in settings.BuildArgs.Where(a => a.Key != "BUILDKIT_INLINE_CACHE").OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"arg {name}={value}");
+        foreach (var (name, value) in settings.Labels.OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"label {name}={value}");
+        Add($"target {settings.Target} platform {settings.Platform} builder {settings.Builder} network {settings.Network}");
+        var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
+        var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var baseImage in dockerfile.Stages.Select(s => s.BaseImage).Where(b => !stageNames.Contains(b) && b != "scratch").Distinct())
+            Add($"from {baseImage} {(engine is null ? null : (await engine.InspectImageAsync(baseImage, cancellationToken))?.ID)}");
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

@@ -1,0 +1,159 @@
+using NukeContainers.Images;
+using NukeContainers.Registry;
+using Semver;
+
+namespace NukeContainers.Caching;
+
+/// <summary>
+/// The restore-cache step: before the build, it works out the input digest and looks for an image with the same inputs
+/// (in the engine, else at the cache sources in the registry, pulled then) to reuse instead of building; otherwise it
+/// hands the build the cache sources that exist (BuildKit imports their inline cache: <c>cachefrom</c>). A missing or
+/// unreachable source is a warning, never a failure. Its verb also writes inline cache into the image and adds the
+/// branch's cache tag, so that the push moves it.
+/// </summary>
+public sealed record RestoreCacheSettings : IPipelineStep
+{
+    /// <summary>Cache sources the user names: full references, or tags of the pipeline's repository.</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>The branch whose cache tag (<c>buildcache-BRANCH</c>) is a source and is pushed after the build.</summary>
+    public string? Branch { get; init; }
+
+    /// <summary>Also look at the branch's cache tag and the highest version pushed in the repository.</summary>
+    public bool Automatic { get; init; } = true;
+
+    /// <summary>Reuse an image with the same input digest instead of building.</summary>
+    public bool SkipUnchanged { get; init; } = true;
+
+    /// <summary>Credentials for the registry; the docker config's when null.</summary>
+    public RegistryCredentials? Credentials { get; init; }
+
+    /// <summary>The cache tag of a branch: <c>buildcache-main</c>.</summary>
+    public static string CacheTag(string branch) => "buildcache-" + (TagSet.Sanitize(branch) ?? "default");
+
+    string IPipelineStep.Name => "restoreCache";
+
+    int IPipelineStep.Order => StepOrder.RestoreCache;
+
+    void IPipelineStep.Check(ImagePipeline pipeline)
+    {
+        if (pipeline.Build is null) throw new ContainerException($"The restore-cache step of {pipeline.Repository} restores a build's cache: add FromDockerfile(...).");
+    }
+
+    async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var build = context.Pipeline.Build!;
+        var (buildContext, _, _) = build.Prepare();
+        var digest = await InputDigest.ComputeAsync(buildContext, build, context.Engine, cancellationToken);
+        var repository = context.Image.Repository;
+        var result = new RestoreCacheResult { Image = context.Image, InputDigest = digest, Labels = new Dictionary<string, string> { [InputDigest.Label] = digest } };
+
+        if (SkipUnchanged && (await context.Engine.FindImagesByLabelAsync(InputDigest.Label, digest, cancellationToken)).FirstOrDefault() is { } local)
+        {
+            context.Log($"Inputs unchanged ({digest[..19]}): the engine has {local[..19]} built from them; no build");
+            return result with { ReuseImageId = local, Skipped = true };
+        }
+
+        // Each source is asked at its own registry, with that registry's credentials.
+        var clients = new Dictionary<string, (RegistryClient Client, RegistryCredentials? Credentials)>();
+        async Task<(RegistryClient Client, RegistryCredentials? Credentials)> ClientFor(string registry)
+        {
+            if (clients.TryGetValue(registry, out var known)) return known;
+            var credentials = (registry == repository.Registry ? Credentials : null) ?? await DockerConfig.FindAsync(registry, cancellationToken: cancellationToken);
+            return clients[registry] = (new RegistryClient(registry, credentials), credentials);
+        }
+        try
+        {
+            return await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
+        }
+        finally
+        {
+            foreach (var (client, _) in clients.Values) client.Dispose();
+        }
+    }
+
+    private async Task<StepResult> FindSourcesAsync(StepContext context, ImageReference repository, RestoreCacheResult result, string digest,
+        Func<string, Task<(RegistryClient Client, RegistryCredentials? Credentials)>> clientFor, CancellationToken cancellationToken)
+    {
+        var candidates = Sources.Select(s => s.Contains('/') ? ImageReference.Parse(s) : repository.WithTag(s)).ToList();
+        if (Automatic) candidates.AddRange(await AutomaticSourcesAsync((await clientFor(repository.Registry)).Client, repository, context.Log, cancellationToken));
+        var usable = new List<ImageReference>();
+        foreach (var source in candidates.DistinctBy(c => c.ToString()))
+        {
+            try
+            {
+                if (await (await clientFor(source.Registry)).Client.DigestAsync(source.Path, source.Tag ?? source.Digest ?? "latest", cancellationToken) is null)
+                    context.Log($"warning: cache source {source} does not exist (yet); building without it");
+                else usable.Add(source);
+            }
+            catch (ContainerException e)
+            {
+                context.Log($"warning: cache source {source} cannot be reached ({e.Message}); building without it");
+            }
+        }
+
+        if (SkipUnchanged)
+            foreach (var source in usable)
+            {
+                var (client, credentials) = await clientFor(source.Registry);
+                var labels = await client.ConfigLabelsAsync(source.Path, source.Tag ?? source.Digest!, cancellationToken);
+                if (labels.GetValueOrDefault(InputDigest.Label) != digest) continue;
+                context.Log($"Inputs unchanged ({digest[..19]}): {source} was built from them; pulling it instead of building");
+                var pulled = await context.Engine.PullAsync(source, credentials, cancellationToken);
+                return result with { ReuseImageId = pulled, Skipped = true, Sources = [source.ToString()] };
+            }
+
+        if (usable.Count > 0) context.Log($"Cache from {string.Join(", ", usable)}");
+        return result with { Sources = usable.Select(u => u.ToString()).ToList(), CacheFrom = usable.Select(u => u.ToString()).ToList() };
+    }
+
+    /// The branch's cache tag, and the highest version the repository has (a release's layers are a good start).
+    private async Task<IEnumerable<ImageReference>> AutomaticSourcesAsync(RegistryClient registry, ImageReference repository, Action<string> log, CancellationToken cancellationToken)
+    {
+        var sources = new List<ImageReference>();
+        if (Branch is not null) sources.Add(repository.WithTag(CacheTag(Branch)));
+        try
+        {
+            var versions = (await registry.TagsAsync(repository.Path, cancellationToken))
+                .Select(t => SemVersion.TryParse(t, SemVersionStyles.Strict, out var v) ? (Tag: t, Version: v) : default)
+                .Where(t => t.Version is not null).OrderBy(t => t.Version, SemVersion.PrecedenceComparer).ToList();
+            if (versions.Count > 0) sources.Add(repository.WithTag(versions[^1].Tag));
+        }
+        catch (ContainerException e)
+        {
+            log($"warning: the registry {repository.Registry} cannot list {repository.Path}'s tags ({e.Message}); no version to take cache from");
+        }
+        return sources;
+    }
+}
+
+/// <summary>What the restore-cache step found; the build takes its cache sources, its label, or the image to reuse.</summary>
+public sealed record RestoreCacheResult : StepResult, IBuildContribution
+{
+    /// <summary>The digest of the build's inputs.</summary>
+    public required string InputDigest { get; init; }
+
+    /// <summary>The cache sources that exist (or the one reused).</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
+    /// <summary>True when the build was skipped: an image with the same inputs was reused.</summary>
+    public bool Skipped { get; init; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <inheritdoc />
+    public string? ReuseImageId { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
+    [
+        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest)),
+    ];
+}
+
+/// <summary>report.json's <c>cache</c> section.</summary>
+public sealed record CacheReport(IReadOnlyList<string> Sources, int StepsCached, int StepsTotal, bool Skipped, string InputDigest);

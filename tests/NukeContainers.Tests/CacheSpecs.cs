@@ -1,0 +1,122 @@
+using NukeContainers.Caching;
+using NukeContainers.Engine;
+using NukeContainers.Provisioning;
+using NukeContainers.Registry;
+using NukeContainers.Reporting;
+
+namespace NukeContainers.Tests;
+
+/// Restoring the build cache: the build skipped when its inputs did not change, cache sources from the registry used
+/// by an engine that has never built the image, missing sources as warnings.
+[Collection(EngineCollection.Name)]
+public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
+{
+    private readonly TempFolder _context = new();
+    private readonly List<string> _log = [];
+    private readonly List<(string Repository, string Digest)> _pushed = [];
+
+    /// Repositories without a registry name Docker Hub: no automatic sources there (this machine reaches no registry outside).
+    private ImagePipeline Pipeline(string name) =>
+        EngineFixture.Pipeline(name).FromDockerfile(_context.Path).WithLog(_log.Add).RestoreCache(c => c with { Automatic = false });
+
+    [Fact]
+    public async Task An_unchanged_build_is_skipped_a_change_to_a_sent_file_is_not_and_a_change_to_an_ignored_file_is()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\nRUN echo {Guid.NewGuid():N}\n")
+            .Write(".dockerignore", "*.log\n").Write("app.txt", "a").Write("debug.log", "1");
+
+        var first = await Pipeline("skip").RunAsync(fixture.Engine);
+        var unchanged = await Pipeline("skip").RunAsync(fixture.Engine);
+        _context.Write("debug.log", "2");                       // a byte of a file the .dockerignore drops
+        var ignoredChange = await Pipeline("skip").RunAsync(fixture.Engine);
+        _context.Write("app.txt", "b");                         // a byte of a file it keeps
+        var sentChange = await Pipeline("skip").RunAsync(fixture.Engine);
+
+        Assert.False(first.Step<RestoreCacheResult>()!.Skipped);
+        Assert.True(unchanged.Step<RestoreCacheResult>()!.Skipped);
+        Assert.True(unchanged.Build!.Reused);
+        Assert.Equal(first.ImageId, unchanged.ImageId);
+        Assert.True(ignoredChange.Step<RestoreCacheResult>()!.Skipped);
+        Assert.False(sentChange.Step<RestoreCacheResult>()!.Skipped);
+        Assert.NotEqual(first.ImageId, sentChange.ImageId);
+        Assert.Contains(_log, l => l.StartsWith("Not building ", StringComparison.Ordinal) && l.Contains("its inputs are unchanged"));
+        var cache = ContainerReport.From([unchanged], _context.Path).Images[0].Cache()!;
+        Assert.True(cache.Skipped);
+        Assert.Equal(first.Step<RestoreCacheResult>()!.InputDigest, cache.InputDigest);
+    }
+
+    [Fact]
+    public async Task A_base_image_rebuilt_under_the_same_tag_is_a_change()
+    {
+        // A base of this test's own, under one tag; then another image under that tag, as a rebuilt base would be.
+        using var baseContext = new TempFolder();
+        var baseTag = Images.ImageReference.Parse($"{EngineFixture.Repository("cache-rebuilt-base")}:1");
+        async Task MakeBaseAsync(string content)
+        {
+            baseContext.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {content} > /base\n");
+            var built = await EngineFixture.Pipeline("cache-rebuilt-base").FromDockerfile(baseContext.Path).WithLog(_ => { }).RunAsync(fixture.Engine);
+            await fixture.Engine.TagAsync(built.ImageId, baseTag);
+        }
+        await MakeBaseAsync("one");
+        _context.Write("Dockerfile", $"FROM {baseTag}\nRUN echo {Guid.NewGuid():N}\n");
+
+        var first = await Pipeline("rebuilt-base").RunAsync(fixture.Engine);
+        await MakeBaseAsync("two");
+        var afterRebuild = await Pipeline("rebuilt-base").RunAsync(fixture.Engine);
+
+        Assert.False(afterRebuild.Step<RestoreCacheResult>()!.Skipped);
+        Assert.NotEqual(first.Step<RestoreCacheResult>()!.InputDigest, afterRebuild.Step<RestoreCacheResult>()!.InputDigest);
+    }
+
+    [Fact]
+    public async Task A_missing_cache_source_is_a_warning_and_the_build_goes_on()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N}\n");
+
+        var result = await EngineFixture.Pipeline("missing-source").FromDockerfile(_context.Path).WithLog(_log.Add)
+            .RestoreCache(c => c with { Automatic = false, Sources = [$"{EngineFixture.RegistryAddress}/nukecontainers-test/never-pushed-{Guid.NewGuid():N}:x", $"127.0.0.1:{EngineFixture.FreePort()}/nowhere:1"] })
+            .RunAsync(fixture.Engine);
+
+        Assert.False(result.Build!.Reused, string.Join("\n", _log));
+        Assert.True(_log.Any(l => l.StartsWith("warning: cache source ", StringComparison.Ordinal) && l.Contains("does not exist (yet); building without it")), string.Join("\n", _log));
+        Assert.Contains(_log, l => l.StartsWith("warning: cache source ", StringComparison.Ordinal) && l.Contains("cannot be reached"));
+        Assert.Empty(result.Step<RestoreCacheResult>()!.Sources);
+    }
+
+    [Fact]
+    public async Task An_engine_that_never_built_the_image_takes_its_layers_from_the_registrys_cache()
+    {
+        // The base image in the registry, as a CI runner gets its bases; then a build that pushes its inline cache.
+        var baseImage = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache-base")}:1";
+        var baseReference = Images.ImageReference.Parse(baseImage);
+        await fixture.Engine.TagAsync((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, baseReference);
+        _pushed.Add((baseReference.Path, await fixture.Engine.PushAsync(baseReference, null, _ => { })));
+        _context.Write("Dockerfile", $"FROM {baseImage}\nRUN echo {Guid.NewGuid():N} > /one && sleep 1\nRUN echo two > /two\nCOPY app.txt /app.txt\n").Write("app.txt", "first");
+        var repository = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache")}";
+        ImagePipeline CachedPipeline() => Containers.Image(repository).FromDockerfile(_context.Path).WithLog(_log.Add)
+            .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).Push();
+        var pushed = await CachedPipeline().RunAsync(fixture.Engine);
+        _pushed.Add((pushed.Image.Repository.Path, pushed.Image.Digest!));
+
+        _context.Write("app.txt", "second");
+        await using var fresh = await EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-fresh-engine-{Guid.NewGuid():N}"));
+        using var freshEngine = ContainerEngine.Connect(fresh.Endpoint.SocketPath);
+        var rebuilt = await CachedPipeline().RunAsync(freshEngine);
+        _pushed.Add((rebuilt.Image.Repository.Path, rebuilt.Image.Digest!));
+
+        Assert.Equal(["buildcache-main"], pushed.Image.Tags);
+        Assert.Equal([$"{repository}:buildcache-main"], rebuilt.Step<RestoreCacheResult>()!.Sources);
+        var instructions = rebuilt.Build!.Output.Instructions;
+        Assert.True(instructions.Where(i => i.Name.Contains("RUN")).All(i => i.Cached), string.Join("\n", instructions));
+        Assert.False(instructions.Single(i => i.Name.Contains("COPY")).Cached);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        foreach (var (repository, digest) in _pushed) await registry.DeleteManifestAsync(repository, digest);
+        _context.Dispose();
+    }
+}
