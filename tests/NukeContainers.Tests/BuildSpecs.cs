@@ -142,6 +142,23 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Theory]
+    [InlineData(Builder.BuildKit, "kept")]
+    [InlineData(Builder.Legacy, "lost")]
+    public async Task Cache_mounts_keep_files_between_builds_with_BuildKit_and_the_legacy_builder_still_builds_without_them(Builder builder, string expected)
+    {
+        // The second build counts what the first left in the cache mount (BuildKit keeps it; the legacy builder has none).
+        var cache = $"/cache/{Guid.NewGuid():N}";
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nARG RUN_ID\nRUN --mount=type=cache,target={cache} mkdir -p {cache} && " +
+            $"(test -e {cache}/mark && echo kept || echo lost) > /state && touch {cache}/mark && echo $RUN_ID > /run-id\n");
+
+        await Pipeline().UseBuilder(builder).BuildArg("RUN_ID", "1").RunAsync(fixture.Engine);
+        var second = await Pipeline().UseBuilder(builder).BuildArg("RUN_ID", "2").RunAsync(fixture.Engine);
+
+        Assert.Equal(expected + "\n", await RunInImage(second.ImageId, "cat", "/state"));
+        if (builder == Builder.Legacy) Assert.Contains(_log, l => l.StartsWith("The legacy builder has no RUN --mount", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData(Builder.BuildKit)]
     [InlineData(Builder.Legacy)]
     public async Task Cancelling_a_build_stops_it_and_leaves_no_stray_containers(Builder builder)

@@ -38,6 +38,19 @@ public sealed class SampleSpecs(EngineFixture fixture)
         Assert.Equal("65532:65532", config.User); // set by the sample, or inherited from the local base image
     }
 
+    [Fact]
+    public async Task A_sample_with_cache_mounts_still_builds_with_the_legacy_builder_and_answers()
+    {
+        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var log = new List<string>();
+
+        var result = await EngineFixture.Pipeline("samples-go-api-legacy").FromDockerfile(Path.Combine(RepositoryRoot(), "samples", "go-api"))
+            .Target("runtime").BuildArgs(baseImages).UseBuilder(Building.Builder.Legacy).WithLog(log.Add).RunAsync(fixture.Engine);
+
+        await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from go-api");
+        Assert.Contains(log, l => l.StartsWith("The legacy builder has no RUN --mount", StringComparison.Ordinal));
+    }
+
     /// Starts the image and asks it until its answer holds the expected text (30 s at most). A fixed port is held
     /// under a machine-wide lock while the container runs, so test runs that share the machine take turns with it.
     private async Task AssertAnswersAsync(string image, int fixedPort, string path, string expected)

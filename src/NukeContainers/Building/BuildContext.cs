@@ -9,7 +9,7 @@ namespace NukeContainers.Building;
 /// written while it is sent (never held whole in memory). The Dockerfile and .dockerignore are always sent, as the
 /// docker CLI does; a Dockerfile outside the folder is added under a name of its own.
 /// </summary>
-public sealed class BuildContext
+public sealed partial class BuildContext
 {
     private BuildContext(string directory, string dockerfile, DockerIgnore ignore)
     {
@@ -58,6 +58,15 @@ public sealed class BuildContext
     internal IEnumerable<(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, string? LinkTarget)> DigestEntries() =>
         Walk(Directory, "", forBuildKit: true).Select(e => (e.Name, e.FullPath, e.Kind, e.Mode,
             e.Kind == FileKind.SymbolicLink ? new FileInfo(e.FullPath).LinkTarget : null));
+
+    /// <summary>True when the Dockerfile has RUN --mount flags, which only BuildKit knows.</summary>
+    public bool HasRunMounts => RunMounts().IsMatch(File.ReadAllText(DockerfilePath));
+
+    /// The Dockerfile for the legacy builder: RUN's --mount flags removed (the cache mounts are lost, the RUNs still run).
+    internal static string WithoutRunMounts(string dockerfile) => RunMounts().Replace(dockerfile, "$1");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?im)^(\s*RUN\s+)(?:--mount=\S+\s+)+")]
+    private static partial System.Text.RegularExpressions.Regex RunMounts();
 
     /// One file system entry of the context, as lstat sees it.
     private readonly record struct Entry(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, ulong Device, ulong Inode, ulong Links);
@@ -120,7 +129,13 @@ public sealed class BuildContext
                 };
                 tar.Mode = entry.Kind == FileKind.SymbolicLink ? (UnixFileMode)0b111_111_111 : entry.Mode;
                 tar.ModificationTime = ModificationTime(entry.FullPath);
-                if (tar.EntryType == TarEntryType.RegularFile)
+                if (tar.EntryType == TarEntryType.RegularFile && !forBuildKit && entry.Name == context.DockerfileEntry)
+                {
+                    // The legacy builder has no RUN --mount: it gets the Dockerfile without those flags.
+                    tar.DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(WithoutRunMounts(await File.ReadAllTextAsync(entry.FullPath, cancellationToken))));
+                    await writer.WriteEntryAsync(tar, cancellationToken);
+                }
+                else if (tar.EntryType == TarEntryType.RegularFile)
                 {
                     if (entry.Links > 1) linked[(entry.Device, entry.Inode)] = entry.Name;
                     await using var data = File.OpenRead(entry.FullPath);

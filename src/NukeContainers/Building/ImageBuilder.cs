@@ -12,6 +12,8 @@ internal static class ImageBuilder
         IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        if (settings.Builder == Builder.Legacy && context.HasRunMounts)
+            log("The legacy builder has no RUN --mount: building without the cache mounts (downloads are not kept between builds, and builds are slower).");
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags))
         {
             Content = context.ToHttpContent(settings.Builder),
