@@ -41,6 +41,12 @@ public interface IPushImages : ITagImages
                 var pipeline = Containers.Image(RepositoryOf(image)).WithName(image.Name).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
                     .WithLog(line => Log.Info($"[{image.Name}] {line}"))
                     .Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, VersionTag = tagged.VersionTag() });
+                if (this is IRestoreCache restorer && this is IBuildImages builder && (await restorer.CacheSettingsAsync(ct)).Branch is { } branch)
+                    pipeline = pipeline.WithStep(new Caching.ExportCacheSettings
+                    {
+                        Branch = branch, Credentials = GivenCredentials,
+                        Build = builder.BuildImagesSettings(builder.PipelineOf(image)).Build,
+                    });
                 var result = await PushImagesSettings(pipeline).RunAsync(engine, ct);
                 results.Add(result);
                 Note($"{image.Name} {result.Image.Digest?[..19]}");

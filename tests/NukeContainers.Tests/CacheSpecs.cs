@@ -91,12 +91,18 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         var baseReference = Images.ImageReference.Parse(baseImage);
         await fixture.Engine.TagAsync((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, baseReference);
         _pushed.Add((baseReference.Path, await fixture.Engine.PushAsync(baseReference, null, _ => { })));
-        _context.Write("Dockerfile", $"FROM {baseImage}\nRUN echo {Guid.NewGuid():N} > /one && sleep 1\nRUN echo two > /two\nCOPY app.txt /app.txt\n").Write("app.txt", "first");
+        // Two stages: the build stage's layers are not in the image, so only its own exported cache can bring them.
+        _context.Write("Dockerfile", $"FROM {baseImage} AS build\nRUN echo {Guid.NewGuid():N} > /one && sleep 1\nCOPY app.txt /app.txt\nRUN cat /app.txt > /built\n" +
+            $"FROM {baseImage} AS runtime\nRUN echo two > /two\nCOPY --from=build /built /built\n").Write("app.txt", "first");
         var repository = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache")}";
         ImagePipeline CachedPipeline() => Containers.Image(repository).FromDockerfile(_context.Path).WithLog(_log.Add)
             .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).Push();
         var pushed = await CachedPipeline().RunAsync(fixture.Engine);
         _pushed.Add((pushed.Image.Repository.Path, pushed.Image.Digest!));
+        var stageCache = pushed.Step<ExportCacheResult>()!.Exported;
+        using (var registry = new RegistryClient(EngineFixture.RegistryAddress, null))
+            foreach (var exported in stageCache.Select(Images.ImageReference.Parse))
+                _pushed.Add((exported.Path, (await registry.DigestAsync(exported.Path, exported.Tag!))!));
 
         _context.Write("app.txt", "second");
         await using var fresh = await EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-fresh-engine-{Guid.NewGuid():N}"));
@@ -105,10 +111,13 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         _pushed.Add((rebuilt.Image.Repository.Path, rebuilt.Image.Digest!));
 
         Assert.Equal(["buildcache-main"], pushed.Image.Tags);
-        Assert.Equal([$"{repository}:buildcache-main"], rebuilt.Step<RestoreCacheResult>()!.Sources);
+        Assert.Equal([$"{repository}:buildcache-main-build"], stageCache);
+        Assert.Equal([$"{repository}:buildcache-main", $"{repository}:buildcache-main-build"], rebuilt.Step<RestoreCacheResult>()!.Sources);
         var instructions = rebuilt.Build!.Output.Instructions;
-        Assert.True(instructions.Where(i => i.Name.Contains("RUN")).All(i => i.Cached), string.Join("\n", instructions));
-        Assert.False(instructions.Single(i => i.Name.Contains("COPY")).Cached);
+        string Describe() => string.Join("\n", instructions);
+        Assert.True(instructions.Single(i => i.Name.Contains("echo two")).Cached, Describe());           // the image's own inline cache
+        Assert.True(instructions.Single(i => i.Name.Contains("> /one")).Cached, Describe());              // the build stage's exported cache
+        Assert.False(instructions.Single(i => i.Name.Contains("COPY app.txt")).Cached, Describe());
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

@@ -62,8 +62,8 @@ public sealed partial class BuildContext
     /// <summary>True when the Dockerfile has RUN --mount flags, which only BuildKit knows.</summary>
     public bool HasRunMounts => RunMounts().IsMatch(File.ReadAllText(DockerfilePath));
 
-    /// The Dockerfile for the legacy builder: RUN's --mount flags removed (the cache mounts are lost, the RUNs still run).
-    internal static string WithoutRunMounts(string dockerfile) => RunMounts().Replace(dockerfile, "$1");
+    /// <summary>The Dockerfile for the legacy builder: RUN's --mount flags removed (the cache mounts are lost, the RUNs still run).</summary>
+    public static string WithoutRunMounts(string dockerfile) => RunMounts().Replace(dockerfile, "$1");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(?im)^(\s*RUN\s+)(?:--mount=\S+\s+)+")]
     private static partial System.Text.RegularExpressions.Regex RunMounts();

@@ -38,7 +38,31 @@ public static class InputDigest
         var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
         var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var baseImage in dockerfile.Stages.Select(s => s.BaseImage).Where(b => !stageNames.Contains(b) && b != "scratch").Distinct())
-            Add($"from {baseImage} {(engine is null ? null : (await engine.InspectImageAsync(baseImage, cancellationToken))?.ID)}");
+            Add($"from {baseImage} {await BaseIdentityAsync(baseImage, engine, cancellationToken)}");
         return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// A base image's identity, the same on every engine where possible: its registry digest (the engine's RepoDigests
+    /// for it, else the registry's answer), else the engine's id for an image that exists only locally, else nothing.
+    private static async Task<string?> BaseIdentityAsync(string baseImage, Engine.ContainerEngine? engine, CancellationToken cancellationToken)
+    {
+        if (!Images.ImageReference.TryParse(baseImage, out var reference, out _)) return null;
+        if (reference.Digest is not null) return reference.Digest;
+        var local = engine is null ? null : await engine.InspectImageAsync(baseImage, cancellationToken);
+        if (local?.RepoDigests?.FirstOrDefault(d => d.StartsWith(reference.Repository + "@", StringComparison.Ordinal)) is { } repoDigest)
+            return repoDigest[(repoDigest.IndexOf('@') + 1)..];
+        if (reference.Domain is not null && reference.Registry != "docker.io")
+        {
+            try
+            {
+                using var registry = new Registry.RegistryClient(reference.Registry, await Registry.DockerConfig.FindAsync(reference.Registry, cancellationToken: cancellationToken));
+                if (await registry.DigestAsync(reference.Path, reference.Tag ?? "latest", cancellationToken) is { } digest) return digest;
+            }
+            catch (ContainerException)
+            {
+                // Unreachable: the local id below, or the name alone.
+            }
+        }
+        return local?.ID;
     }
 }

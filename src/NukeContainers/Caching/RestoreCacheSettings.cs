@@ -1,3 +1,4 @@
+using NukeContainers.Building;
 using NukeContainers.Images;
 using NukeContainers.Registry;
 using Semver;
@@ -76,7 +77,7 @@ public sealed record RestoreCacheSettings : IPipelineStep
         Func<string, Task<(RegistryClient Client, RegistryCredentials? Credentials)>> clientFor, CancellationToken cancellationToken)
     {
         var candidates = Sources.Select(s => s.Contains('/') ? ImageReference.Parse(s) : repository.WithTag(s)).ToList();
-        if (Automatic) candidates.AddRange(await AutomaticSourcesAsync((await clientFor(repository.Registry)).Client, repository, context.Log, cancellationToken));
+        if (Automatic) candidates.AddRange(await AutomaticSourcesAsync((await clientFor(repository.Registry)).Client, repository, context.Pipeline.Build!, context.Log, cancellationToken));
         var usable = new List<ImageReference>();
         foreach (var source in candidates.DistinctBy(c => c.ToString()))
         {
@@ -107,11 +108,16 @@ public sealed record RestoreCacheSettings : IPipelineStep
         return result with { Sources = usable.Select(u => u.ToString()).ToList(), CacheFrom = usable.Select(u => u.ToString()).ToList() };
     }
 
-    /// The branch's cache tag, and the highest version the repository has (a release's layers are a good start).
-    private async Task<IEnumerable<ImageReference>> AutomaticSourcesAsync(RegistryClient registry, ImageReference repository, Action<string> log, CancellationToken cancellationToken)
+    /// The branch's cache tags (the image's, and its earlier stages'), and the highest version the repository has.
+    private async Task<IEnumerable<ImageReference>> AutomaticSourcesAsync(RegistryClient registry, ImageReference repository, BuildSettings build, Action<string> log, CancellationToken cancellationToken)
     {
         var sources = new List<ImageReference>();
-        if (Branch is not null) sources.Add(repository.WithTag(CacheTag(Branch)));
+        if (Branch is not null)
+        {
+            sources.Add(repository.WithTag(CacheTag(Branch)));
+            var dockerfile = Dockerfiles.DockerfileParser.Load(build.DockerfilePath, build.BuildArgs);
+            sources.AddRange(ExportCacheSettings.EarlierStages(dockerfile, build.Target).Select(stage => repository.WithTag(ExportCacheSettings.StageTag(Branch, stage))));
+        }
         try
         {
             var versions = (await registry.TagsAsync(repository.Path, cancellationToken))

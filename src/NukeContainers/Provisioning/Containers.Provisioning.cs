@@ -22,6 +22,10 @@ public static partial class Containers
     /// <summary>The build arguments that point Dockerfiles at the local base images: <c>GO_IMAGE=local/golang:bookworm</c> ...</summary>
     public static IReadOnlyDictionary<string, string> LocalBaseImageArgs => LocalBaseImages.BuildArgs;
 
+    /// <summary>Pushes the local base images to a registry and returns build arguments that name them there: <see cref="LocalBaseImages.PushAsync"/>.</summary>
+    public static Task<IReadOnlyDictionary<string, string>> PushLocalBaseImagesAsync(ContainerEngine engine, string registry, Action<string> log, CancellationToken cancellationToken = default) =>
+        LocalBaseImages.PushAsync(engine, registry, log, cancellationToken);
+
     /// <summary>Makes the local base images that are missing or out of date, and returns their build arguments: <see cref="LocalBaseImages.EnsureAsync"/>.</summary>
     public static Task<IReadOnlyDictionary<string, string>> LocalBaseImagesAsync(ContainerEngine engine, Action<string> log,
         CancellationToken cancellationToken = default, Action<string>? buildLog = null) =>

@@ -64,6 +64,27 @@ public static class LocalBaseImages
         return BuildArgs;
     }
 
+    /// <summary>
+    /// Pushes the local base images to a registry (<c>REGISTRY/local/golang:bookworm</c> ...), the way a CI runner's
+    /// bases come from a registry; returns the build arguments that name them there, so a new, empty engine pulls them.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> PushAsync(ContainerEngine engine, string registry, Action<string> log, CancellationToken cancellationToken = default)
+    {
+        var args = new Dictionary<string, string>();
+        foreach (var image in All)
+        {
+            var local = ImageReference.Parse(image.Reference);
+            var remote = ImageReference.Parse($"{registry}/{local.Path}:{local.Tag}");
+            var id = (await engine.InspectImageAsync(image.Reference, cancellationToken))?.ID
+                ?? throw new ContainerException($"{image.Reference} is not in the engine: make the local base images first (LocalBaseImages).");
+            await engine.TagAsync(id, remote, cancellationToken);
+            var digest = await engine.PushAsync(remote, null, _ => { }, cancellationToken);
+            log($"Pushed {remote}: {digest[..19]}");
+            args[image.BuildArg] = remote.ToString();
+        }
+        return args;
+    }
+
     /// <summary>The Dockerfile that defines a base image (debootstrap's image has none).</summary>
     public static string Dockerfile(LocalBaseImage image)
     {

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Text.Json;
+using CliWrap;
+using CliWrap.Buffered;
+using NukeContainers;
+using NukeContainers.Build;
+using NukeContainers.Building;
+using NukeContainers.Caching;
+using NukeContainers.Components;
+using NukeContainers.Engine;
+using NukeContainers.Provisioning;
+
+/// ./build.sh Benchmark: restore-cache measured side by side in one run, each scenario on a new, empty engine.
+partial class Build
+{
+    [Parameter("How many times the benchmark measures each scenario (it reports medians)")]
+    readonly int Runs = 3;
+
+    AbsolutePath BenchmarkArtifacts => ArtifactsDirectory / "benchmarks";
+
+    /// The file each sample's benchmark changes one line of, as a developer would.
+    static readonly Dictionary<string, string> SourceFiles = new() { ["go-api"] = "main.go", ["node-web"] = "build.mjs", ["dotnet-api"] = "Program.cs" };
+
+    Target Benchmark => _ => _
+        .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from) and cache mounts on a warm engine; write artifacts/benchmarks/results.json")
+        .DependsOn(LocalBaseImages)
+        .Executes(async ct =>
+        {
+            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            var registry = ((IContainerImages)this).RegistryHost;
+            var bases = await Containers.PushLocalBaseImagesAsync(engine, registry, Log.Verbose, ct);
+            var results = new List<BenchmarkResult>();
+            foreach (var image in ((IContainerImages)this).SelectedImages())
+                results.AddRange(await BenchmarkSampleAsync(image, registry, bases, ct));
+            if (((IContainerImages)this).SelectedImages().Any(i => i.Name == "go-api"))
+                results.Add(await BenchmarkCacheMountsAsync(engine, ((IContainerImages)this).Images.First(i => i.Name == "go-api"), ct));
+            Directory.CreateDirectory(BenchmarkArtifacts);
+            await File.WriteAllTextAsync(BenchmarkArtifacts / "results.json",
+                JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n", ct);
+            foreach (var result in results) Log.Write(Verbosity.Minimal, result.ToString());
+            Note($"{results.Count} measurements in {BenchmarkArtifacts / "results.json"}");
+        });
+
+    /// Cold, unchanged and source-change with the product, and cold and source-change with the docker CLI's legacy
+    /// builder, each run on its own new engine; interleaved, so that load drifts hit every scenario alike.
+    async Task<IReadOnlyList<BenchmarkResult>> BenchmarkSampleAsync(ContainerImage image, string registry, IReadOnlyDictionary<string, string> bases, CancellationToken ct)
+    {
+        var times = new Dictionary<string, List<double>>();
+        var notes = new List<string>();
+        void Record(string scenario, double seconds) => (times.TryGetValue(scenario, out var list) ? list : times[scenario] = []).Add(seconds);
+        var repository = $"{registry}/benchmark/{image.Name}";
+        for (var run = 1; run <= Runs; run++)
+        {
+            using var work = new TemporaryCopy(image.Context);
+            var branch = $"benchmark-{Environment.ProcessId}-{run}";
+            ImagePipeline Pipeline(Func<RestoreCacheSettings, RestoreCacheSettings> cache) =>
+                Containers.Image(repository).WithName(image.Name).FromDockerfile(work.Path).Target("runtime").BuildArgs(bases)
+                    .WithLog(line => Log.Verbose($"[{image.Name}] {line}")).RestoreCache(c => cache(c with { Branch = branch })).Push();
+
+            Record("cold", await OnNewEngineAsync(e => Pipeline(c => c with { Automatic = false, SkipUnchanged = false }).RunAsync(e, ct), ct));
+            Record("unchanged", await OnNewEngineAsync(async e =>
+            {
+                var result = await Pipeline(c => c).RunAsync(e, ct);
+                if (result.Build?.Reused != true) throw new ContainerException($"{image.Name}: the unchanged build was not skipped");
+            }, ct));
+            await File.AppendAllTextAsync(Path.Combine(work.Path, SourceFiles[image.Name]), SourceChange(), ct);
+            Record("source-change", await OnNewEngineAsync(async e =>
+            {
+                var result = await Pipeline(c => c).RunAsync(e, ct);
+                notes.Add(CachedBeforeSources(result.Build!.Output, SourceFiles[image.Name]));
+            }, ct));
+
+            // The same with the docker CLI's legacy builder: it cannot read RUN --mount, and --cache-from needs the image pulled.
+            using var legacy = new TemporaryCopy(image.Context);
+            await File.WriteAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), BuildContext.WithoutRunMounts(await File.ReadAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), ct)), ct);
+            var legacyTag = $"{repository}-legacy:{branch}";
+            Record("cli-legacy-cold", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["build", "-q", "--target", "runtime", .. BuildArgFlags(bases), "-t", legacyTag, legacy.Path], ["push", legacyTag]), ct));
+            await File.AppendAllTextAsync(Path.Combine(legacy.Path, SourceFiles[image.Name]), SourceChange(), ct);
+            Record("cli-legacy-source-change", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["pull", "-q", legacyTag],
+                ["build", "-q", "--target", "runtime", "--cache-from", legacyTag, .. BuildArgFlags(bases), legacy.Path]), ct));
+        }
+
+        double Median(string scenario) => BenchmarkResult.Median(times[scenario]);
+        var cold = Median("cold");
+        var cliCold = Median("cli-legacy-cold");
+        return
+        [
+            new($"{image.Name}.cold", cold, "s", null, null, Runs, "new engine; bases pulled from the local registry; no cache source"),
+            new($"{image.Name}.unchanged", Median("unchanged"), "s", cold, Median("unchanged") / cold, Runs, "skipped by the input digest: the pushed image pulled instead of a build (goal: ratio at most 0.05)"),
+            new($"{image.Name}.source-change", Median("source-change"), "s", cold, Median("source-change") / cold, Runs,
+                $"one line of {SourceFiles[image.Name]} changed, cache from the registry; {string.Join("; ", notes.Distinct())}; the docker CLI's legacy builder: {Median("cli-legacy-source-change") / cliCold:0.00} of its cold"),
+            new($"{image.Name}.cli-legacy.source-change", Median("cli-legacy-source-change"), "s", cliCold, Median("cli-legacy-source-change") / cliCold, Runs,
+                "DOCKER_BUILDKIT=0 docker build --cache-from (pull included), the same change, new engine; its cold build is the baseline"),
+        ];
+    }
+
+    /// A line no build has seen: the same text twice would come from BuildKit's cache, which keys COPY by content.
+    static string SourceChange() => $"\n// benchmark change {Guid.NewGuid():N}\n";
+
+    /// "Every step before the sources are copied is cached", from the instruction list.
+    static string CachedBeforeSources(BuildOutput output, string sourceFile)
+    {
+        var instructions = output.Instructions;
+        var copy = instructions.ToList().FindIndex(i => i.Name.Contains("COPY") && (i.Name.Contains(sourceFile) || (sourceFile.EndsWith(".go") && i.Name.Contains("*.go"))));
+        var before = copy < 0 ? [] : instructions.Take(copy).Where(i => i.Name.StartsWith("[build ", StringComparison.Ordinal)).ToList();
+        if (copy < 0 || before.Any(i => !i.Cached))
+            throw new ContainerException($"Not every instruction before the sources was cached: {string.Join(", ", instructions.Select(i => $"{i.Name} {(i.Cached ? "cached" : "ran")}"))}");
+        return $"all {before.Count} build-stage instructions before the sources cached ({output.InstructionsCached}/{output.InstructionsTotal} in all)";
+    }
+
+    /// On one warm engine, go-api's rebuild after a source change with its cache mounts, against the same Dockerfile without them.
+    async Task<BenchmarkResult> BenchmarkCacheMountsAsync(ContainerEngine engine, ContainerImage image, CancellationToken ct)
+    {
+        var times = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+        using var work = new TemporaryCopy(image.Context);
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(work.Path, "Dockerfile"), ct);
+        await File.WriteAllTextAsync(Path.Combine(work.Path, "Dockerfile.nomounts"), BuildContext.WithoutRunMounts(dockerfile), ct);
+        ImagePipeline Pipeline(bool mounts) => Containers.Image($"benchmark/{image.Name}-mounts-{mounts.ToString().ToLowerInvariant()}")
+            .FromDockerfile(work.Path, mounts ? "Dockerfile" : "Dockerfile.nomounts").Target("runtime").BuildArgs(Containers.LocalBaseImageArgs)
+            .Label(ResourceLabels.Run, ResourceLabels.RunId).WithLog(Log.Verbose);
+        foreach (var mounts in new[] { true, false }) await Pipeline(mounts).RunAsync(engine, ct); // warm both
+        for (var run = 1; run <= Runs; run++)
+            foreach (var mounts in new[] { true, false })
+            {
+                await File.AppendAllTextAsync(Path.Combine(work.Path, SourceFiles[image.Name]), SourceChange(), ct);
+                var watch = Stopwatch.StartNew();
+                await Pipeline(mounts).RunAsync(engine, ct);
+                times[mounts].Add(watch.Elapsed.TotalSeconds);
+            }
+        await ResourceReaper.ReapOwnAsync(engine, ct);
+        var with = BenchmarkResult.Median(times[true]);
+        var without = BenchmarkResult.Median(times[false]);
+        return new($"{image.Name}.local-source-change", with, "s", without, with / without, Runs,
+            "one warm engine, one line of main.go changed: with the Go cache mounts against the same Dockerfile without them (goal: ratio at most 0.5)");
+    }
+
+    /// Runs work on a new, empty engine of its own (its own state folder and socket), timed, then stops and removes it.
+    async Task<double> OnNewEngineAsync(Func<ContainerEngine, Task> work, CancellationToken ct)
+    {
+        await using var fresh = await EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-benchmark-engine-{Guid.NewGuid():N}"), Log.Verbose, ct);
+        using var engine = ContainerEngine.Connect(fresh.Endpoint.SocketPath);
+        var watch = Stopwatch.StartNew();
+        await work(engine);
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    static async Task DockerCliAsync(ContainerEngine engine, CancellationToken ct, params string[][] commands)
+    {
+        foreach (var arguments in commands)
+        {
+            var result = await Cli.Wrap("docker").WithArguments(arguments)
+                .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("DOCKER_BUILDKIT", "0"))
+                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
+            if (result.ExitCode != 0) throw new ContainerException($"docker {string.Join(' ', arguments)} failed: {result.StandardError}");
+        }
+    }
+
+    static IEnumerable<string> BuildArgFlags(IReadOnlyDictionary<string, string> args) => args.SelectMany(a => new[] { "--build-arg", $"{a.Key}={a.Value}" });
+}
+
+/// One measurement in results.json (DESIGN.md's format): medians over runs, and the ratio to its baseline.
+record BenchmarkResult(string Name, double Value, string Unit, double? Baseline, double? Ratio, int Runs, string Notes)
+{
+    public static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    public override string ToString() =>
+        FormattableString.Invariant($"{Name}: {Value:0.00} {Unit}") + (Ratio is { } r ? FormattableString.Invariant($" = {r:0.000} of {Baseline:0.00} {Unit}") : "") + $" ({Runs} runs; {Notes})";
+}
+
+/// A copy of a folder under /var/tmp that goes away afterwards: the benchmark changes sources without touching the repository's.
+sealed class TemporaryCopy : IDisposable
+{
+    public TemporaryCopy(string source)
+    {
+        Path = System.IO.Path.Combine("/var/tmp", $"nc-benchmark-{Guid.NewGuid():N}");
+        CopyFolder(source, Path);
+    }
+
+    public string Path { get; }
+
+    static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, System.IO.Path.Combine(to, System.IO.Path.GetFileName(file)));
+        foreach (var folder in Directory.EnumerateDirectories(from).Where(d => System.IO.Path.GetFileName(d) is not ("bin" or "obj" or "node_modules" or "dist")))
+            CopyFolder(folder, System.IO.Path.Combine(to, System.IO.Path.GetFileName(folder)));
+    }
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}

@@ -1,0 +1,68 @@
+using NukeContainers.Dockerfiles;
+using NukeContainers.Registry;
+
+namespace NukeContainers.Caching;
+
+/// <summary>
+/// Exports the build cache of the stages before the target: BuildKit's inline cache describes only the layers of the
+/// image it is in, so a multi-stage build's earlier stages (where the toolchain and the dependencies are) would never be
+/// cached from the registry. This step builds each of them (from the engine's cache: quick), with inline cache, tags it
+/// <c>buildcache-BRANCH-STAGE</c> and pushes it; the restore-cache step takes those as sources. Added with
+/// <see cref="ImagePipeline.RestoreCache"/> when it names a branch; it runs after the push.
+/// </summary>
+public sealed record ExportCacheSettings : IPipelineStep
+{
+    /// <summary>The branch whose stage cache tags are written.</summary>
+    public required string Branch { get; init; }
+
+    /// <summary>Credentials for the registry; the docker config's when null.</summary>
+    public RegistryCredentials? Credentials { get; init; }
+
+    /// <summary>What the image is built from, when the pipeline itself does not build (a push in a later process).</summary>
+    public Building.BuildSettings? Build { get; init; }
+
+    string IPipelineStep.Name => "exportCache";
+
+    int IPipelineStep.Order => StepOrder.Push + 50;
+
+    /// <summary>The cache tag of a stage: <c>buildcache-main-build</c>.</summary>
+    public static string StageTag(string branch, string stage) => $"{RestoreCacheSettings.CacheTag(branch)}-{Images.TagSet.Sanitize(stage)}";
+
+    /// <summary>The named stages before the target, whose layers are not in the image.</summary>
+    public static IReadOnlyList<string> EarlierStages(Dockerfile dockerfile, string? target)
+    {
+        var index = target is null ? dockerfile.Stages.Count - 1 : dockerfile.RequireStage(target).Index;
+        return dockerfile.Stages.Take(index).Select(s => s.Name).OfType<string>().ToList();
+    }
+
+    async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        // Only a pipeline that pushes exports (building alone must not write to the registry), and only after a build:
+        // a reused image's inputs are unchanged, so the registry's stage cache is already current.
+        if (context.Pipeline.Step<Pushing.PushSettings>() is null || context.Results.OfType<Building.BuildResult>().Any(b => b.Reused))
+            return new ExportCacheResult { Image = context.Image };
+        var build = Build ?? context.Pipeline.Build ?? throw new ContainerException($"Exporting the build cache of {context.Image.Repository} needs what it is built from: a build step, or Build.");
+        var (buildContext, _, _) = build.Prepare();
+        var stages = EarlierStages(DockerfileParser.Load(buildContext.DockerfilePath, build.BuildArgs), build.Target);
+        var repository = context.Image.Repository;
+        var credentials = Credentials ?? await DockerConfig.FindAsync(repository.Registry, cancellationToken: cancellationToken);
+        var exported = new List<string>();
+        foreach (var stage in stages)
+        {
+            var reference = repository.WithTag(StageTag(Branch, stage));
+            var settings = build with { Target = stage, BuildArgs = new Dictionary<string, string>(build.BuildArgs) { ["BUILDKIT_INLINE_CACHE"] = "1" } };
+            await context.Engine.BuildAsync(buildContext, settings, [reference], _ => { }, cancellationToken);
+            await context.Engine.PushAsync(reference, credentials, _ => { }, cancellationToken);
+            exported.Add(reference.ToString());
+        }
+        if (exported.Count > 0) context.Log($"Exported the build cache of stage{(exported.Count > 1 ? "s" : "")} {string.Join(", ", stages)}: {string.Join(", ", exported)}");
+        return new ExportCacheResult { Image = context.Image, Exported = exported };
+    }
+}
+
+/// <summary>What exporting the stages' cache pushed.</summary>
+public sealed record ExportCacheResult : StepResult
+{
+    /// <summary>The stage cache images pushed.</summary>
+    public IReadOnlyList<string> Exported { get; init; } = [];
+}
