@@ -74,10 +74,11 @@ partial class Build
             using var legacy = new TemporaryCopy(image.Context);
             await File.WriteAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), BuildContext.WithoutRunMounts(await File.ReadAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), ct)), ct);
             var legacyTag = $"{repository}-legacy:{branch}";
-            Record("cli-legacy-cold", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["build", "-q", "--target", "runtime", .. BuildArgFlags(bases), "-t", legacyTag, legacy.Path], ["push", legacyTag]), ct));
+            // The product builds with the host's network by default (the engine runs without a bridge): so does the CLI here.
+            Record("cli-legacy-cold", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["build", "-q", "--network", "host", "--target", "runtime", .. BuildArgFlags(bases), "-t", legacyTag, legacy.Path], ["push", legacyTag]), ct));
             await File.AppendAllTextAsync(Path.Combine(legacy.Path, SourceFiles[image.Name]), SourceChange(), ct);
             Record("cli-legacy-source-change", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["pull", "-q", legacyTag],
-                ["build", "-q", "--target", "runtime", "--cache-from", legacyTag, .. BuildArgFlags(bases), legacy.Path]), ct));
+                ["build", "-q", "--network", "host", "--target", "runtime", "--cache-from", legacyTag, .. BuildArgFlags(bases), legacy.Path]), ct));
         }
 
         double Median(string scenario) => BenchmarkResult.Median(times[scenario]);
@@ -151,9 +152,12 @@ partial class Build
             var result = await Cli.Wrap("docker").WithArguments(arguments)
                 .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("DOCKER_BUILDKIT", "0"))
                 .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
-            if (result.ExitCode != 0) throw new ContainerException($"docker {string.Join(' ', arguments)} failed: {result.StandardError}");
+            if (result.ExitCode != 0)
+                throw new ContainerException($"docker {string.Join(' ', arguments.Where(a => !a.Contains('=')))} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
         }
     }
+
+    static string Tail(string output) => string.Join('\n', output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(15));
 
     static IEnumerable<string> BuildArgFlags(IReadOnlyDictionary<string, string> args) => args.SelectMany(a => new[] { "--build-arg", $"{a.Key}={a.Value}" });
 }

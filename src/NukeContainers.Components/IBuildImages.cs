@@ -39,24 +39,30 @@ public interface IBuildImages : ILocalEnvironment
                 await report.WriteAsync(ContainerArtifacts, CancellationToken.None);
                 Log.Write(Verbosity.Minimal, report.ToMarkdown());
             }
-            // From the report, so that an image reused unchanged is held to the baseline measured when it was built.
-            var reported = ReadReport();
-            var measured = SelectedImages().Select(i => (Image: i, Report: reported.Find(i.Name)))
-                .Select(x => (x.Image, x.Report, Ratio: x.Report?.Baseline() is { SizeBytes: > 0 } b ? (double)x.Report.SizeBytes / b.SizeBytes : (double?)null)).ToList();
-            foreach (var (image, entry, ratio) in measured.Where(m => m.Report is not null))
-                Note($"{image.Name} {(entry!.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
-                     (ratio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));
-            var over = measured.Where(x => x.Image.SizeBudget is { } budget && x.Ratio > budget).ToList();
-            if (over.Count > 0)
-                throw new ContainerException(string.Join("; ", over.Select(x => $"{x.Image.Name} is {x.Ratio:P1} of its baseline, over its budget of {x.Image.SizeBudget:P0}")));
+            NoteSizesAndCheckBudgets(ReadReport());
         });
+
+    /// <summary>
+    /// Notes each image's size (against its baseline) in the summary and fails when one is over its budget. From the
+    /// report, so that an image reused unchanged is held to the baseline measured when it was built.
+    /// </summary>
+    void NoteSizesAndCheckBudgets(Reporting.ContainerReport report)
+    {
+        var measured = SelectedImages().Select(i => (Image: i, Report: report.Find(i.Name)))
+            .Where(x => x.Report is not null)
+            .Select(x => (x.Image, Report: x.Report!, Ratio: x.Report!.Baseline() is { SizeBytes: > 0 } b ? (double)x.Report.SizeBytes / b.SizeBytes : (double?)null)).ToList();
+        foreach (var (image, entry, ratio) in measured)
+            Note($"{image.Name} {(entry.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
+                 (ratio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));
+        var over = measured.Where(x => x.Image.SizeBudget is { } budget && x.Ratio > budget).ToList();
+        if (over.Count > 0)
+            throw new ContainerException(string.Join("; ", over.Select(x => $"{x.Image.Name} is {x.Ratio:P1} of its baseline, over its budget of {x.Image.SizeBudget:P0}")));
+    }
 
     /// <summary>The pipeline of one declared image before the settings hook: its repository, Dockerfile, target and baseline.</summary>
     ImagePipeline PipelineOf(ContainerImage image)
     {
-        var pipeline = Containers.Image(RepositoryOf(image)).WithName(image.Name)
-            .FromDockerfile(image.Context, image.Dockerfile)
-            .WithLog(line => Log.Info($"[{image.Name}] {line}"));
+        var pipeline = PipelineFor(image).FromDockerfile(image.Context, image.Dockerfile);
         if (image.Target is not null) pipeline = pipeline.Target(image.Target);
         if (image.Baseline is not null) pipeline = pipeline.CompareWith(image.Baseline);
         return pipeline;

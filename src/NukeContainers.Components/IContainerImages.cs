@@ -42,6 +42,10 @@ public interface IContainerImages : IBuild
             : throw new ParameterException($"--registry '{Registry}' does not make a valid repository for {image.Name} ('{text}'): {error} Give a registry host with an optional path, such as 127.0.0.1:5000 or registry.example.com/team.");
     }
 
+    /// <summary>An image's pipeline as every component starts it: its repository, its name, and its lines in the log, prefixed with the name.</summary>
+    ImagePipeline PipelineFor(ContainerImage image) =>
+        Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
+
     /// <summary>The registry's host (and port) alone, as the engine and the registry API address it.</summary>
     string RegistryHost => ImageReference.TryParse($"{Registry.TrimEnd('/')}/probe", out var reference, out var error) ? reference.Registry
         : throw new ParameterException($"--registry '{Registry}' is not a registry: {error}");

@@ -38,8 +38,7 @@ public interface IPushImages : ITagImages
                 var tagged = BuiltImage(image.Name);
                 if (tagged.Tags() is not { Count: > 0 } tags)
                     throw new ContainerException($"report.json has no tags for '{image.Name}': run TagImages first (./build.sh TagImages PushImages).");
-                var pipeline = Containers.Image(RepositoryOf(image)).WithName(image.Name).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
-                    .WithLog(line => Log.Info($"[{image.Name}] {line}"))
+                var pipeline = PipelineFor(image).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
                     .Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, VersionTag = tagged.VersionTag() });
                 if (this is IRestoreCache restorer && this is IBuildImages builder && (await restorer.CacheSettingsAsync(ct)).Branch is { } branch)
                     pipeline = pipeline.WithStep(new Caching.ExportCacheSettings

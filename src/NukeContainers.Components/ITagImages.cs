@@ -42,8 +42,7 @@ public interface ITagImages : IContainerImages
             foreach (var image in SelectedImages())
             {
                 var built = BuiltImage(image.Name);
-                var pipeline = Containers.Image(RepositoryOf(image)).WithName(image.Name).FromImage(built.ImageId, built.SizeBytes)
-                    .WithLog(line => Log.Info($"[{image.Name}] {line}"))
+                var pipeline = PipelineFor(image).FromImage(built.ImageId, built.SizeBytes)
                     .Tag(plan => PlanFor(plan.SemVer(version, onTag), commit, branch));
                 results.Add(await TagImagesSettings(pipeline).RunAsync(engine, ct));
             }

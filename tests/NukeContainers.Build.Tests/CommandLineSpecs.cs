@@ -94,6 +94,19 @@ public sealed class CommandLineSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_root_inside_a_repository_is_refused_naming_the_repositorys_folder()
+    {
+        Directory.CreateDirectory(Path.Combine(_driver.Root, ".git"));
+        var samples = Directory.CreateDirectory(Path.Combine(_driver.Root, "samples")).FullName;
+
+        var run = await _driver.RunAsync(new SwitchBuild(), "Test", "--root", samples);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--root '{samples}' is inside the repository at {_driver.Root}: give that folder", run.Output);
+        Assert.False(Directory.Exists(Path.Combine(samples, "artifacts")));
+    }
+
+    [Fact]
     public async Task A_stray_environment_value_does_not_block_help_and_says_where_it_came_from()
     {
         _driver.Environment["PUSH"] = "maybe";

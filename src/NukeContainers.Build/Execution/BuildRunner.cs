@@ -30,6 +30,8 @@ internal static class BuildRunner
             var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
             if (!Directory.Exists(root))
                 throw new ParameterException($"--root '{line.Single("root")}' does not exist. Give the repository's folder, or leave --root out to use the folder with .git above this one.");
+            if (line.Single("root") is not null && FindRoot(root) is var repository && repository != root.Value && IsRepository(repository))
+                throw new ParameterException($"--root '{line.Single("root")}' is inside the repository at {repository}: give that folder (the build writes its artifacts there), or leave --root out.");
             RejectUnknownOptions(line, parameters);
             var unconverted = line.Has("help") ? new List<string>() : null;
             parameters.Bind(build, line, context.Environment, root, masker, unconverted);
@@ -101,11 +103,14 @@ internal static class BuildRunner
         Enum.TryParse<Verbosity>(value, ignoreCase: true, out var verbosity) ? verbosity
         : throw new ParameterException($"{source} got '{value}'; use quiet, minimal, normal or verbose.");
 
+    private static bool IsRepository(string folder) =>
+        Directory.Exists(Path.Combine(folder, ".git")) || File.Exists(Path.Combine(folder, ".git"));
+
     /// The nearest folder at or above the working folder that holds .git; else the working folder.
     private static string FindRoot(string start)
     {
         for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (Directory.Exists(Path.Combine(dir.FullName, ".git")) || File.Exists(Path.Combine(dir.FullName, ".git")))
+            if (IsRepository(dir.FullName))
                 return dir.FullName;
         return start;
     }
