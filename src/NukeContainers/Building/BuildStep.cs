@@ -38,7 +38,7 @@ internal static class BuildStep
         }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");
-        if (previous is not null && previous != output.ImageId) await engine.RemoveIfUnusedAsync(previous, cancellationToken);
+        if (previous is not null && previous != output.ImageId) await engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
 
         BaselineResult? baseline = null;
         if (baselineContext is not null)
@@ -53,7 +53,7 @@ internal static class BuildStep
             }
             finally
             {
-                await engine.RemoveIfUnusedAsync(built.ImageId, CancellationToken.None);
+                await engine.RemoveIfUnusedAsync(built.ImageId, cancellationToken: CancellationToken.None);
             }
             log($"Baseline {baseline.SizeBytes / 1e6:0.0} MB; the image is {100.0 * size / baseline.SizeBytes:0.0}% of it");
         }
@@ -74,7 +74,7 @@ internal static class BuildStep
     {
         var working = step.Image.Repository.WithTag(WorkingTag);
         await step.Engine.TagAsync(imageId, working, cancellationToken);
-        if (previous is not null && previous != imageId) await step.Engine.RemoveIfUnusedAsync(previous, cancellationToken);
+        if (previous is not null && previous != imageId) await step.Engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
         var size = await step.Engine.SizeAsync(imageId, cancellationToken);
         step.Log($"Not building {step.Image.Repository}: its inputs are unchanged; reusing {imageId[..19]} ({size / 1e6:0.0} MB)");
         return new BuildResult

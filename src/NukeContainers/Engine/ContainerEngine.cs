@@ -180,12 +180,15 @@ public sealed class ContainerEngine : IDisposable
     /// Removes an image that the pipeline built when no tag and no container uses it any more; leaves it when
     /// something does, or when it was not built by this product.
     /// </summary>
-    public async Task RemoveIfUnusedAsync(string imageId, CancellationToken cancellationToken = default)
+    /// <param name="imageId">The image.</param>
+    /// <param name="ownLabels">The labels that mark an image as this product's; the built-by and run labels when not given.</param>
+    /// <param name="cancellationToken">Stops the removal.</param>
+    public async Task RemoveIfUnusedAsync(string imageId, IReadOnlyCollection<string>? ownLabels = null, CancellationToken cancellationToken = default)
     {
         var image = await InspectImageAsync(imageId, cancellationToken);
         if (image is null || image.RepoTags is { Count: > 0 }) return;
         var labels = image.Config?.Labels;
-        if (labels is null || !(labels.ContainsKey(ResourceLabels.BuiltBy) || labels.ContainsKey(ResourceLabels.Run))) return;
+        if (labels is null || !(ownLabels ?? [ResourceLabels.BuiltBy, ResourceLabels.Run]).Any(labels.ContainsKey)) return;
         try
         {
             await Client.Images.DeleteImageAsync(imageId, new ImageDeleteParameters(), cancellationToken);
@@ -225,7 +228,7 @@ public sealed class ContainerEngine : IDisposable
             },
         }, cancellationToken);
         var removable = images.Where(i => i.Labels?.ContainsKey(ResourceLabels.Run) != true).ToList();
-        foreach (var image in removable) await RemoveIfUnusedAsync(image.ID, cancellationToken);
+        foreach (var image in removable) await RemoveIfUnusedAsync(image.ID, cancellationToken: cancellationToken);
         return removable.Count;
     }
 

@@ -59,6 +59,8 @@ public static class LocalBaseImages
             var result = await engine.InspectImageAsync(image.Reference, cancellationToken)
                 ?? throw new ContainerException($"{image.Reference} was made but the engine does not know it.");
             made[image.BuildArg] = result.ID;
+            // The image it replaces is dangling now: it goes, unless something still uses it.
+            if (existing is not null && existing.ID != result.ID) await engine.RemoveIfUnusedAsync(existing.ID, [HashLabel], cancellationToken);
             log($"Made {image.Reference}: {result.Size / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0}s");
         }
         return BuildArgs;
