@@ -110,6 +110,16 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         var rebuilt = await CachedPipeline().RunAsync(freshEngine);
         _pushed.Add((rebuilt.Image.Repository.Path, rebuilt.Image.Digest!));
 
+        // On the first engine again: the changed stage is exported anew, and the stage image it replaces goes.
+        var firstStage = (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.ID;
+        _context.Write("app.txt", "third");  // "second" was pushed by the other engine: the same inputs would be reused, not built
+        var again = await CachedPipeline().RunAsync(fixture.Engine);
+        _pushed.Add((again.Image.Repository.Path, again.Image.Digest!));
+        using (var registry = new RegistryClient(EngineFixture.RegistryAddress, null))
+            _pushed.Add((again.Image.Repository.Path, (await registry.DigestAsync(again.Image.Repository.Path, "buildcache-main-build"))!));
+        Assert.NotEqual(firstStage, (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.ID);
+        Assert.Null(await fixture.Engine.InspectImageAsync(firstStage));
+
         Assert.Equal(["buildcache-main"], pushed.Image.Tags);
         Assert.Equal([$"{repository}:buildcache-main-build"], stageCache);
         Assert.Equal([$"{repository}:buildcache-main", $"{repository}:buildcache-main-build"], rebuilt.Step<RestoreCacheResult>()!.Sources);

@@ -63,6 +63,8 @@ internal sealed class CuttingProxy : IAsyncDisposable
                 if (!cutOnMarker) continue;
                 seen.Append(Encoding.UTF8.GetString(buffer, 0, read));
                 if (!seen.ToString().Contains(_marker)) continue;
+                // Give the client time to read what it has: closing at once can reset the socket with it unread.
+                await Task.Delay(500);
                 Cut = true;
                 return; // the caller's usings close both sockets
             }

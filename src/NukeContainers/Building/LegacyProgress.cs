@@ -10,7 +10,11 @@ internal sealed partial class LegacyProgress(Action<string> log)
     private readonly List<(string Name, bool Cached, DateTimeOffset Started)> _instructions = [];
     private readonly OutputTail _output = new();
 
-    public string? CurrentInstruction => _instructions.Count > 0 ? _instructions[^1].Name : null;
+    /// The step running now: the engine may send a step's line and its newline apart, so a step line still waiting for
+    /// its newline counts.
+    public string? CurrentInstruction =>
+        StepLine().Match(_output.Partial.TrimEnd('\r')) is { Success: true } pending ? pending.Groups[1].Value
+        : _instructions.Count > 0 ? _instructions[^1].Name : null;
     public IReadOnlyList<string> Tail => _output.Lines;
 
     public IReadOnlyList<BuiltInstruction> Instructions(DateTimeOffset end) =>

@@ -50,8 +50,16 @@ public sealed record ExportCacheSettings : IPipelineStep
         foreach (var stage in stages)
         {
             var reference = repository.WithTag(StageTag(Branch, stage));
-            var settings = build with { Target = stage, BuildArgs = new Dictionary<string, string>(build.BuildArgs) { ["BUILDKIT_INLINE_CACHE"] = "1" } };
-            await context.Engine.BuildAsync(buildContext, settings, [reference], _ => { }, cancellationToken);
+            var settings = build with
+            {
+                Target = stage,
+                BuildArgs = new Dictionary<string, string>(build.BuildArgs) { ["BUILDKIT_INLINE_CACHE"] = "1" },
+                Labels = new Dictionary<string, string>(build.Labels) { [Engine.ResourceLabels.BuiltBy] = Engine.ResourceLabels.Product },
+            };
+            var previous = (await context.Engine.InspectImageAsync(reference, cancellationToken))?.ID;
+            var built = await context.Engine.BuildAsync(buildContext, settings, [reference], _ => { }, cancellationToken);
+            // The stage image the tag pointed at before is dangling now, as the build step's working image would be.
+            if (previous is not null && previous != built.ImageId) await context.Engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
             await context.Engine.PushAsync(reference, credentials, _ => { }, cancellationToken);
             exported.Add(reference.ToString());
         }

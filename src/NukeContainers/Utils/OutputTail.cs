@@ -22,6 +22,9 @@ internal sealed class OutputTail(int capacity = 20)
 
     public void Clear() => _remembered.Clear();
 
+    /// The piece of a line that came without its newline yet.
+    public string Partial => _partial;
+
     /// The remembered lines, and the unfinished one if there is one.
     public IReadOnlyList<string> Lines => _remembered.Append(_partial).Where(l => l.Length > 0).ToList();
 }
