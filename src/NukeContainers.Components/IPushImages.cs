@@ -32,6 +32,7 @@ public interface IPushImages : ITagImages
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            var cacheBranch = this is IRestoreCache restorer ? (await restorer.CacheSettingsAsync(ct)).Branch : null;
             var results = new List<ImageResult>();
             foreach (var image in SelectedImages())
             {
@@ -40,7 +41,7 @@ public interface IPushImages : ITagImages
                     throw new ContainerException($"report.json has no tags for '{image.Name}': run TagImages first (./build.sh TagImages PushImages).");
                 var pipeline = PipelineFor(image).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
                     .Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, VersionTag = tagged.VersionTag() });
-                if (this is IRestoreCache restorer && this is IBuildImages builder && (await restorer.CacheSettingsAsync(ct)).Branch is { } branch)
+                if (cacheBranch is { } branch && this is IBuildImages builder)
                     pipeline = pipeline.WithStep(new Caching.ExportCacheSettings
                     {
                         Branch = branch, Credentials = GivenCredentials,

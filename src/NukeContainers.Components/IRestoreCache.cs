@@ -43,7 +43,7 @@ public interface IRestoreCache : IContainerImages
             {
                 var repository = RepositoryOf(image);
                 var sources = settings.Branch is null ? [] : new[] { repository.WithTag(Caching.RestoreCacheSettings.CacheTag(settings.Branch)) };
-                using var registry = new RegistryClient(repository.Registry, await DockerConfig.FindAsync(repository.Registry, cancellationToken: ct));
+                using var registry = await RegistryClient.ConnectAsync(repository.Registry, cancellationToken: ct);
                 foreach (var source in sources)
                 {
                     try

@@ -55,7 +55,7 @@ public static class InputDigest
         {
             try
             {
-                using var registry = new Registry.RegistryClient(reference.Registry, await Registry.DockerConfig.FindAsync(reference.Registry, cancellationToken: cancellationToken));
+                using var registry = await Registry.RegistryClient.ConnectAsync(reference.Registry, cancellationToken: cancellationToken);
                 if (await registry.DigestAsync(reference.Path, reference.Tag ?? "latest", cancellationToken) is { } digest) return digest;
             }
             catch (ContainerException)

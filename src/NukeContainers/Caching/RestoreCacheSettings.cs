@@ -56,34 +56,30 @@ public sealed record RestoreCacheSettings : IPipelineStep
         }
 
         // Each source is asked at its own registry, with that registry's credentials.
-        var clients = new Dictionary<string, (RegistryClient Client, RegistryCredentials? Credentials)>();
-        async Task<(RegistryClient Client, RegistryCredentials? Credentials)> ClientFor(string registry)
-        {
-            if (clients.TryGetValue(registry, out var known)) return known;
-            var credentials = (registry == repository.Registry ? Credentials : null) ?? await DockerConfig.FindAsync(registry, cancellationToken: cancellationToken);
-            return clients[registry] = (new RegistryClient(registry, credentials), credentials);
-        }
+        var clients = new Dictionary<string, RegistryClient>();
+        async Task<RegistryClient> ClientFor(string registry) => clients.TryGetValue(registry, out var known) ? known
+            : clients[registry] = await RegistryClient.ConnectAsync(registry, registry == repository.Registry ? Credentials : null, cancellationToken: cancellationToken);
         try
         {
             return await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
         }
         finally
         {
-            foreach (var (client, _) in clients.Values) client.Dispose();
+            foreach (var client in clients.Values) client.Dispose();
         }
     }
 
     private async Task<StepResult> FindSourcesAsync(StepContext context, ImageReference repository, RestoreCacheResult result, string digest,
-        Func<string, Task<(RegistryClient Client, RegistryCredentials? Credentials)>> clientFor, CancellationToken cancellationToken)
+        Func<string, Task<RegistryClient>> clientFor, CancellationToken cancellationToken)
     {
         var candidates = Sources.Select(s => s.Contains('/') ? ImageReference.Parse(s) : repository.WithTag(s)).ToList();
-        if (Automatic) candidates.AddRange(await AutomaticSourcesAsync((await clientFor(repository.Registry)).Client, repository, context.Pipeline.Build!, context.Log, cancellationToken));
+        if (Automatic) candidates.AddRange(await AutomaticSourcesAsync(await clientFor(repository.Registry), repository, context.Pipeline.Build!, context.Log, cancellationToken));
         var usable = new List<ImageReference>();
         foreach (var source in candidates.DistinctBy(c => c.ToString()))
         {
             try
             {
-                if (await (await clientFor(source.Registry)).Client.DigestAsync(source.Path, source.Tag ?? source.Digest ?? "latest", cancellationToken) is null)
+                if (await (await clientFor(source.Registry)).DigestAsync(source.Path, source.Tag ?? source.Digest ?? "latest", cancellationToken) is null)
                     context.Log($"warning: cache source {source} does not exist (yet); building without it");
                 else usable.Add(source);
             }
@@ -96,11 +92,11 @@ public sealed record RestoreCacheSettings : IPipelineStep
         if (SkipUnchanged)
             foreach (var source in usable)
             {
-                var (client, credentials) = await clientFor(source.Registry);
+                var client = await clientFor(source.Registry);
                 var labels = await client.ConfigLabelsAsync(source.Path, source.Tag ?? source.Digest!, cancellationToken);
                 if (labels.GetValueOrDefault(InputDigest.Label) != digest) continue;
                 context.Log($"Inputs unchanged ({digest[..19]}): {source} was built from them; pulling it instead of building");
-                var pulled = await context.Engine.PullAsync(source, credentials, cancellationToken);
+                var pulled = await context.Engine.PullAsync(source, client.Credentials, cancellationToken);
                 return result with { ReuseImageId = pulled, Skipped = true, Sources = [source.ToString()] };
             }
 

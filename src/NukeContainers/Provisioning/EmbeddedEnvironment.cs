@@ -117,8 +117,7 @@ public static class EmbeddedEnvironment
     }
 
     /// The engine treats 127.0.0.0/8 and localhost registries as plain HTTP; only those can be the embedded one.
-    private static bool IsLoopback(string address) =>
-        address.StartsWith("127.", StringComparison.Ordinal) || address.StartsWith("localhost:", StringComparison.Ordinal);
+    private static bool IsLoopback(string address) => Registry.RegistryClient.IsPlainHttp(address);
 
     private static void RequireDebianRoot(EmbeddedEnvironmentOptions options, string problem)
     {

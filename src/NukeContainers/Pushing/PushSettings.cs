@@ -46,8 +46,8 @@ public sealed record PushSettings : IPipelineStep
         if (image.Tags.Count == 0)
             throw new ContainerException($"The push step of {image.Repository} has no tags to push: add a tag step (.Tag(...)).");
         var registry = image.Repository.Registry;
-        var credentials = Credentials ?? await DockerConfig.FindAsync(registry, DockerConfigPath, cancellationToken);
-        using var client = new RegistryClient(registry, credentials);
+        using var client = await RegistryClient.ConnectAsync(registry, Credentials, DockerConfigPath, cancellationToken);
+        var credentials = client.Credentials;
         var path = image.Repository.Path;
 
         var versionTag = VersionTag ?? context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;

@@ -24,8 +24,7 @@ public static class Promotion
         if (to.Tag is null) throw new ContainerException($"Promoting to {to}: name the tag to point, such as {to.Repository}:production.");
         if (from.Registry != to.Registry)
             throw new ContainerException($"{from} and {to} are in different registries; promotion points a tag within one registry. Push to {to.Registry} instead.");
-        credentials ??= await DockerConfig.FindAsync(from.Registry, cancellationToken: cancellationToken);
-        using var client = new RegistryClient(from.Registry, credentials);
+        using var client = await RegistryClient.ConnectAsync(from.Registry, credentials, cancellationToken: cancellationToken);
         var manifest = await client.GetManifestAsync(from.Path, from.Digest ?? from.Tag!, cancellationToken);
         var mounted = 0;
         if (from.Path != to.Path)

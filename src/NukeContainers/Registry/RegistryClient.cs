@@ -29,12 +29,24 @@ public sealed class RegistryClient : IDisposable
     {
         Registry = registry;
         _credentials = credentials;
-        var scheme = registry.StartsWith("127.", StringComparison.Ordinal) || registry.StartsWith("localhost", StringComparison.Ordinal) ? "http" : "https";
+        var scheme = IsPlainHttp(registry) ? "http" : "https";
         _http = new HttpClient(handler ?? new SocketsHttpHandler()) { BaseAddress = new Uri($"{scheme}://{registry}/"), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     /// <summary>The registry's host and port.</summary>
     public string Registry { get; }
+
+    /// <summary>The credentials it answers challenges with, if any (the engine's pushes and pulls take the same).</summary>
+    public RegistryCredentials? Credentials => _credentials;
+
+    /// <summary>A client with the given credentials, else the docker config's for that registry (config.json, helpers).</summary>
+    public static async Task<RegistryClient> ConnectAsync(string registry, RegistryCredentials? credentials = null, string? dockerConfigPath = null,
+        CancellationToken cancellationToken = default) =>
+        new(registry, credentials ?? await DockerConfig.FindAsync(registry, dockerConfigPath, cancellationToken));
+
+    /// <summary>True for the registries the engine reaches over plain HTTP: 127.0.0.0/8 and localhost.</summary>
+    public static bool IsPlainHttp(string registry) =>
+        registry.StartsWith("127.", StringComparison.Ordinal) || registry == "localhost" || registry.StartsWith("localhost:", StringComparison.Ordinal);
 
     /// <summary>The digest a tag points at, or null when the repository has no such tag.</summary>
     public async Task<string?> DigestAsync(string repository, string reference, CancellationToken cancellationToken = default)
