@@ -62,6 +62,25 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_version_built_again_from_the_same_commit_replaces_the_earlier_build_but_not_one_from_another_commit()
+    {
+        var version = SemVersion.Parse("3.1.0", SemVersionStyles.Strict);
+        ImagePipeline Build(string content, string revision) =>
+            Image(EngineFixture.RegistryAddress, "rerun", content + Guid.NewGuid()).OciLabels(version.ToString(), revision, null, null, null).Tag(t => t.SemVer(version)).Push();
+        var first = await RunAsync(Build("first", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+        var rerun = await RunAsync(Build("rerun", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        var other = await Assert.ThrowsAsync<ContainerException>(() => RunAsync(Build("other", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")));
+
+        Assert.NotEqual(first.Image.Digest, rerun.Image.Digest);
+        Assert.Contains(_log, l => l.Contains(":3.1.0 names an earlier build of the same commit (aaaaaaaaaaaa", StringComparison.Ordinal));
+        Assert.Contains("for another image (sha256:", other.Message);
+        Assert.Contains("built from commit aaaaaaaaaaaa): versions are immutable", other.Message);
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        Assert.Equal(rerun.Image.Digest, await registry.DigestAsync(rerun.Image.Repository.Path, "3.1.0")); // the refused push moved nothing
+    }
+
+    [Fact]
     public async Task With_the_right_credentials_the_push_works_and_with_wrong_ones_it_fails_clearly_and_never_shows_the_password()
     {
         await using var registry = await AuthRegistry.StartAsync();

@@ -12,6 +12,9 @@ public sealed partial record ImagePipeline
     /// <summary>Tags the image with these tags, as given.</summary>
     [Pure] public ImagePipeline Tag(params string[] tags) => Tag(plan => plan.Also(tags));
 
+    /// <summary>The OCI label that names the commit an image was built from.</summary>
+    public const string RevisionLabel = "org.opencontainers.image.revision";
+
     /// <summary>
     /// The OCI labels on the image (set at build time, so they are part of its config):
     /// <c>org.opencontainers.image.version</c>, <c>revision</c>, <c>created</c>, <c>source</c> and <c>title</c>. Give
@@ -23,7 +26,7 @@ public sealed partial record ImagePipeline
         var labels = new Dictionary<string, string?>
         {
             ["org.opencontainers.image.version"] = version,
-            ["org.opencontainers.image.revision"] = revision,
+            [RevisionLabel] = revision,
             ["org.opencontainers.image.created"] = created?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             ["org.opencontainers.image.source"] = source,
             ["org.opencontainers.image.title"] = title,
