@@ -275,9 +275,12 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         var afterThird = await LargeCacheRecordsAsync(size);
 
         // The first build keeps one unpacked copy of the context (the engine reuses it while it is unchanged); the
-        // uploaded tar of each build is pruned, so the later builds add nothing.
-        Assert.Single(afterFirst.Except(before));
-        Assert.Equal(afterFirst.Order(), afterThird.Order());
+        // uploaded tar of each build is pruned, so the later builds add nothing. An upload the engine still held when
+        // its build returned is pruned by the next build, so at most the last one may be left.
+        static bool IsUpload(string record) => record.Contains(" http url http://build-context-", StringComparison.Ordinal);
+        Assert.Single(afterFirst.Except(before).Where(r => !IsUpload(r)));
+        Assert.Equal(afterFirst.Where(r => !IsUpload(r)).Order(), afterThird.Where(r => !IsUpload(r)).Order());
+        Assert.True(afterThird.Count(IsUpload) <= 1, $"The builds left their context uploads: {string.Join(", ", afterThird.Where(IsUpload))}");
     }
 
     /// The build cache records of the context's size (and its tar's, which adds at most a few KB of headers).
