@@ -278,7 +278,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         // uploaded tar of each build is pruned, so the later builds add nothing. An upload the engine still held when
         // its build returned is pruned by the next build, so at most the last one may be left.
         static bool IsUpload(string record) => record.Contains(" http url http://build-context-", StringComparison.Ordinal);
-        Assert.Single(afterFirst.Except(before).Where(r => !IsUpload(r)));
+        Assert.Single(afterFirst.Except(before), r => !IsUpload(r));
         Assert.Equal(afterFirst.Where(r => !IsUpload(r)).Order(), afterThird.Where(r => !IsUpload(r)).Order());
         Assert.True(afterThird.Count(IsUpload) <= 1, $"The builds left their context uploads: {string.Join(", ", afterThird.Where(IsUpload))}");
     }

@@ -11,6 +11,7 @@ namespace NukeContainers.Building;
 public sealed class DockerIgnore
 {
     private readonly IReadOnlyList<Pattern> _patterns;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool[]> _folders = new(StringComparer.Ordinal);
 
     private DockerIgnore(IReadOnlyList<Pattern> patterns) => _patterns = patterns;
 
@@ -64,23 +65,25 @@ public sealed class DockerIgnore
         var path = Clean(relativePath);
         var parent = path.Contains('/') ? path[..path.LastIndexOf('/')] : null;
         var matched = false;
-        foreach (var pattern in _patterns)
+        for (var index = 0; index < _patterns.Count; index++)
         {
+            var pattern = _patterns[index];
             // An exclusion cannot change an excluded path, nor an exception an included one.
             if (pattern.IsException != matched) continue;
-            var match = pattern.Regex.IsMatch(path) || (parent is not null && ParentMatches(pattern, parent));
+            var match = pattern.Regex.IsMatch(path) || (parent is not null && FolderMatches(parent)[index]);
             if (match) matched = !pattern.IsException;
         }
         return matched;
     }
 
-    private static bool ParentMatches(Pattern pattern, string parent)
+    /// Which patterns match the folder or one of the folders above it; kept per folder, since every path in a folder
+    /// asks the same (an image's hundred thousand files would otherwise cost millions of matches).
+    private bool[] FolderMatches(string folder) => _folders.GetOrAdd(folder, f =>
     {
-        var segments = parent.Split('/');
-        for (var i = 1; i <= segments.Length; i++)
-            if (pattern.Regex.IsMatch(string.Join('/', segments[..i]))) return true;
-        return false;
-    }
+        var slash = f.LastIndexOf('/');
+        var above = slash < 0 ? null : FolderMatches(f[..slash]);
+        return [.. _patterns.Select((p, i) => (above?[i] ?? false) || p.Regex.IsMatch(f))];
+    });
 
     /// Go's filepath.Clean for the patterns people write: no leading "/" or "./", no trailing "/", no "//".
     private static string Clean(string path)

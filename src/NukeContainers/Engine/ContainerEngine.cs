@@ -172,6 +172,67 @@ public sealed class ContainerEngine : IDisposable
         return (await InspectImageAsync(reference, cancellationToken))?.ID ?? throw new ContainerException($"The engine pulled {reference} but does not know it afterwards.");
     }
 
+    /// <summary>
+    /// The image as an archive (<c>GET /images/{name}/get</c>), streamed as the engine writes it; the caller reads and
+    /// disposes it.
+    /// </summary>
+    public async Task<Stream> ExportAsync(string image, CancellationToken cancellationToken = default)
+    {
+        var response = await Http.GetAsync($"v1.41/images/{Uri.EscapeDataString(image)}/get", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var message = ImageBuilder.EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken));
+            response.Dispose();
+            throw new ContainerException($"Exporting {image} from the engine failed: {message}");
+        }
+        return await response.Content.ReadAsStreamAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads an image archive (<c>POST /images/load</c>) that <paramref name="write"/> writes as the engine reads it; an
+    /// error the engine reports is a <see cref="ContainerException"/> with its reason.
+    /// </summary>
+    public async Task LoadAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writing = Task.Run(async () =>
+        {
+            await using var stream = pipe.Writer.AsStream();
+            try
+            {
+                await write(stream, linked.Token);
+            }
+            catch (Exception e)
+            {
+                await pipe.Writer.CompleteAsync(e);
+                throw;
+            }
+        }, linked.Token);
+        string body;
+        try
+        {
+            using var content = new StreamContent(pipe.Reader.AsStream());
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
+            using var response = await Http.PostAsync("v1.41/images/load?quiet=1", content, linked.Token);
+            body = await response.Content.ReadAsStringAsync(linked.Token);
+            if (!response.IsSuccessStatusCode) throw new ContainerException($"The engine refused the image archive: {ImageBuilder.EngineMessage(body)}");
+        }
+        catch
+        {
+            await linked.CancelAsync();
+            try { await writing; } catch (Exception) { /* the load's own error is the one to tell */ }
+            throw;
+        }
+        await writing;
+        foreach (var line in body.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('{')))
+        {
+            using var message = System.Text.Json.JsonDocument.Parse(line);
+            if (message.RootElement.TryGetProperty("error", out var error))
+                throw new ContainerException($"The engine refused the image archive: {error.GetString()}");
+        }
+    }
+
     /// <summary>Tags an image (by id) with a full reference, moving the tag if it was on another image.</summary>
     public Task TagAsync(string imageId, ImageReference reference, CancellationToken cancellationToken = default) =>
         Client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = reference.Repository, Tag = reference.Tag }, cancellationToken);
