@@ -34,6 +34,7 @@ public interface ITagImages : IContainerImages
     Target TagImages => _ => _
         .Description("Tag the built images (report.json) with the version from git or --version, sha-, the branch and --environment")
         .After<IBuildImages>(x => x.BuildImages)
+        .After<ISlimImages>(x => x.SlimImages)
         .Executes(async ct =>
         {
             var (version, onTag, commit, branch) = await VersionAsync(ct);

@@ -70,6 +70,18 @@ public sealed class ParameterSpecs : IDisposable
         Assert.Equal(["linux/amd64", "linux/arm64"], build.Platforms);
     }
 
+    [Fact]
+    public async Task An_array_flag_given_again_adds_its_values_and_a_single_value_given_twice_is_refused_by_name()
+    {
+        var build = new ParameterBuild();
+        await _driver.RunAsync(build, "Show", "--platforms", "linux/amd64", "--retries", "2", "--platforms=linux/arm64");
+        var twice = await _driver.RunAsync(new ParameterBuild(), "Show", "--retries", "2", "--retries", "3");
+
+        Assert.Equal(["linux/amd64", "linux/arm64"], build.Platforms);
+        Assert.NotEqual(0, twice.ExitCode);
+        Assert.Contains("Parameter --retries (or RETRIES) takes one value but got 2: '2 3'", twice.Output);
+    }
+
     [Theory]
     [InlineData("--retries", "many", "Parameter --retries (or RETRIES) got 'many', which is not a valid integer. Give a whole number, such as 3.")]
     [InlineData("--environment", "prod", "Parameter --environment (or ENVIRONMENT) got 'prod', which is not a valid development|staging|production. Use one of: development, staging, production.")]

@@ -32,6 +32,13 @@ public sealed class SampleSpecs(EngineFixture fixture)
             .FromDockerfile(Path.Combine(RepositoryRoot(), "samples", name), "Dockerfile.naive").BuildArgs(baseImages).WithLog(log.Add)
             .RunAsync(fixture.Engine);
         await AssertAnswersAsync(naive.ImageId, port, path, expected);
+        // The naive image slimmed as it is: no base is known, so every layer, the toolchain's too, loses what should not ship.
+        var slimmed = await Containers.Image(EngineFixture.Repository($"samples-{name}-naive")).FromImage(naive.ImageId, naive.SizeBytes)
+            .Slim(s => s.RemoveAll()).WithLog(log.Add).RunAsync(fixture.Engine);
+        await AssertAnswersAsync(slimmed.ImageId, port, path, expected);
+        var slim = slimmed.Slim!;
+        Assert.True(slim.AfterBytes <= 0.75 * slim.BeforeBytes,
+            $"{name}: slimming the naive image took it from {slim.BeforeBytes:N0} to {slim.AfterBytes:N0} bytes, less than 25% off");
         Assert.True(result.SizeRatio <= budget,
             $"{name}: {result.SizeBytes:N0} bytes is {result.SizeRatio:P1} of the naive {baseline.SizeBytes:N0}, over {budget:P0}");
         var config = (await fixture.Engine.InspectImageAsync(result.ImageId))!.Config!;

@@ -28,11 +28,14 @@ internal sealed class CommandLine
                 var name = equals < 0 ? text : text[..equals];
                 if (name is "h" or "?") name = "help";
                 var key = NameStyle.Key(name);
-                if (line.Options.ContainsKey(key))
-                    throw new ParameterException($"'{arg}' is given twice; give each parameter once (an array takes several values after one flag).");
-                current = new Option(arg, []);
+                // Given again, an option adds its values to the first (--image a --image b); a single-valued
+                // parameter then has two values, which reading it refuses by name.
+                if (!line.Options.TryGetValue(key, out current))
+                {
+                    current = new Option(arg, []);
+                    line.Options[key] = current;
+                }
                 currentKey = key;
-                line.Options[key] = current;
                 if (equals >= 0) current.Values.Add(text[(equals + 1)..]);
             }
             else if (current is null)

@@ -86,14 +86,17 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>One table: each image's size against its baseline, tags and digest, and the steps' durations.</summary>
     public string ToMarkdown()
     {
-        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|\n");
+        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | slim | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|---|\n");
         foreach (var image in Images)
         {
             var baseline = image.Baseline() is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
             var ratio = image.Baseline() is { SizeBytes: > 0 } r ? Invariant($"{100.0 * image.SizeBytes / r.SizeBytes:0.0}%") : "";
             var steps = string.Join(", ", image.DurationsMs.Select(d => Invariant($"{d.Key} {d.Value / 1000.0:0.0} s")));
             var digest = image.Digest() is { Length: > 19 } d ? d[..19] : image.Digest();
-            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
+            var slim = image.Slim() is { } sl
+                ? Invariant($"{Megabytes(sl.BeforeBytes)} -> {Megabytes(sl.AfterBytes)}, efficiency {100 * sl.Efficiency:0.0}%, wasted {Megabytes(sl.WastedBytes)}{(sl.DryRun ? " (dry run)" : "")}")
+                : "";
+            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {slim} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
         }
         return text.ToString();
     }

@@ -118,7 +118,7 @@ internal static class SlimStep
     /// How many of the image's bottom layers are its base's: the base image's layers, when the image starts with them.
     private static async Task<int> BaseLayersAsync(SlimSettings settings, StepContext context, IReadOnlyList<string> diffIds, CancellationToken cancellationToken)
     {
-        var name = settings.Base ?? BaseOfBuild(context.Pipeline.Step<BuildSettings>());
+        var name = settings.Base ?? BaseOfBuild(context.Pipeline.Step<BuildSettings>() ?? settings.Build);
         if (name is null or "scratch") return 0;
         var layers = (await context.Engine.InspectImageAsync(name, cancellationToken))?.RootFS?.Layers;
         if (layers is null)

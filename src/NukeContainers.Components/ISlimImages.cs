@@ -1,0 +1,113 @@
+using NukeContainers.Build;
+using NukeContainers.Engine;
+using NukeContainers.Images;
+using NukeContainers.Slimming;
+
+namespace NukeContainers.Components;
+
+/// <summary>
+/// Slims the images BuildImages built (read from report.json), or any images named with <c>--image</c>: measures each
+/// layer (dive's efficiency and wasted bytes), removes what should not ship from the image's own layers, optionally
+/// squashes them, and checks dive's CI gates (parameters, or a <c>.dive-ci</c> file in the root).
+/// </summary>
+public interface ISlimImages : IContainerImages
+{
+    /// <summary>Images to slim instead of the built ones.</summary>
+    [Parameter("Slim this image the engine has (a name such as app:1.2, or an id) instead of the built ones; the result is tagged NAME:TAG-slim. Repeatable")]
+    string[] Image => TryGetValue(() => Image) ?? [];
+
+    /// <summary>Squash each image's own layers into one.</summary>
+    [Parameter("Squash each image's own layers (those above its base) into one")]
+    bool Squash => TryGetValue<bool?>(() => Squash) ?? false;
+
+    /// <summary>Remove from the base's layers too.</summary>
+    [Parameter("Remove from the base image's layers too: the image no longer shares its base with others")]
+    bool SlimBase => TryGetValue<bool?>(() => SlimBase) ?? false;
+
+    /// <summary>List what would go, change nothing.</summary>
+    [Parameter("Only list what slimming would remove; change nothing")]
+    bool SlimDryRun => TryGetValue<bool?>(() => SlimDryRun) ?? false;
+
+    /// <summary>More paths to remove.</summary>
+    [Parameter("More paths to remove, in .dockerignore syntax over the image's paths (usr/share/fonts, **/*.a)")]
+    string[] SlimRemove => TryGetValue(() => SlimRemove) ?? [];
+
+    /// <summary>Paths to keep.</summary>
+    [Parameter("Paths to keep whatever else matches them, in the same syntax")]
+    string[] SlimKeep => TryGetValue(() => SlimKeep) ?? [];
+
+    /// <summary>dive's lowestEfficiency.</summary>
+    [Parameter("Fail when an image's efficiency is below this (0 to 1, dive's lowestEfficiency)")]
+    string? LowestEfficiency => TryGetValue(() => LowestEfficiency);
+
+    /// <summary>dive's highestWastedBytes.</summary>
+    [Parameter("Fail when an image wastes more bytes than this, such as 20MB (dive's highestWastedBytes)")]
+    string? HighestWastedBytes => TryGetValue(() => HighestWastedBytes);
+
+    /// <summary>dive's highestUserWastedPercent.</summary>
+    [Parameter("Fail when the wasted bytes are more than this share of the bytes above the first layer (0 to 1, dive's highestUserWastedPercent)")]
+    string? HighestUserWastedPercent => TryGetValue(() => HighestUserWastedPercent);
+
+    /// <summary>A .dive-ci file with the gates.</summary>
+    [Parameter("A .dive-ci file with the gates (its rules: map); .dive-ci in the root when there is one and no gate parameter is given")]
+    string? DiveCi => TryGetValue(() => DiveCi);
+
+    /// <summary>The settings hook: the slim settings of each image pass through it.</summary>
+    Configure<SlimSettings> SlimImagesSettings => _ => _;
+
+    /// <summary>Slims each image.</summary>
+    Target SlimImages => _ => _
+        .Description("Measure each layer of the built images (or --image), remove what should not ship, optionally --squash, check dive's gates")
+        .After<IBuildImages>(x => x.BuildImages)
+        .Executes(async ct =>
+        {
+            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            var settings = new SlimSettings().RemoveAll().RemovePaths(SlimRemove).KeepPaths(SlimKeep) with
+            {
+                Squash = Squash, IncludeBase = SlimBase, DryRun = SlimDryRun, Gates = Gates(),
+            };
+            var results = new List<ImageResult>();
+            foreach (var pipeline in Image.Length > 0 ? await NamedAsync(engine, settings, ct) : Built(settings))
+            {
+                var result = await pipeline.RunAsync(engine, ct);
+                results.Add(result);
+                var slim = result.Slim!;
+                Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {slim.After.Efficiency:P1}{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
+            }
+            if (!SlimDryRun) await AddToReportAsync(results, ct);
+        });
+
+    /// <summary>The gates: the parameters when any is given, else the .dive-ci file.</summary>
+    SlimGates Gates()
+    {
+        if (LowestEfficiency is not null || HighestWastedBytes is not null || HighestUserWastedPercent is not null)
+            return SlimGates.Parse(LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent, "the gate parameters");
+        var file = DiveCi is { } given ? Path.GetFullPath(given, RootDirectory) : RootDirectory / ".dive-ci";
+        if (File.Exists(file)) return SlimGates.Load(file);
+        return DiveCi is null ? SlimGates.None : throw new ParameterException($"--dive-ci names {file}, which does not exist.");
+    }
+
+    /// The built images, each with the build that made it (its base stays shared).
+    private IEnumerable<ImagePipeline> Built(SlimSettings settings) => SelectedImages().Select(image =>
+    {
+        var built = ReadReport().Find(image.Name) ?? throw new ContainerException($"report.json has no image '{image.Name}': run BuildImages first (./build.sh BuildImages SlimImages).");
+        var build = this is IBuildImages builder ? builder.BuildImagesSettings(builder.PipelineOf(image)).Step<Building.BuildSettings>() : null;
+        return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes).Slim(_ => SlimImagesSettings(settings with { Build = build }));
+    });
+
+    /// Images named with --image, each tagged NAME:TAG-slim when slimmed.
+    private async Task<IEnumerable<ImagePipeline>> NamedAsync(ContainerEngine engine, SlimSettings settings, CancellationToken cancellationToken)
+    {
+        var pipelines = new List<ImagePipeline>();
+        foreach (var name in Image)
+        {
+            var inspected = await engine.InspectImageAsync(name, cancellationToken)
+                ?? throw new ParameterException($"--image {name}: the engine has no such image. Build or pull it first, or name one that `docker images` lists.");
+            var reference = ImageReference.TryParse(name, out var parsed, out _) && parsed.Digest is null && !name.StartsWith("sha256:", StringComparison.Ordinal)
+                ? parsed : ImageReference.Parse("slimmed:" + inspected.ID["sha256:".Length..][..12]);
+            pipelines.Add(Containers.Image(reference.Repository).WithName(name).WithLog(line => Log.Info($"[{name}] {line}"))
+                .FromImage(inspected.ID, inspected.Size).Slim(_ => SlimImagesSettings(settings with { ResultTag = (reference.Tag ?? "latest") + "-slim" })));
+        }
+        return pipelines;
+    }
+}
