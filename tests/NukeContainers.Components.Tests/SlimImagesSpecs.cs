@@ -1,0 +1,78 @@
+using NukeContainers.Build;
+using NukeContainers.Build.Tests;
+using NukeContainers.Engine;
+using NukeContainers.Reporting;
+using NukeContainers.Tests;
+
+namespace NukeContainers.Components.Tests;
+
+/// SlimImages as a team runs it: after BuildImages through report.json, or on images named with --image.
+[Collection(EngineCollection.Name)]
+public sealed class SlimImagesSpecs(EngineFixture fixture) : IDisposable
+{
+    private readonly BuildDriver _driver = new();
+    private readonly TempFolder _app = new();
+
+    public void Dispose()
+    {
+        _driver.Dispose();
+        _app.Dispose();
+    }
+
+    private sealed class SlimBuild(string appFolder) : BuildHost, IBuildImages, ISlimImages
+    {
+        IReadOnlyList<ContainerImage> IContainerImages.Images =>
+            [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("slim-target") }];
+
+        Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
+    }
+
+    [Fact]
+    public async Task The_built_image_is_slimmed_above_its_base_and_report_json_gets_the_slim_section_and_the_new_image()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN mkdir -p /var/cache/apt/archives && head -c 50000 /dev/zero > /var/cache/apt/archives/x.deb && echo {Guid.NewGuid():N} > /id\n");
+
+        var run = await _driver.RunAsync(new SlimBuild(_app.Path), "BuildImages", "SlimImages");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        var slim = report.Slim()!;
+        Assert.Equal(1, slim.RemovedPaths);
+        Assert.Equal(50000, slim.RemovedBytes);
+        Assert.Equal(2, slim.BaseLayers);   // busybox's, left as they are
+        Assert.True(slim.AfterBytes <= slim.BeforeBytes - 50000, $"{slim.BeforeBytes} -> {slim.AfterBytes}");
+        Assert.Equal(slim.AfterBytes, report.SizeBytes);
+        Assert.Equal("none", slim.Gate);
+        var image = (await fixture.Engine.InspectImageAsync(report.ImageId))!;
+        Assert.Contains($"127.0.0.1:5000/{EngineFixture.Repository("slim-target")}:build", image.RepoTags);
+        Assert.Matches(@"\| \d\.\d MB -> \d\.\d MB, efficiency 100\.0%, wasted 0\.0 MB \|", await File.ReadAllTextAsync(Path.Combine(_driver.Root, "artifacts/containers/report.md")));
+        Assert.Contains("/var/cache/apt/archives/x.deb", run.Output);   // the removed paths are listed
+    }
+
+    [Fact]
+    public async Task A_failing_gate_fails_the_target_naming_the_figure_and_named_images_are_tagged_slim()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN head -c 400000 /dev/zero > /data\nRUN head -c 400000 /dev/urandom > /data && echo {Guid.NewGuid():N} > /id\n");
+        var built = await _driver.RunAsync(new SlimBuild(_app.Path), "BuildImages");
+        var tag = EngineFixture.Repository("slim-target") + ":1.0";
+        var id = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+        await fixture.Engine.TagAsync(id, Images.ImageReference.Parse(tag));
+
+        var gated = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--lowest-efficiency", "0.9", "--highest-wasted-bytes", "disabled");
+        var dryRun = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--image", tag, "--image", EngineFixture.BaseImage, "--slim-dry-run");
+        var named = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--image", tag, "--squash");
+
+        Assert.True(built.ExitCode == 0, built.Output);
+        Assert.Equal(TargetStatus.Failed, gated.StatusOf("SlimImages"));
+        Assert.Matches(@"efficiency 0\.\d+ is below the lowest allowed, 0\.9 \(lowestEfficiency\)", gated.Output);
+        Assert.True(dryRun.ExitCode == 0, dryRun.Output);
+        Assert.StartsWith($"{tag} ", dryRun.NoteOf("SlimImages"));
+        Assert.Contains($"; {EngineFixture.BaseImage} ", dryRun.NoteOf("SlimImages"));
+        Assert.True(named.ExitCode == 0, named.Output);
+        var squashed = (await fixture.Engine.InspectImageAsync(tag + "-slim"))!;   // no base is known for a named image: all its layers are squashed
+        Assert.Single(squashed.RootFS!.Layers!);
+        Assert.NotEqual(id, squashed.ID);
+        await fixture.Engine.Client.Images.DeleteImageAsync(tag, new Docker.DotNet.Models.ImageDeleteParameters());
+        await fixture.Engine.Client.Images.DeleteImageAsync(tag + "-slim", new Docker.DotNet.Models.ImageDeleteParameters());
+    }
+}
