@@ -72,7 +72,7 @@ public interface ISlimImages : IContainerImages
                 var result = await pipeline.RunAsync(engine, ct);
                 results.Add(result);
                 var slim = result.Slim!;
-                Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {slim.After.Efficiency:P1}{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
+                Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {100 * slim.After.Efficiency:0.0}%{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
             }
             if (!SlimDryRun) await AddToReportAsync(results, ct);
         });

@@ -39,10 +39,11 @@ public sealed record ImageAnalysis(
         foreach (var layer in Layers)
             yield return $"{layer.Index + (layer.Index < baseLayers ? "b" : " "),5} {Bytes(layer.SizeBytes),10} {layer.Added,7} {layer.Changed,7} {layer.Removed,7}  " +
                          (layer.Instruction.Length > 90 ? layer.Instruction[..87] + "..." : layer.Instruction);
-        yield return $"efficiency {Efficiency:P2}, wasted {Bytes(WastedBytes)} ({UserWastedPercent:P1} of the {Bytes(UserSizeBytes)} above the first layer)";
+        yield return FormattableString.Invariant($"efficiency {100 * Efficiency:0.00}%, wasted {Bytes(WastedBytes)} ({100 * UserWastedPercent:0.0}% of the {Bytes(UserSizeBytes)} above the first layer)");
     }
 
-    internal static string Bytes(long bytes) => bytes >= 1_000_000 ? $"{bytes / 1e6:0.0} MB" : bytes >= 1000 ? $"{bytes / 1e3:0.0} kB" : $"{bytes} B";
+    internal static string Bytes(long bytes) =>
+        bytes >= 1_000_000 ? FormattableString.Invariant($"{bytes / 1e6:0.0} MB") : bytes >= 1000 ? FormattableString.Invariant($"{bytes / 1e3:0.0} kB") : $"{bytes} B";
 }
 
 /// <summary>Builds an <see cref="ImageAnalysis"/> from layers read one at a time, in any order.</summary>

@@ -82,8 +82,8 @@ internal static class SlimStep
                 after = LayerAnalyzer.Analyze(afterEntries, JsonNode.Parse(config)!.AsObject());
                 squashed = rewrite.SquashedLayers;
                 if (squashed > 0) log($"Squashed {squashed} layers of {image.Repository} into one above the base's {baseLayers}.");
-                log($"Slimmed {image.Repository} {imageId[..19]} -> {afterId[..19]} ({tag}): {ImageAnalysis.Bytes(beforeBytes)} -> {ImageAnalysis.Bytes(afterBytes)} " +
-                    $"({100.0 * (beforeBytes - afterBytes) / Math.Max(1, beforeBytes):0.0}% less); efficiency {before.Efficiency:P1} -> {after.Efficiency:P1}, " +
+                log(FormattableString.Invariant($"Slimmed {image.Repository} {imageId[..19]} -> {afterId[..19]} ({tag}): {ImageAnalysis.Bytes(beforeBytes)} -> {ImageAnalysis.Bytes(afterBytes)} ") +
+                    FormattableString.Invariant($"({100.0 * (beforeBytes - afterBytes) / Math.Max(1, beforeBytes):0.0}% less); efficiency {100 * before.Efficiency:0.0}% -> {100 * after.Efficiency:0.0}%, ") +
                     $"wasted {ImageAnalysis.Bytes(before.WastedBytes)} -> {ImageAnalysis.Bytes(after.WastedBytes)}");
             }
         }
@@ -96,7 +96,7 @@ internal static class SlimStep
                 throw new ContainerException($"The slim gate failed for {image.Repository} {afterId[..19]}: {string.Join("; ", failures)}. " +
                                              "Slim the image further (.Slim(s => s.RemoveAll().SquashLayers())), or change the rule.");
             gate = "passed";
-            log($"Slim gate passed ({settings.Gates}): efficiency {after.Efficiency:0.####}, wasted {after.WastedBytes} bytes, user-wasted {after.UserWastedPercent:0.####}");
+            log(FormattableString.Invariant($"Slim gate passed ({settings.Gates}): efficiency {after.Efficiency:0.####}, wasted {after.WastedBytes} bytes, user-wasted {after.UserWastedPercent:0.####}"));
         }
 
         return new SlimResult

@@ -1,0 +1,74 @@
+using NukeContainers.Scanning;
+
+namespace NukeContainers.Tests;
+
+/// Version ordering held against the package managers' own rules.
+public sealed class PackageVersionSpecs
+{
+    /// Epochs, tildes, revisions, letters, plus signs and leading zeros, as Debian and Ubuntu versions have them.
+    private static readonly string[] DebianVersions =
+    [
+        "0", "1.0", "1.0-1", "1.0-1~bpo1", "1.0~rc1-1", "1.0~~a", "1.0~", "1.0a", "1.0+dfsg-1", "1.0.1", "1.00", "01.0",
+        "1:0.9", "1:1.0-1", "2:0", "1.2.3-4ubuntu0.1", "1.2.3-4ubuntu0.10", "1.2.3-4", "1.2.3-4+deb12u1", "1.2.3-4+b1",
+        "1.34+dfsg-1", "1.34+dfsg-1.2", "2.36-9+deb12u4", "2.36-9+deb12u10", "7.88.1-10+deb12u5", "3.0.11-1~deb12u2",
+        "9.9a", "9.9-", "a1", "1.0-a", "1.0-0", "5.2.15-2+b2",
+    ];
+
+    [Fact]
+    public async Task Debian_ordering_agrees_with_dpkg_compare_versions_on_every_pair()
+    {
+        var pairs = DebianVersions.SelectMany(a => DebianVersions.Select(b => (a, b))).ToList();
+        var script = string.Join("\n", pairs.Select(p => $"if dpkg --compare-versions '{p.a}' lt '{p.b}'; then echo -1; elif dpkg --compare-versions '{p.a}' eq '{p.b}'; then echo 0; else echo 1; fi"));
+        var output = (await Utils.Shell.RunAsync("bash", ["-c", script], CancellationToken.None)).StandardOutput;
+
+        var dpkg = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        Assert.Equal(pairs.Count, dpkg.Count);
+        Assert.True(pairs.Count >= 1000, $"{pairs.Count} pairs");
+        var disagreements = pairs.Zip(dpkg).Where(x => Math.Sign(PackageVersions.Debian(x.First.a, x.First.b)) != x.Second)
+            .Select(x => $"{x.First.a} vs {x.First.b}: dpkg {x.Second}, ours {PackageVersions.Debian(x.First.a, x.First.b)}").ToList();
+        Assert.Empty(disagreements);
+    }
+
+    [Theory]
+    // apk-tools' own test cases (test/version.data): a < b
+    [InlineData("1.0", "1.1")]
+    [InlineData("1.0_alpha1", "1.0_beta1")]
+    [InlineData("1.0_beta1", "1.0_pre1")]
+    [InlineData("1.0_pre1", "1.0_rc1")]
+    [InlineData("1.0_rc1", "1.0")]
+    [InlineData("1.0", "1.0_p1")]
+    [InlineData("1.0_cvs1", "1.0_p1")]
+    [InlineData("1.0", "1.0a")]
+    [InlineData("1.0a", "1.0b")]
+    [InlineData("1.0-r0", "1.0-r1")]
+    [InlineData("1.0-r9", "1.0-r10")]
+    [InlineData("1.0.2q-r0", "1.0.2r-r0")]
+    [InlineData("1.0.2p-r0", "1.0.2q-r0")]
+    [InlineData("1.01", "1.1")]
+    [InlineData("1.001", "1.01")]
+    [InlineData("1.2", "1.2.1")]
+    [InlineData("1.1.14-r10", "1.1.15-r0")]
+    [InlineData("2.9", "2.10")]
+    public void Alpine_ordering_follows_apk(string lower, string higher)
+    {
+        Assert.True(PackageVersions.Alpine(lower, higher) < 0, $"{lower} < {higher}");
+        Assert.True(PackageVersions.Alpine(higher, lower) > 0, $"{higher} > {lower}");
+        Assert.Equal(0, PackageVersions.Alpine(lower, lower));
+    }
+
+    [Theory]
+    [InlineData("npm", "4.17.15", "4.17.19")]
+    [InlineData("npm", "1.0.0-rc.1", "1.0.0")]
+    [InlineData("npm", "1.0.0-alpha", "1.0.0-alpha.1")]
+    [InlineData("Go", "v0.16.0", "0.17.0")]
+    [InlineData("Go", "1.21.0-0", "1.21.0")]
+    [InlineData("NuGet", "12.0.3", "13.0.1")]
+    [InlineData("NuGet", "13.0.1-beta1", "13.0.1")]
+    [InlineData("NuGet", "4.3.0", "4.3.0.1")]
+    [InlineData("NuGet", "1.0.0-ALPHA", "1.0.0-beta")]
+    public void Semantic_and_dotted_versions_order_by_precedence(string ecosystem, string lower, string higher)
+    {
+        Assert.True(PackageVersions.Compare(ecosystem, lower, higher) < 0, $"{lower} < {higher}");
+        Assert.True(PackageVersions.Compare(ecosystem, higher, lower) > 0, $"{higher} > {lower}");
+    }
+}
