@@ -1,0 +1,94 @@
+namespace NukeContainers.Scanning;
+
+/// <summary>Runs the scan step: reads the image once, runs the analyses, merges and gates the findings, writes the reports.</summary>
+internal static class ScanStep
+{
+    public static async Task<StepResult> RunAsync(ScanSettings settings, StepContext context, CancellationToken cancellationToken)
+    {
+        var (engine, log, image) = (context.Engine, context.Log, context.Image);
+        var imageId = image.RequireImageId("scan");
+        var contents = await ImageContents.ReadAsync(engine, imageId, cancellationToken);
+        var packages = Inventory.Read(contents.Manifests, contents.GoBinaries);
+        var findings = new List<Finding>();
+        findings.AddRange(ImageChecks.Config(contents.Config));
+        findings.AddRange(contents.FileChecks);
+        findings.AddRange(contents.Secrets);
+        if (settings.AdvisoryFolder is { } folder)
+        {
+            var advisories = OsvDatabase.Load(folder);
+            findings.AddRange(advisories.Match(packages));
+            log($"Matched {packages.Count} packages with {advisories.Count} OSV advisories from {folder}");
+        }
+        if (settings.UseTrivy && TrivyReport.Locate() is { } trivy)
+        {
+            using var temporary = new Utils.TemporaryFolder("nukecontainers-scan-");
+            var archive = Path.Combine(temporary.Path, "image.tar");
+            await using (var export = await engine.ExportAsync(imageId, cancellationToken))
+            await using (var file = File.Create(archive))
+                await export.CopyToAsync(file, cancellationToken);
+            var fromTrivy = await TrivyReport.RunAsync(trivy, archive, cancellationToken);
+            log($"Trivy ({trivy}) found {fromTrivy.Count}");
+            findings.AddRange(fromTrivy);
+        }
+
+        var ignore = settings.IgnoreFile is { } path ? IgnoreFile.Load(path) : IgnoreFile.None;
+        var today = settings.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        var merged = Merge(findings);
+        var ignored = merged.Where(f => ignore.Ignores(f, today)).ToList();
+        var kept = merged.Except(ignored).OrderByDescending(f => f.Severity).ThenBy(f => f.Kind).ThenBy(f => f.Id, StringComparer.Ordinal).ThenBy(f => f.Target, StringComparer.Ordinal).ToList();
+        var failing = kept.Where(f => f.Severity >= settings.FailOn).ToList();
+        var gate = failing.Count == 0 ? "passed" : "failed";
+
+        var output = Path.GetFullPath(settings.OutputFolder ?? Path.Combine("artifacts", "containers", "scan", context.Pipeline.Name));
+        Directory.CreateDirectory(output);
+        var name = $"{image.Repository} {imageId[..19]}";
+        await File.WriteAllTextAsync(Path.Combine(output, "scan.json"), ScanReports.Json(name, kept, packages), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(output, "scan.md"), ScanReports.Markdown(name, kept, gate), cancellationToken);
+        var sarif = Path.Combine(output, "scan.sarif");
+        await File.WriteAllTextAsync(sarif, ScanReports.Sarif(name, kept, settings.Dockerfile), cancellationToken);
+        var sbom = Path.Combine(output, "sbom.cdx.json");
+        await File.WriteAllTextAsync(sbom, ScanReports.CycloneDx(image.Repository.ToString(), imageId, packages), cancellationToken);
+
+        log($"Scanned {name}: {packages.Count} packages; " +
+            string.Join(", ", Enum.GetValues<Severity>().Reverse().Select(s => $"{kept.Count(f => f.Severity == s)} {s.ToString().ToLowerInvariant()}")) +
+            (ignored.Count > 0 ? $"; {ignored.Count} ignored" : "") + $"; reports in {output}");
+        foreach (var f in kept.Take(30))
+            log($"  {f.Severity.ToString().ToUpperInvariant(),-8} {f.Id,-22} {f.Target}{(f.FixedVersion is null ? "" : $" (fixed in {f.FixedVersion})")}: {f.Title}");
+        if (kept.Count > 30) log($"  ... and {kept.Count - 30} more in {Path.Combine(output, "scan.md")}");
+        if (failing.Count > 0)
+        {
+            var worst = failing[0];
+            throw new ContainerException(
+                $"The scan gate failed for {image.Repository}: {failing.Count} finding{(failing.Count == 1 ? "" : "s")} at {settings.FailOn.ToString().ToLowerInvariant()} or above. " +
+                $"The worst: {worst.Id} ({worst.Severity.ToString().ToUpperInvariant()}) in {worst.Target}{(worst.FixedVersion is null ? "" : $", fixed in {worst.FixedVersion}")}: {worst.Title}. " +
+                $"Fix it, or ignore the id in a .trivyignore file (with exp:YYYY-MM-DD). Reports: {output}");
+        }
+        return new ScanResult
+        {
+            Image = image, Findings = kept, Ignored = ignored, Packages = packages, Gate = gate, FailOn = settings.FailOn, Sbom = sbom, Sarif = sarif,
+        };
+    }
+
+    /// One finding per advisory and package, whichever source found it (ids or aliases shared): the worse severity, a fixed version if any knows one.
+    internal static List<Finding> Merge(IEnumerable<Finding> findings)
+    {
+        var merged = new List<Finding>();
+        foreach (var finding in findings)
+        {
+            var key = finding.Kind == FindingKind.Vulnerability ? finding.Target.Split(' ')[0] + " " + finding.InstalledVersion : finding.Target;
+            var index = merged.FindIndex(m => m.Kind == finding.Kind
+                                              && (m.Kind == FindingKind.Vulnerability ? m.Target.Split(' ')[0] + " " + m.InstalledVersion : m.Target) == key
+                                              && m.Ids.Intersect(finding.Ids, StringComparer.OrdinalIgnoreCase).Any());
+            if (index < 0) { merged.Add(finding); continue; }
+            var existing = merged[index];
+            merged[index] = existing with
+            {
+                Severity = (Severity)Math.Max((int)existing.Severity, (int)finding.Severity),
+                FixedVersion = existing.FixedVersion ?? finding.FixedVersion,
+                Aliases = existing.Ids.Concat(finding.Ids).Distinct(StringComparer.OrdinalIgnoreCase).Where(i => i != existing.Id).ToList(),
+                Source = existing.Source == finding.Source ? existing.Source : $"{existing.Source}+{finding.Source}",
+            };
+        }
+        return merged;
+    }
+}
