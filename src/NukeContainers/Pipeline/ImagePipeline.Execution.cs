@@ -7,7 +7,7 @@ public sealed partial record ImagePipeline
 {
     /// <summary>
     /// Checks every step's settings, then runs the steps in order, timing each and handing each the image as the step
-    /// before left it. Cancelling the token stops the running step.
+    /// before left it. Cancelling the token stops the running step. Log lines pass with secrets masked.
     /// </summary>
     public async Task<ImageResult> RunAsync(ContainerEngine engine, CancellationToken cancellationToken = default)
     {
@@ -16,6 +16,8 @@ public sealed partial record ImagePipeline
         foreach (var step in Steps) step.Check(this);
 
         var image = StartImage ?? new PipelineImage(Repository);
+        // A secret in a Dockerfile or a build's output (a key echoed by RUN) is masked before any log sees it.
+        void Log(string line) => this.Log(Scanning.Secrets.MaskAll(line));
         var results = new List<StepResult>();
         var durations = new Dictionary<string, long>();
         foreach (var step in Steps)

@@ -161,7 +161,7 @@ public static partial class Inventory
 public sealed record GoBuildInfo(string GoVersion, IReadOnlyList<(string Path, string Version)> Modules)
 {
     /// <summary>The marker at the start of a Go binary's build info section.</summary>
-    public static ReadOnlySpan<byte> Magic => "\xff Go buildinf:"u8;
+    public static ReadOnlySpan<byte> Magic => [0xFF, (byte)' ', (byte)'G', (byte)'o', (byte)' ', (byte)'b', (byte)'u', (byte)'i', (byte)'l', (byte)'d', (byte)'i', (byte)'n', (byte)'f', (byte)':'];
 
     /// <summary>
     /// Reads the build info that starts at the magic (Go 1.18 and later keep its strings inline: a varint length, then
