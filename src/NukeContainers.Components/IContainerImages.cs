@@ -21,6 +21,30 @@ public interface IContainerImages : IBuild
     [Parameter("Only these images, by name (all declared images when not given)")]
     string[] ImageNames => TryGetValue(() => ImageNames) ?? [];
 
+    /// <summary>Images the engine has to work on instead of the built ones (SlimImages, ScanImages).</summary>
+    [Parameter("Work on this image the engine has (a name such as app:1.2, or an id) instead of the built ones (SlimImages, ScanImages). Repeatable")]
+    string[] Image => TryGetValue(() => Image) ?? [];
+
+    /// <summary>The images named with --image: each one's reference (a made-up <c>image:ID</c> for a bare id) and the engine's view of it.</summary>
+    async Task<IReadOnlyList<(string Name, ImageReference Reference, Docker.DotNet.Models.ImageInspectResponse Image)>> NamedImagesAsync(
+        Engine.ContainerEngine engine, CancellationToken cancellationToken)
+    {
+        var named = new List<(string, ImageReference, Docker.DotNet.Models.ImageInspectResponse)>();
+        foreach (var name in Image)
+        {
+            var inspected = await engine.InspectImageAsync(name, cancellationToken)
+                ?? throw new ParameterException($"--image {name}: the engine has no such image. Build or pull it first, or name one that `docker images` lists.");
+            var reference = !name.StartsWith("sha256:", StringComparison.Ordinal) && ImageReference.TryParse(name, out var parsed, out _) && parsed.Digest is null
+                ? parsed : ImageReference.Parse("image:" + inspected.ID["sha256:".Length..][..12]);
+            named.Add((name, reference, inspected));
+        }
+        return named;
+    }
+
+    /// <summary>A pipeline for an image named with --image: its repository, its name in the log and the report.</summary>
+    ImagePipeline PipelineForNamed(string name, ImageReference reference, Docker.DotNet.Models.ImageInspectResponse image) =>
+        Containers.Image(reference.Repository).WithName(name).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
+
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
 

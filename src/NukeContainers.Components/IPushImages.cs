@@ -29,6 +29,7 @@ public interface IPushImages : ITagImages
     Target PushImages => _ => _
         .Description("Push every tag of the tagged images (report.json) to --registry; write the digests")
         .After<ITagImages>(x => x.TagImages)
+        .After<IScanImages>(x => x.ScanImages)
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);

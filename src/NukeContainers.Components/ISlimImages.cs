@@ -1,6 +1,5 @@
 using NukeContainers.Build;
 using NukeContainers.Engine;
-using NukeContainers.Images;
 using NukeContainers.Slimming;
 
 namespace NukeContainers.Components;
@@ -12,10 +11,6 @@ namespace NukeContainers.Components;
 /// </summary>
 public interface ISlimImages : IContainerImages
 {
-    /// <summary>Images to slim instead of the built ones.</summary>
-    [Parameter("Slim this image the engine has (a name such as app:1.2, or an id) instead of the built ones; the result is tagged NAME:TAG-slim. Repeatable")]
-    string[] Image => TryGetValue(() => Image) ?? [];
-
     /// <summary>Squash each image's own layers into one.</summary>
     [Parameter("Squash each image's own layers (those above its base) into one")]
     bool Squash => TryGetValue<bool?>(() => Squash) ?? false;
@@ -96,18 +91,7 @@ public interface ISlimImages : IContainerImages
     });
 
     /// Images named with --image, each tagged NAME:TAG-slim when slimmed.
-    private async Task<IEnumerable<ImagePipeline>> NamedAsync(ContainerEngine engine, SlimSettings settings, CancellationToken cancellationToken)
-    {
-        var pipelines = new List<ImagePipeline>();
-        foreach (var name in Image)
-        {
-            var inspected = await engine.InspectImageAsync(name, cancellationToken)
-                ?? throw new ParameterException($"--image {name}: the engine has no such image. Build or pull it first, or name one that `docker images` lists.");
-            var reference = ImageReference.TryParse(name, out var parsed, out _) && parsed.Digest is null && !name.StartsWith("sha256:", StringComparison.Ordinal)
-                ? parsed : ImageReference.Parse("slimmed:" + inspected.ID["sha256:".Length..][..12]);
-            pipelines.Add(Containers.Image(reference.Repository).WithName(name).WithLog(line => Log.Info($"[{name}] {line}"))
-                .FromImage(inspected.ID, inspected.Size).Slim(_ => SlimImagesSettings(settings with { ResultTag = (reference.Tag ?? "latest") + "-slim" })));
-        }
-        return pipelines;
-    }
+    private async Task<IEnumerable<ImagePipeline>> NamedAsync(ContainerEngine engine, SlimSettings settings, CancellationToken cancellationToken) =>
+        (await NamedImagesAsync(engine, cancellationToken)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image)
+            .Slim(_ => SlimImagesSettings(settings with { ResultTag = (n.Reference.Tag ?? "latest") + "-slim" })));
 }

@@ -1,0 +1,78 @@
+using NukeContainers.Build;
+using NukeContainers.Engine;
+using NukeContainers.Scanning;
+
+namespace NukeContainers.Components;
+
+/// <summary>
+/// Scans the images BuildImages built (read from report.json), or any images named with <c>--image</c>: image checks,
+/// secrets, the package inventory as a CycloneDX SBOM, OSV advisories from <c>--advisories</c>, Trivy when it is
+/// installed; fails at <c>--fail-on</c> (critical by default), with <c>.trivyignore</c> honoured.
+/// </summary>
+public interface IScanImages : IContainerImages
+{
+    /// <summary>The severity that fails.</summary>
+    [Parameter("Fail when a finding is this severe or worse: low, medium, high, critical")]
+    Severity FailOn => TryGetValue<Severity?>(() => FailOn) ?? Severity.Critical;
+
+    /// <summary>A folder of OSV advisories.</summary>
+    [Parameter("A folder of OSV advisories (JSON files, such as osv.dev's all.zip unpacked) to match the packages with, offline")]
+    string? Advisories => TryGetValue(() => Advisories);
+
+    /// <summary>A .trivyignore file.</summary>
+    [Parameter("A file of finding ids to ignore, in .trivyignore's format (exp:YYYY-MM-DD dates); .trivyignore in the root when there is one")]
+    string? TrivyIgnore => TryGetValue(() => TrivyIgnore);
+
+    /// <summary>Do not run Trivy even when it is installed.</summary>
+    [Parameter("Do not run Trivy, even when it is on PATH or TRIVY_EXE names it")]
+    bool NoTrivy => TryGetValue<bool?>(() => NoTrivy) ?? false;
+
+    /// <summary>The settings hook: the scan settings of each image pass through it.</summary>
+    Configure<ScanSettings> ScanImagesSettings => _ => _;
+
+    /// <summary>Scans each image.</summary>
+    Target ScanImages => _ => _
+        .Description("Scan the built images (or --image): checks, secrets, an SBOM, OSV advisories (--advisories), Trivy if installed; fail at --fail-on")
+        .After<IBuildImages>(x => x.BuildImages)
+        .After<ISlimImages>(x => x.SlimImages)
+        .After<ITagImages>(x => x.TagImages)
+        .Executes(async ct =>
+        {
+            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            string rootIgnore = RootDirectory / ".trivyignore";
+            var ignore = TrivyIgnore is { } given ? Path.GetFullPath(given, RootDirectory) : File.Exists(rootIgnore) ? rootIgnore : null;
+            if (ignore is not null && !File.Exists(ignore)) throw new ParameterException($"--trivy-ignore names {ignore}, which does not exist.");
+            var advisories = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null;
+            ScanSettings SettingsFor(string name, string? dockerfile) => ScanImagesSettings(new ScanSettings
+            {
+                FailOn = FailOn, AdvisoryFolder = advisories, IgnoreFile = ignore, UseTrivy = !NoTrivy, Dockerfile = dockerfile,
+                OutputFolder = ContainerArtifacts / "scan" / string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')),
+            });
+            var pipelines = Image.Length > 0
+                ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image).Scan(_ => SettingsFor(n.Name, null))).ToList()
+                : SelectedImages().Select(image =>
+                {
+                    var built = ReadReport().Find(image.Name)
+                        ?? throw new ContainerException($"report.json has no image '{image.Name}': run BuildImages first (./build.sh BuildImages ScanImages).");
+                    return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes, built.Tags()).Scan(_ => SettingsFor(image.Name, built.Dockerfile()));
+                }).ToList();
+            var results = new List<ImageResult>();
+            var failures = new List<string>();
+            foreach (var pipeline in pipelines)
+            {
+                try
+                {
+                    var result = await pipeline.RunAsync(engine, ct);
+                    results.Add(result);
+                    var scan = result.Scan!;
+                    Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
+                }
+                catch (ContainerException e) when (e.Message.StartsWith("The scan gate failed", StringComparison.Ordinal))
+                {
+                    failures.Add(e.Message);   // the other images are still scanned; their reports are written
+                }
+            }
+            await AddToReportAsync(results, ct);
+            if (failures.Count > 0) throw new ContainerException(string.Join("\n", failures));
+        });
+}
