@@ -178,6 +178,8 @@ public sealed class ContainerEngine : IDisposable
     /// </summary>
     public async Task<Stream> ExportAsync(string image, CancellationToken cancellationToken = default)
     {
+        if (await InspectImageAsync(image, cancellationToken) is null)
+            throw new ContainerException($"The engine has no image {image}: it was removed after it was built, perhaps by another run or a prune. Build it again.");
         var response = await Http.GetAsync($"v1.41/images/{Uri.EscapeDataString(image)}/get", HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {

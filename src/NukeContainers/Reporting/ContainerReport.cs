@@ -86,7 +86,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>One table: each image's size against its baseline, tags and digest, and the steps' durations.</summary>
     public string ToMarkdown()
     {
-        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | slim | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|---|\n");
+        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | slim | scan | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|---|---|\n");
         foreach (var image in Images)
         {
             var baseline = image.Baseline() is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
@@ -96,7 +96,8 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
             var slim = image.Slim() is { } sl
                 ? Invariant($"{Megabytes(sl.BeforeBytes)} -> {Megabytes(sl.AfterBytes)}, efficiency {100 * sl.Efficiency:0.0}%, wasted {Megabytes(sl.WastedBytes)}{(sl.DryRun ? " (dry run)" : "")}")
                 : "";
-            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {slim} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
+            var scan = image.Scan() is { } sc ? $"{sc.Critical} critical, {sc.High} high, {sc.Medium} medium, {sc.Low} low: {sc.Gate}" : "";
+            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {slim} | {scan} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
         }
         return text.ToString();
     }
