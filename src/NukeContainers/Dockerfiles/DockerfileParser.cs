@@ -20,14 +20,20 @@ public static partial class DockerfileParser
         File.Exists(path) ? Parse(File.ReadAllText(path), path, buildArgs)
             : throw new ContainerException($"There is no Dockerfile at '{path}'.");
 
-    /// <summary>Parses Dockerfile text; <paramref name="path"/> names it in errors.</summary>
-    public static Dockerfile Parse(string text, string path = "Dockerfile", IReadOnlyDictionary<string, string>? buildArgs = null)
+    /// <summary>
+    /// Parses Dockerfile text; <paramref name="path"/> names it in errors. Here-documents are read when the
+    /// <paramref name="syntax"/> has them (today's frontend, the default); an older frontend reads their lines as instructions.
+    /// </summary>
+    public static Dockerfile Parse(string text, string path = "Dockerfile", IReadOnlyDictionary<string, string>? buildArgs = null, DockerfileSyntax? syntax = null)
     {
         var lines = text.Replace("\r\n", "\n").Split('\n');
         var (directives, first) = ReadDirectives(lines, path);
         var escape = directives.TryGetValue("escape", out var e) ? e[0] : '\\';
-        var instructions = ReadInstructions(lines, first, escape, path);
-        return Assemble(instructions, directives, path, buildArgs ?? new Dictionary<string, string>());
+        syntax ??= DockerfileSyntax.Current;
+        var instructions = ReadInstructions(lines, first, escape, path, syntax.Heredocs);
+        var dockerfile = Assemble(instructions, directives, path, buildArgs ?? new Dictionary<string, string>());
+        syntax.Validate(dockerfile);
+        return dockerfile;
     }
 
     private static (Dictionary<string, string> Directives, int FirstLine) ReadDirectives(string[] lines, string path)
@@ -47,7 +53,7 @@ public static partial class DockerfileParser
         return (directives, i);
     }
 
-    private static List<Instruction> ReadInstructions(string[] lines, int start, char escape, string path)
+    private static List<Instruction> ReadInstructions(string[] lines, int start, char escape, string path, bool readHeredocs)
     {
         var instructions = new List<Instruction>();
         for (var i = start; i < lines.Length; i++)
@@ -74,7 +80,7 @@ public static partial class DockerfileParser
                 throw new DockerfileException(path, startLine, $"unknown instruction '{(split < 0 ? content : content[..split])}'. Instructions are {string.Join(", ", Keywords.Order())}.");
 
             var heredocs = new List<Heredoc>();
-            if (keyword is "RUN" or "COPY" or "ADD")
+            if (readHeredocs && keyword is "RUN" or "COPY" or "ADD")
                 foreach (Match match in HeredocStart().Matches(arguments))
                     heredocs.Add(ReadHeredoc(lines, ref i, match, path, startLine));
             instructions.Add(new Instruction(keyword, arguments, startLine, i + 1, heredocs));
@@ -129,8 +135,6 @@ public static partial class DockerfileParser
             throw new DockerfileException(path, from.Line, $"FROM takes an image and an optional 'AS name', as in 'FROM golang:1.22 AS build'; got 'FROM {from.Arguments}'.");
         if (name is not null && !StageName().IsMatch(name))
             throw new DockerfileException(path, from.Line, $"'{name}' is not a valid stage name: use letters, digits, '.', '_' and '-', starting with a letter.");
-        if (name is not null && earlier.Any(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)))
-            throw new DockerfileException(path, from.Line, $"the stage name '{name}' is used twice.");
 
         var image = Expand(rest[0], variables);
         if (image.Length == 0)
