@@ -54,7 +54,9 @@ public interface IScanImages : IContainerImages
                 {
                     var built = ReadReport().Find(image.Name)
                         ?? throw new ContainerException($"report.json has no image '{image.Name}': run BuildImages first (./build.sh BuildImages ScanImages).");
-                    return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes, built.Tags()).Scan(_ => SettingsFor(image.Name, built.Dockerfile()));
+                    var dockerfile = built.Dockerfile() is { } relative ? Path.GetFullPath(relative, RootDirectory) : null;
+                    return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes, built.Tags())
+                        .Scan(_ => SettingsFor(image.Name, dockerfile) with { ContextDirectory = image.Context });
                 }).ToList();
             var results = new List<ImageResult>();
             var failures = new List<string>();

@@ -38,8 +38,9 @@ public enum FindingKind
 /// <param name="FixedVersion">For a vulnerability: the first version without it, when one is known.</param>
 /// <param name="Source">Who found it: <c>osv</c>, <c>trivy</c>, <c>checks</c>, <c>secrets</c>, <c>lint</c>.</param>
 /// <param name="Aliases">Other ids of the same advisory (a GHSA's CVE), used to merge the findings of several sources.</param>
+/// <param name="Line">For a lint finding: the Dockerfile's line.</param>
 public sealed record Finding(string Id, FindingKind Kind, Severity Severity, string Title, string Target,
-    string? InstalledVersion = null, string? FixedVersion = null, string Source = "nukecontainers", IReadOnlyList<string>? Aliases = null)
+    string? InstalledVersion = null, string? FixedVersion = null, string Source = "nukecontainers", IReadOnlyList<string>? Aliases = null, int? Line = null)
 {
     /// <summary>Every id this finding goes by.</summary>
     public IEnumerable<string> Ids => Aliases is null ? [Id] : Aliases.Prepend(Id);

@@ -82,7 +82,7 @@ public static class ScanReports
                         ["physicalLocation"] = new JsonObject
                         {
                             ["artifactLocation"] = new JsonObject { ["uri"] = dockerfile ?? image, ["uriBaseId"] = "ROOTPATH" },
-                            ["region"] = new JsonObject { ["startLine"] = 1, ["startColumn"] = 1, ["endLine"] = 1, ["endColumn"] = 1 },
+                            ["region"] = new JsonObject { ["startLine"] = f.Line ?? 1, ["startColumn"] = 1, ["endLine"] = f.Line ?? 1, ["endColumn"] = 1 },
                         },
                         ["message"] = new JsonObject { ["text"] = $"{image}: {f.Target}" },
                     }),

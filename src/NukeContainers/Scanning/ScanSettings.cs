@@ -26,8 +26,14 @@ public sealed record ScanSettings : IPipelineStep
     /// <summary>Where the reports go; <c>artifacts/containers/scan/NAME</c> under the current folder by default.</summary>
     public string? OutputFolder { get; init; }
 
-    /// <summary>The Dockerfile the SARIF results point at, when known.</summary>
+    /// <summary>
+    /// The Dockerfile to lint (and the SARIF results to point at); the build step's when the pipeline builds. Its
+    /// context folder is checked for a .dockerignore; a .hadolint.yaml there or in the current folder configures the rules.
+    /// </summary>
     public string? Dockerfile { get; init; }
+
+    /// <summary>The Dockerfile's context folder; the Dockerfile's own folder when not given.</summary>
+    public string? ContextDirectory { get; init; }
 
     /// <summary>The day the ignore file's <c>exp:</c> dates are held against; today by default.</summary>
     public DateOnly? Today { get; init; }

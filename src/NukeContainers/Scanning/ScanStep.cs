@@ -31,6 +31,18 @@ internal static class ScanStep
             findings.AddRange(fromTrivy);
         }
 
+        var build = context.Pipeline.Step<Building.BuildSettings>();
+        var dockerfile = settings.Dockerfile ?? build?.DockerfilePath;
+        if (dockerfile is not null && File.Exists(dockerfile))
+        {
+            var contextDirectory = settings.ContextDirectory ?? build?.ContextDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dockerfile))!;
+            var config = new[] { Path.Combine(contextDirectory, ".hadolint.yaml"), Path.Combine(Directory.GetCurrentDirectory(), ".hadolint.yaml") }.FirstOrDefault(File.Exists);
+            var version = await engine.Client.System.GetVersionAsync(cancellationToken);
+            var lint = Dockerfiles.DockerfileLint.Lint(dockerfile, contextDirectory, config, Dockerfiles.DockerfileSyntax.ForApiVersion(version.APIVersion));
+            log($"Linted {Dockerfiles.DockerfileLint.Shown(dockerfile)}: {lint.Count} findings{(config is null ? "" : $" ({config})")}");
+            findings.AddRange(lint);
+        }
+
         var ignore = settings.IgnoreFile is { } path ? IgnoreFile.Load(path) : IgnoreFile.None;
         var today = settings.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
         var merged = Merge(findings);
@@ -45,7 +57,7 @@ internal static class ScanStep
         await File.WriteAllTextAsync(Path.Combine(output, "scan.json"), ScanReports.Json(name, kept, packages), cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(output, "scan.md"), ScanReports.Markdown(name, kept, gate), cancellationToken);
         var sarif = Path.Combine(output, "scan.sarif");
-        await File.WriteAllTextAsync(sarif, ScanReports.Sarif(name, kept, settings.Dockerfile), cancellationToken);
+        await File.WriteAllTextAsync(sarif, ScanReports.Sarif(name, kept, dockerfile is null ? null : Dockerfiles.DockerfileLint.Shown(dockerfile)), cancellationToken);
         var sbom = Path.Combine(output, "sbom.cdx.json");
         await File.WriteAllTextAsync(sbom, ScanReports.CycloneDx(image.Repository.ToString(), imageId, packages), cancellationToken);
 

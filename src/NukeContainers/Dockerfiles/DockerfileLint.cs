@@ -1,0 +1,216 @@
+using System.Text.RegularExpressions;
+using NukeContainers.Scanning;
+using YamlDotNet.RepresentationModel;
+
+namespace NukeContainers.Dockerfiles;
+
+/// <summary>
+/// The practices as lint rules, with hadolint's ids where the meaning is the same (so users recognise them) and
+/// <c>NCL</c> ids for the ones hadolint has not: pinned base tags, apt-get and pip hygiene, <c>npm ci</c>, manifests
+/// before sources, COPY over ADD, JSON CMD and ENTRYPOINT, a non-root last USER, a <c>.dockerignore</c>, consecutive
+/// RUNs, secrets in ARG and ENV, <c>pipefail</c>. <c># hadolint ignore=DL3006,DL3008</c> above an instruction, or
+/// <c># hadolint global ignore=...</c> anywhere, silences rules; so does a <c>.hadolint.yaml</c> (<c>ignored:</c>,
+/// <c>override:</c>).
+/// </summary>
+public static partial class DockerfileLint
+{
+    /// <summary>A rule: its id, hadolint's level (error, warning, info, style) and what it says.</summary>
+    public sealed record Rule(string Id, string Level, string Message);
+
+    /// <summary>Every rule.</summary>
+    public static IReadOnlyList<Rule> Rules { get; } =
+    [
+        new("DL3006", "warning", "Always tag the version of an image explicitly"),
+        new("DL3007", "warning", "Using latest is prone to errors if the image will ever update. Pin the version explicitly to a release tag"),
+        new("DL3014", "warning", "Use the -y switch to avoid manual input `apt-get -y install <package>`"),
+        new("DL3015", "info", "Avoid additional packages by specifying `--no-install-recommends`"),
+        new("DL3009", "info", "Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/* in the same RUN)"),
+        new("NCL001", "warning", "Use `npm ci` (the lock file, a clean install) instead of `npm install`"),
+        new("DL3042", "warning", "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"),
+        new("NCL002", "warning", "Copy the dependency manifests and install before copying the sources: every source change reruns this install"),
+        new("DL3020", "error", "Use COPY instead of ADD for files and folders"),
+        new("DL3025", "warning", "Use arguments JSON notation for CMD and ENTRYPOINT arguments"),
+        new("DL3002", "warning", "Last USER should not be root"),
+        new("NCL003", "warning", "There is no .dockerignore in the context: everything in it is sent to the engine, and COPY . takes it all"),
+        new("DL3059", "info", "Multiple consecutive `RUN` instructions. Consider consolidation"),
+        new("NCL004", "error", "A secret in ARG or ENV stays in the image's history or config: use a build secret (RUN --mount=type=secret)"),
+        new("DL4006", "warning", "Set the SHELL option -o pipefail before RUN with a pipe in it"),
+        new("DL3024", "error", "FROM aliases (stage names) must be unique"),
+    ];
+
+    /// <summary>Lints a Dockerfile; <paramref name="contextDirectory"/> (for the .dockerignore check) and the config file are optional.</summary>
+    public static IReadOnlyList<Finding> Lint(string dockerfilePath, string? contextDirectory = null, string? configFile = null, DockerfileSyntax? syntax = null)
+    {
+        var text = File.ReadAllText(dockerfilePath);
+        var dockerfile = DockerfileParser.Parse(text, dockerfilePath, null, syntax);
+        var (ignored, levels) = configFile is not null && File.Exists(configFile) ? LoadConfig(configFile) : ([], new Dictionary<string, string>());
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var global = lines.SelectMany(l => Pragma().Match(l) is { Success: true, Groups: var g } && g[1].Success ? g[2].Value.Split(',') : []).Select(i => i.Trim()).ToHashSet();
+        var found = new List<(string Id, int Line, string? Detail)>();
+        Check(dockerfile, contextDirectory, found);
+        return found
+            .Where(f => !ignored.Contains(f.Id) && !global.Contains(f.Id) && !InlineIgnores(lines, f.Line).Contains(f.Id))
+            .Select(f =>
+            {
+                var rule = Rules.First(r => r.Id == f.Id);
+                var level = levels.GetValueOrDefault(f.Id, rule.Level);
+                return new Finding(f.Id, FindingKind.Lint, Severity(level), f.Detail is null ? rule.Message : $"{rule.Message} ({f.Detail})",
+                    $"{Shown(dockerfilePath)}:{f.Line}", Source: "lint", Line: f.Line);
+            })
+            .OrderBy(f => f.Line).ThenBy(f => f.Id, StringComparer.Ordinal).ToList();
+    }
+
+    /// A path as reports show it: relative to the current folder when it is under it.
+    internal static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), Path.GetFullPath(path));
+        return (relative.StartsWith("..", StringComparison.Ordinal) ? Path.GetFullPath(path) : relative).Replace('\\', '/');
+    }
+
+    private static Severity Severity(string level) => level switch
+    {
+        "error" => Scanning.Severity.High,
+        "warning" => Scanning.Severity.Medium,
+        _ => Scanning.Severity.Low,
+    };
+
+    /// The ids a "# hadolint ignore=..." comment right above the instruction names (comment lines directly above it).
+    private static HashSet<string> InlineIgnores(string[] lines, int line)
+    {
+        var ids = new HashSet<string>();
+        for (var i = line - 2; i >= 0 && lines[i].TrimStart().StartsWith('#'); i--)
+            if (Pragma().Match(lines[i]) is { Success: true } match && !match.Groups[1].Success)
+                foreach (var id in match.Groups[2].Value.Split(',')) ids.Add(id.Trim());
+        return ids;
+    }
+
+    private static (HashSet<string> Ignored, Dictionary<string, string> Levels) LoadConfig(string path)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(path))
+        {
+            try { yaml.Load(reader); }
+            catch (YamlDotNet.Core.YamlException e) { throw new ContainerException($"{path}:{e.Start.Line}: not valid YAML ({e.Message}). hadolint reads the same file."); }
+        }
+        var ignored = new HashSet<string>();
+        var levels = new Dictionary<string, string>();
+        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root) return (ignored, levels);
+        if (root.Children.TryGetValue(new YamlScalarNode("ignored"), out var list) && list is YamlSequenceNode ids)
+            foreach (var id in ids.OfType<YamlScalarNode>()) ignored.Add(id.Value!);
+        if (root.Children.TryGetValue(new YamlScalarNode("override"), out var overrides) && overrides is YamlMappingNode map)
+            foreach (var (level, rules) in map.Children)
+                foreach (var id in (rules as YamlSequenceNode)?.OfType<YamlScalarNode>() ?? [])
+                    levels[id.Value!] = ((YamlScalarNode)level).Value!;
+        return (ignored, levels);
+    }
+
+    private static void Check(Dockerfile dockerfile, string? contextDirectory, List<(string, int, string?)> found)
+    {
+        var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var group in dockerfile.Stages.Where(s => s.Name is not null).GroupBy(s => s.Name!.ToLowerInvariant()).Where(g => g.Count() > 1))
+            found.Add(("DL3024", group.ElementAt(1).From.Line, group.Key));
+        foreach (var arg in dockerfile.GlobalArgs) SecretArg(arg, found);
+        foreach (var stage in dockerfile.Stages)
+        {
+            var image = stage.BaseImage;
+            if (!stageNames.Contains(image) && image != "scratch" && !image.Contains('@'))
+            {
+                var tag = image.LastIndexOf(':') > image.LastIndexOf('/') ? image[(image.LastIndexOf(':') + 1)..] : null;
+                if (tag is null) found.Add(("DL3006", stage.From.Line, image));
+                else if (tag == "latest") found.Add(("DL3007", stage.From.Line, image));
+            }
+            var pipefail = false;
+            var sourcesCopied = 0;
+            var installedBeforeSources = false;
+            Instruction? previous = null;
+            foreach (var instruction in stage.Instructions)
+            {
+                var args = instruction.Arguments;
+                switch (instruction.Keyword)
+                {
+                    case "RUN":
+                        var command = Regex.Replace(args, @"^(--\S+\s+)*", "");
+                        if (AptInstall().IsMatch(command))
+                        {
+                            if (!Regex.IsMatch(command, @"\s(-y|--yes|--assume-yes|-[a-z]*y[a-z]*|-qq)\b")) found.Add(("DL3014", instruction.Line, null));
+                            if (!command.Contains("--no-install-recommends", StringComparison.Ordinal)) found.Add(("DL3015", instruction.Line, null));
+                        }
+                        if ((AptInstall().IsMatch(command) || command.Contains("apt-get update", StringComparison.Ordinal))
+                            && !command.Contains("/var/lib/apt/lists", StringComparison.Ordinal) && !args.Contains("target=/var/lib/apt", StringComparison.Ordinal))
+                            found.Add(("DL3009", instruction.Line, null));
+                        if (NpmInstall().IsMatch(command)) found.Add(("NCL001", instruction.Line, null));
+                        if (PipInstall().IsMatch(command) && !command.Contains("--no-cache-dir", StringComparison.Ordinal) && !args.Contains("type=cache", StringComparison.Ordinal))
+                            found.Add(("DL3042", instruction.Line, null));
+                        // An explicit install after the sources, or a build that restores by itself when nothing installed before them.
+                        var install = DependencyInstall().Match(command);
+                        var implicitInstall = install.Success ? install : ImplicitInstall().Match(command);
+                        if (sourcesCopied > 0 && (install.Success || (implicitInstall.Success && !installedBeforeSources)))
+                            found.Add(("NCL002", instruction.Line, $"'{implicitInstall.Value.Trim()}' after the COPY at line {sourcesCopied}"));
+                        if (install.Success && sourcesCopied == 0) installedBeforeSources = true;
+                        if (!pipefail && !command.TrimStart().StartsWith('[') && Pipe().IsMatch(command)) found.Add(("DL4006", instruction.Line, null));
+                        if (previous?.Keyword == "RUN" && !previous.Arguments.StartsWith("--", StringComparison.Ordinal) && !args.StartsWith("--", StringComparison.Ordinal))
+                            found.Add(("DL3059", instruction.Line, null));
+                        break;
+                    case "COPY" or "ADD":
+                        var sources = Regex.Replace(args, @"^(--\S+\s+)*", "").Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).SkipLast(1).ToList();
+                        if (!args.Contains("--from=", StringComparison.Ordinal) && sources.Any(s => s is "." or "./" or "./." or "*"))
+                            sourcesCopied = sourcesCopied == 0 ? instruction.Line : sourcesCopied;
+                        if (instruction.Keyword == "ADD" && sources.Count > 0 && sources.All(s => !s.Contains("://", StringComparison.Ordinal) && !Archive().IsMatch(s)))
+                            found.Add(("DL3020", instruction.Line, string.Join(" ", sources)));
+                        break;
+                    case "CMD" or "ENTRYPOINT":
+                        if (args.Length > 0 && !args.TrimStart().StartsWith('[')) found.Add(("DL3025", instruction.Line, instruction.Keyword));
+                        break;
+                    case "SHELL":
+                        pipefail = args.Contains("pipefail", StringComparison.Ordinal);
+                        break;
+                    case "ARG" or "ENV":
+                        SecretArg(instruction, found);
+                        break;
+                }
+                previous = instruction;
+            }
+        }
+        var final = dockerfile.Stages[^1];
+        if (final.Instructions.LastOrDefault(i => i.Keyword == "USER") is { } user && user.Arguments.Split(':')[0].Trim() is "root" or "0")
+            found.Add(("DL3002", user.Line, user.Arguments));
+        if (contextDirectory is not null && !File.Exists(Path.Combine(contextDirectory, ".dockerignore")))
+            found.Add(("NCL003", 1, contextDirectory));
+    }
+
+    private static void SecretArg(Instruction instruction, List<(string, int, string?)> found)
+    {
+        foreach (var word in instruction.Arguments.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = word.Split('=')[0];
+            if (SecretName().IsMatch(name)) found.Add(("NCL004", instruction.Line, $"{instruction.Keyword} {name}"));
+        }
+    }
+
+    [GeneratedRegex(@"^#\s*hadolint\s+(global\s+)?ignore=([A-Za-z0-9,\s]+)$")]
+    private static partial Regex Pragma();
+
+    [GeneratedRegex(@"\bapt-get\s+(\S+\s+)*install\b")]
+    private static partial Regex AptInstall();
+
+    [GeneratedRegex(@"\bnpm\s+(install|i)(\s+-\S+)*\s*($|&&|;|\|)")]
+    private static partial Regex NpmInstall();
+
+    [GeneratedRegex(@"\bpip3?\s+install\b")]
+    private static partial Regex PipInstall();
+
+    [GeneratedRegex(@"\b(npm\s+(ci|install|i)|yarn(\s+install)?\s*($|&&)|pip3?\s+install\s+-r|go\s+mod\s+download|dotnet\s+restore|bundle\s+install|composer\s+install)")]
+    private static partial Regex DependencyInstall();
+
+    [GeneratedRegex(@"\b(go\s+build|dotnet\s+(publish|build))\b")]
+    private static partial Regex ImplicitInstall();
+
+    [GeneratedRegex(@"(?<!\|)\|(?!\|)")]
+    private static partial Regex Pipe();
+
+    [GeneratedRegex(@"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz|tar\.zst)$")]
+    private static partial Regex Archive();
+
+    [GeneratedRegex(@"(?i)(passw(or)?d|secret|token|api_?key|access_?key|private_?key|credentials?)")]
+    private static partial Regex SecretName();
+}

@@ -1,0 +1,96 @@
+using NukeContainers.Dockerfiles;
+using NukeContainers.Scanning;
+
+namespace NukeContainers.Tests;
+
+/// The lint rules, their ids and lines, and the ways to silence them.
+public sealed class DockerfileLintSpecs : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private const string Everything = """
+        ARG DB_PASSWORD
+        FROM ubuntu
+        RUN apt-get update && apt-get install curl
+        COPY . /app
+        RUN npm install
+        RUN pip install flask && echo done | tee /log
+        ADD app.py /app/
+        CMD python app.py
+        USER root
+        FROM debian:latest AS tools
+        FROM debian:12 AS tools
+        """;
+
+    [Fact]
+    public void Each_rule_names_its_id_and_the_line_it_is_about()
+    {
+        _folder.Write("Dockerfile", Everything);
+
+        var findings = DockerfileLint.Lint(Path.Combine(_folder.Path, "Dockerfile"), _folder.Path, syntax: DockerfileSyntax.Engine2010);
+
+        Assert.Equal(
+        [
+            ("NCL003", 1), ("NCL004", 1), ("DL3006", 2), ("DL3009", 3), ("DL3014", 3), ("DL3015", 3), ("NCL001", 5), ("NCL002", 5),
+            ("DL3042", 6), ("DL3059", 6), ("DL4006", 6), ("DL3020", 7), ("DL3025", 8), ("DL3007", 10), ("DL3024", 11),
+        ], findings.Select(f => (f.Id, f.Line!.Value)));
+        Assert.All(findings, f => Assert.Equal(FindingKind.Lint, f.Kind));
+        Assert.Equal(Severity.High, findings.Single(f => f.Id == "DL3020").Severity);    // hadolint's error
+        Assert.Equal(Severity.Medium, findings.Single(f => f.Id == "DL3006").Severity);  // warning
+        Assert.Equal(Severity.Low, findings.Single(f => f.Id == "DL3015").Severity);     // info
+        Assert.Contains("'npm install' after the COPY at line 4", findings.Single(f => f.Id == "NCL002").Title);
+    }
+
+    [Fact]
+    public void The_last_USER_of_the_final_stage_counts_and_root_there_is_flagged()
+    {
+        _folder.Write("Dockerfile", "FROM debian:12 AS build\nUSER root\nFROM debian:12\nUSER root\nRUN true\n").Write(".dockerignore", "");
+
+        var findings = DockerfileLint.Lint(Path.Combine(_folder.Path, "Dockerfile"), _folder.Path);
+
+        Assert.Equal([("DL3002", 4)], findings.Select(f => (f.Id, f.Line!.Value)));
+    }
+
+    [Fact]
+    public void Inline_and_global_ignore_comments_and_a_hadolint_yaml_silence_rules_or_change_their_level()
+    {
+        _folder.Write("Dockerfile", """
+            # hadolint global ignore=DL3059
+            FROM ubuntu
+            # the reason
+            # hadolint ignore=DL3014,DL3015
+            RUN apt-get update && apt-get install curl && rm -rf /var/lib/apt/lists/*
+            RUN true
+            RUN apt-get install -y wget && rm -rf /var/lib/apt/lists/*
+            """).Write(".dockerignore", "").Write(".hadolint.yaml", "ignored:\n  - DL3006\noverride:\n  error:\n    - DL3015\n");
+
+        var findings = DockerfileLint.Lint(Path.Combine(_folder.Path, "Dockerfile"), _folder.Path, Path.Combine(_folder.Path, ".hadolint.yaml"));
+
+        Assert.Equal([("DL3015", 7, Severity.High)], findings.Select(f => (f.Id, f.Line!.Value, f.Severity)));
+    }
+
+    [Theory]
+    [InlineData("go-api", "Dockerfile", new string[0])]
+    [InlineData("node-web", "Dockerfile", new string[0])]
+    [InlineData("dotnet-api", "Dockerfile", new string[0])]
+    [InlineData("go-api", "Dockerfile.naive", new[] { "NCL002" })]      // go build fetches the modules after COPY . .
+    [InlineData("node-web", "Dockerfile.naive", new[] { "NCL001", "NCL002", "DL3059" })]
+    [InlineData("dotnet-api", "Dockerfile.naive", new[] { "NCL002" })]  // dotnet publish restores after COPY . .
+    public void The_samples_optimised_Dockerfiles_are_clean_and_the_naive_ones_are_not(string sample, string file, string[] ids)
+    {
+        var folder = Path.Combine(RepositoryRoot(), "samples", sample);
+
+        var findings = DockerfileLint.Lint(Path.Combine(folder, file), folder);
+
+        Assert.Equal(ids, findings.Select(f => f.Id));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
+    }
+}
