@@ -80,6 +80,36 @@ public sealed class ContextSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal(expected, ours);
     }
 
+    /// Pattern sets over one nested tree, several with "!" exceptions under "**" in nested folders.
+    public static TheoryData<string> PatternSets => new()
+    {
+        "*.md", "**/*.md", "docs", "docs/**", "**/node_modules", "*\n!README.md", "**/*.env\n!**/keep.env",
+        "a/**\n!a/b/**/keep.txt", "**\n!src/**/*.go\n!Dockerfile", "**/secret*\n!a/b/c/secret.keep", "/logs/\n!logs/important.log",
+        "a/*/c", "a/**/c/*.txt", "?ocs", "[a-b]/**", "# a comment\n\n**/*.log\n!**/*.keep.log", "**/.git\n**/*.tmp",
+        "src\n!src/main", "*/b/**\n!*/b/c/**", "**/b/c\n!**/b/c/keep.txt", "./a/b", "!a\n*\n!Dockerfile", "a/b/c/d\n!a/b/c/d/deep.txt",
+    };
+
+    [Theory]
+    [MemberData(nameof(PatternSets))]
+    public async Task A_dockerignore_filters_the_context_as_the_docker_CLI_does(string patterns)
+    {
+        foreach (var file in new[]
+                 {
+                     "README.md", "CHANGELOG.md", ".env", "keep.env", "main.go", "docs/guide.md", "docs/img/logo.png", "a/b/c/keep.txt", "a/b/c/drop.txt",
+                     "a/b/c/secret.keep", "a/b/c/secret.txt", "a/b/notes.md", "a/x/c/file.txt", "a/b/c/d/deep.txt", "a/b/x.tmp", "b/b/c/keep.txt",
+                     "b/b/file.txt", "src/main/app.go", "src/lib/util.go", "src/lib/readme.txt", "src/.env", "logs/app.log", "logs/important.log",
+                     "logs/x.keep.log", "node_modules/pkg/index.js", "web/node_modules/pkg/index.js", ".git/HEAD", "sub/.git/config", "tmp.tmp",
+                 })
+            _context.Write(file, file);
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx/\n").Write(".dockerignore", patterns);
+        const string files = "find /ctx -type f | sort";
+
+        var cli = await CliBuildAndListAsync(files);
+        var ours = await BuildAndListAsync(Builder.Legacy, files);
+
+        Assert.Equal(cli, ours);
+    }
+
     private async Task<IReadOnlyList<string>> BuildAndListAsync(Builder builder, string listing)
     {
         var result = await EngineFixture.Pipeline("context").FromDockerfile(_context.Path).UseBuilder(builder).WithLog(_ => { }).RunAsync(fixture.Engine);

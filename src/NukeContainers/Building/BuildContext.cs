@@ -84,7 +84,7 @@ public sealed partial class BuildContext
             var excluded = !alwaysSent && Ignore.IsExcluded(name);
             if (entry.Kind == FileKind.Directory)
             {
-                if (excluded && !Ignore.HasExceptions) continue;
+                if (excluded && !Ignore.MayReincludeBelow(name)) continue;
                 if (!excluded) yield return entry;
                 foreach (var child in Walk(path, name + "/", forBuildKit)) yield return child;
             }

@@ -59,6 +59,17 @@ public sealed class DockerIgnore
         return new DockerIgnore(patterns);
     }
 
+    /// <summary>
+    /// Whether a walk must go into an excluded folder because an exception may bring back something in it. As the
+    /// docker CLI decides (moby's archive walk): only when an exception's text, read literally, starts with the folder's
+    /// path. So <c>a/**</c> then <c>!a/b/**/keep.txt</c> brings back nothing under <c>a/b/c</c>: the walk never enters it.
+    /// </summary>
+    public bool MayReincludeBelow(string folder)
+    {
+        var prefix = Clean(folder) + "/";
+        return _patterns.Any(p => p.IsException && (p.Text + "/").StartsWith(prefix, StringComparison.Ordinal));
+    }
+
     /// <summary>True when the context-relative path (forward slashes) is left out of the build context.</summary>
     public bool IsExcluded(string relativePath)
     {
