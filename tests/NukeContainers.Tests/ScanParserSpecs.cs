@@ -49,6 +49,21 @@ public sealed class ScanParserSpecs
             selfContained.Select(p => $"{p.Name} {p.Version}"));
     }
 
+    [Fact]
+    public void Python_metadata_and_a_node_module_manifest_give_name_and_version_and_a_template_is_no_package()
+    {
+        var python = Inventory.Python("Metadata-Version: 2.1\nName: Flask\nVersion: 3.0.2\nSummary: A micro framework\n\nFlask is ...\nVersion: 9\n", "usr/lib/python3/dist-packages/Flask-3.0.2.dist-info/METADATA");
+        var npm = Inventory.NpmPackage("{ \"name\": \"@babel/core\", \"version\": \"7.24.0\" }", "app/node_modules/@babel/core/package.json");
+        var template = Inventory.NpmPackage("{ \"name\": \"{{name}}\" }", "app/node_modules/x/package.json");
+
+        Assert.Equal(("PyPI", "Flask", "3.0.2", "pkg:pypi/flask@3.0.2"), (python!.Ecosystem, python.Name, python.Version, python.Purl));
+        Assert.Equal(("@babel/core", "7.24.0", "pkg:npm/%40babel/core@7.24.0"), (npm!.Name, npm.Version, npm.Purl));
+        Assert.Null(template);
+        Assert.True(Inventory.IsManifest("usr/lib/python3/dist-packages/Flask-3.0.2.dist-info/METADATA"));
+        Assert.True(Inventory.IsManifest("app/node_modules/@babel/core/package.json"));
+        Assert.False(Inventory.IsManifest("app/node_modules/@babel/core/lib/package.json"));
+    }
+
     [Theory]
     [InlineData("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", 9.8)]
     [InlineData("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0)]

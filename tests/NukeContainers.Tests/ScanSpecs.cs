@@ -131,6 +131,37 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     }
 
     [Fact]
+    public async Task Trivy_named_by_TRIVY_EXE_gets_the_saved_image_and_its_findings_join_the_others()
+    {
+        // Trivy cannot be installed here: a stand-in at TRIVY_EXE checks what it is given (the image saved as a tar)
+        // and answers with a real Trivy report (testdata/scan/trivy, Trivy's own golden file).
+        var golden = Path.Combine(AppContext.BaseDirectory, "testdata", "scan", "trivy", "trivy-debian-buster.json.golden");
+        _context.Write("trivy", $$"""
+            #!/bin/sh
+            [ "$1" = image ] && [ "$2" = --input ] && tar -tf "$3" manifest.json >/dev/null || { echo "unexpected: $*" >&2; exit 3; }
+            cat '{{golden}}'
+            """);
+        File.SetUnixFileMode(Path.Combine(_context.Path, "trivy"), (UnixFileMode)0b111_101_101);
+        var image = await BuildAsync("scan-trivy", "USER 65532\nHEALTHCHECK CMD [\"/bin/true\"]");
+        Environment.SetEnvironmentVariable("TRIVY_EXE", Path.Combine(_context.Path, "trivy"));
+        try
+        {
+            var error = await Assert.ThrowsAsync<ContainerException>(() => Containers.Image(EngineFixture.Repository("scan-trivy")).FromImage(image).WithLog(_log.Add)
+                .Scan(s => s with { OutputFolder = _reports.Path }).RunAsync(fixture.Engine));
+
+            var fromTrivy = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_reports.Path, "scan.json"))).RootElement.GetProperty("findings")
+                .EnumerateArray().Where(f => f.GetProperty("source").GetString() == "trivy").Select(f => f.GetProperty("id").GetString()).Order();
+            Assert.Equal(["CVE-2019-18224", "CVE-2019-18276"], fromTrivy);
+            Assert.Contains(_log, l => l.StartsWith("Trivy (", StringComparison.Ordinal) && l.EndsWith(") found 2", StringComparison.Ordinal));
+            Assert.Contains("The worst: CVE-2019-18224 (CRITICAL) in libidn2-0 2.0.5-1", error.Message);   // Trivy's critical fails the default gate
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TRIVY_EXE", null);
+        }
+    }
+
+    [Fact]
     public async Task A_1GB_image_is_scanned_with_memory_far_below_its_size()
     {
         var image = await BuildAsync("big", "RUN head -c 1073741824 /dev/zero > /big && echo done > /small");
