@@ -21,4 +21,10 @@ public sealed record ContainerImage(string Name, AbsolutePath Context)
 
     /// <summary>The most the image may weigh as a share of its baseline (0.02 is 2%); BuildImages fails over it.</summary>
     public double? SizeBudget { get; init; }
+
+    /// <summary>The Kubernetes deployment RolloutImages updates; the name when not set.</summary>
+    public string? Deployment { get; init; }
+
+    /// <summary>The container in that deployment; its only one, or the one running this repository, when not set.</summary>
+    public string? Container { get; init; }
 }

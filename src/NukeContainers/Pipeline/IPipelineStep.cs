@@ -17,6 +17,9 @@ public interface IPipelineStep
     /// <summary>Where the step runs among the others (<see cref="StepOrder"/>); lower runs first.</summary>
     int Order { get; }
 
+    /// <summary>Whether the step uses the container engine; a pipeline of steps that do not runs without one.</summary>
+    bool NeedsEngine => true;
+
     /// <summary>Checks the settings before any step runs, so that a mistake fails before the engine is asked.</summary>
     void Check(ImagePipeline pipeline) { }
 

@@ -9,7 +9,20 @@ public sealed partial record ImagePipeline
     /// Checks every step's settings, then runs the steps in order, timing each and handing each the image as the step
     /// before left it. Cancelling the token stops the running step. Log lines pass with secrets masked.
     /// </summary>
-    public async Task<ImageResult> RunAsync(ContainerEngine engine, CancellationToken cancellationToken = default)
+    public Task<ImageResult> RunAsync(ContainerEngine engine, CancellationToken cancellationToken = default) => RunStepsAsync(engine, cancellationToken);
+
+    /// <summary>
+    /// Runs a pipeline whose steps need no container engine (a rollout of a pushed image, from a machine without
+    /// Docker); a step that needs one is an error that says to pass it.
+    /// </summary>
+    public Task<ImageResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (Steps.Where(s => s.NeedsEngine).Select(s => s.Name).ToList() is { Count: > 0 } needing)
+            throw new ContainerException($"The {string.Join(", ", needing)} step{(needing.Count == 1 ? "" : "s")} of {Repository} need{(needing.Count == 1 ? "s" : "")} a container engine: run the pipeline with RunAsync(engine).");
+        return RunStepsAsync(null!, cancellationToken);
+    }
+
+    private async Task<ImageResult> RunStepsAsync(ContainerEngine engine, CancellationToken cancellationToken)
     {
         if (Steps.Count == 0)
             throw new ContainerException($"The pipeline for {Repository} has no steps: call FromDockerfile(contextFolder) to build, or add another step.");

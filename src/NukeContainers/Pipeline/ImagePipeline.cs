@@ -6,7 +6,7 @@ namespace NukeContainers;
 
 /// <summary>
 /// An image's pipeline, immutable: every method returns a new pipeline, so a half-configured one can be shared and
-/// specialised. It holds the settings of the steps asked for; <see cref="RunAsync"/> runs them in
+/// specialised. It holds the settings of the steps asked for; <see cref="RunAsync(Engine.ContainerEngine, CancellationToken)"/> runs them in
 /// <see cref="StepOrder"/>. The steps' verbs are in their folders (<c>Building/ImagePipeline.Build.cs</c> ...).
 /// </summary>
 public sealed partial record ImagePipeline
@@ -40,10 +40,11 @@ public sealed partial record ImagePipeline
 
     /// <summary>
     /// Starts from an image the engine already has (its id or a reference), for pipelines without a build step, such
-    /// as tagging or pushing what an earlier run built.
+    /// as tagging or pushing what an earlier run built; <paramref name="digest"/> is its registry digest once pushed
+    /// (what a rollout deploys).
     /// </summary>
-    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0, IEnumerable<string>? tags = null) =>
-        this with { StartImage = new PipelineImage(Repository) { ImageId = imageId, SizeBytes = sizeBytes, Tags = Images.TagSet.Of(tags ?? []) } };
+    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0, IEnumerable<string>? tags = null, string? digest = null) =>
+        this with { StartImage = new PipelineImage(Repository) { ImageId = imageId, SizeBytes = sizeBytes, Tags = Images.TagSet.Of(tags ?? []), Digest = digest } };
 
     /// <summary>Adds a step, or replaces the step of the same name; steps run in their <see cref="IPipelineStep.Order"/>.</summary>
     [Pure] public ImagePipeline WithStep(IPipelineStep step) =>

@@ -1,0 +1,85 @@
+using NukeContainers.Build;
+using NukeContainers.Rollout;
+
+namespace NukeContainers.Components;
+
+/// <summary>
+/// Rolls the pushed images (their digests in report.json) out to their Kubernetes deployments with kubectl: by digest,
+/// with the pull policy and resources given, waiting with a deadline; a failed rollout is diagnosed and undone.
+/// </summary>
+public interface IRolloutImages : IContainerImages
+{
+    /// <summary>The kubeconfig context.</summary>
+    [Parameter("The kubeconfig context to roll out to (the current one when not given)")]
+    string? KubeContext => TryGetValue(() => KubeContext);
+
+    /// <summary>The namespace.</summary>
+    [Parameter("The Kubernetes namespace of the deployments (the context's when not given)")]
+    string? Namespace => TryGetValue(() => Namespace);
+
+    /// <summary>The kubeconfig file.</summary>
+    [Parameter("The kubeconfig file (KUBECONFIG or ~/.kube/config when not given)")]
+    string? Kubeconfig => TryGetValue(() => Kubeconfig);
+
+    /// <summary>kubectl itself.</summary>
+    [Parameter("The kubectl to run (kubectl on PATH when not given)")]
+    string? KubectlPath => TryGetValue(() => KubectlPath);
+
+    /// <summary>How long a rollout may take.</summary>
+    [Parameter("How long each rollout may take, in seconds, before it is diagnosed and undone (default 300)")]
+    int RolloutTimeout => TryGetValue<int?>(() => RolloutTimeout) ?? 300;
+
+    /// <summary>The pull policy to set.</summary>
+    [Parameter("The imagePullPolicy to set on the container: IfNotPresent (digests never change), Always or Never")]
+    string? ImagePullPolicy => TryGetValue(() => ImagePullPolicy);
+
+    /// <summary>Resource requests and limits to set.</summary>
+    [Parameter("Resources to set, such as cpu-request=100m memory-request=128Mi memory-limit=256Mi")]
+    string[] Resources => TryGetValue(() => Resources) ?? [];
+
+    /// <summary>The settings hook: the rollout settings of each image pass through it.</summary>
+    Configure<RolloutSettings> RolloutImagesSettings => _ => _;
+
+    /// <summary>Rolls each pushed image out.</summary>
+    Target RolloutImages => _ => _
+        .Description("Roll the pushed images (report.json digests) out to their deployments with kubectl; diagnose and undo a failed rollout")
+        .After<IPushImages>(x => x.PushImages)
+        .Executes(async ct =>
+        {
+            var resources = Resources.Select(r => r.Split('=', 2)).ToDictionary(
+                r => r[0], r => r.Length == 2 ? r[1] : throw new ParameterException($"--resources '{string.Join('=', r)}' is not NAME=VALUE, such as cpu-request=100m."));
+            var unknown = resources.Keys.Except(["cpu-request", "memory-request", "cpu-limit", "memory-limit"]).ToList();
+            if (unknown.Count > 0) throw new ParameterException($"--resources: {string.Join(", ", unknown)} is not one of cpu-request, memory-request, cpu-limit, memory-limit.");
+            var results = new List<ImageResult>();
+            var failures = new List<string>();
+            foreach (var image in SelectedImages())
+            {
+                var pushed = ReadReport().Find(image.Name);
+                if (pushed?.Digest() is not { } digest)
+                    throw new ContainerException($"report.json has no digest for '{image.Name}': push it first (./build.sh PushImages RolloutImages).");
+                var settings = RolloutImagesSettings(new RolloutSettings
+                {
+                    Deployment = image.Deployment ?? image.Name, Container = image.Container, Namespace = Namespace, Context = KubeContext,
+                    Kubeconfig = Kubeconfig is { } file ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
+                    Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
+                }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
+                    resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
+                var pipeline = PipelineFor(image).FromImage(pushed.ImageId, pushed.SizeBytes, pushed.Tags(), digest).Rollout(_ => settings);
+                try
+                {
+                    var result = await pipeline.RunAsync(ct);   // kubectl only: no container engine needed
+                    results.Add(result);
+                    Note($"{image.Name} {result.Rollout!.Status}");
+                }
+                catch (RolloutFailedException e)
+                {
+                    // report.json says how it ended (rolled-back or failed) before the target fails.
+                    results.Add(new ImageResult { Name = image.Name, Image = e.Result.Image, Steps = [e.Result], DurationsMs = new Dictionary<string, long>() });
+                    failures.Add(e.Message);
+                    Note($"{image.Name} {e.Result.Status}");
+                }
+            }
+            await AddToReportAsync(results, ct);
+            if (failures.Count > 0) throw new ContainerException(string.Join("\n", failures));
+        });
+}
