@@ -60,7 +60,8 @@ public interface IRolloutImages : IContainerImages
                 var settings = RolloutImagesSettings(new RolloutSettings
                 {
                     Deployment = image.Deployment ?? image.Name, Container = image.Container, Namespace = Namespace, Context = KubeContext,
-                    Kubeconfig = Kubeconfig is { } file ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
+                    // KUBECONFIG may list several files; kubectl reads such a list itself.
+                    Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
                     Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
                 }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
                     resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));

@@ -84,7 +84,7 @@ public sealed class RolloutSpecs(Xunit.Abstractions.ITestOutputHelper output) : 
         var down = await Assert.ThrowsAsync<ContainerException>(() => Release('4', r => r with { Kubeconfig = Path.Combine(_folder.Path, "unreachable") }).RunAsync());
 
         Assert.Contains("kubectl could not be started", missing.Message);
-        Assert.Contains("Install kubectl (1.28 or later) on PATH, or name it with --kubectl.", missing.Message);
+        Assert.Contains("Install kubectl (1.28 or later) on PATH, or name it with --kubectl-path.", missing.Message);
         Assert.Contains("connection refused", down.Message);   // kubectl's stderr
         Assert.Contains("kubectl could not reach the cluster (context sim, namespace staging): check --kube-context and --kubeconfig", down.Message);
         Assert.DoesNotContain(_cluster.Token, missing.Message + down.Message + string.Join("\n", _log));

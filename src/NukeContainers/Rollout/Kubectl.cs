@@ -51,7 +51,7 @@ internal sealed class Kubectl(string program, string? kubeconfig, string? contex
         }
         catch (Win32Exception e)
         {
-            throw new ContainerException($"kubectl could not be started ('{program}': {e.Message}). Install kubectl (1.28 or later) on PATH, or name it with --kubectl.", e);
+            throw new ContainerException($"kubectl could not be started ('{program}': {e.Message}). Install kubectl (1.28 or later) on PATH, or name it with --kubectl-path.", e);
         }
     }
 
