@@ -37,6 +37,14 @@ public interface IRolloutImages : IContainerImages
     [Parameter("Resources to set, such as cpu-request=100m memory-request=128Mi memory-limit=256Mi")]
     string[] Resources => TryGetValue(() => Resources) ?? [];
 
+    /// <summary>Manifests to apply.</summary>
+    [Parameter("Kubernetes manifests to apply instead of patching each deployment: a folder of YAML files, a kustomization folder or a file; every pushed image in them is pinned to its digest, and a server-side dry run comes first")]
+    string? Manifests => TryGetValue(() => Manifests);
+
+    /// <summary>Show what applying the manifests changes.</summary>
+    [Parameter("Print kubectl diff (server-side) of the manifests before applying them")]
+    bool ShowDiff => TryGetValue<bool?>(() => ShowDiff) ?? false;
+
     /// <summary>The settings hook: the rollout settings of each image pass through it.</summary>
     Configure<RolloutSettings> RolloutImagesSettings => _ => _;
 
@@ -52,6 +60,10 @@ public interface IRolloutImages : IContainerImages
             if (unknown.Count > 0) throw new ParameterException($"--resources: {string.Join(", ", unknown)} is not one of cpu-request, memory-request, cpu-limit, memory-limit.");
             var results = new List<ImageResult>();
             var failures = new List<string>();
+            // Every pushed image is pinned in the manifests, whichever deployment is being waited for.
+            var pins = SelectedImages().Select(i => (Repository: RepositoryOf(i).Repository, Digest: ReadReport().Find(i.Name)?.Digest()))
+                .Where(p => p.Digest is not null).ToDictionary(p => p.Repository, p => $"{p.Repository}@{p.Digest}");
+            var manifests = Manifests is { } path ? Path.GetFullPath(path, RootDirectory) : null;
             foreach (var image in SelectedImages())
             {
                 var pushed = ReadReport().Find(image.Name);
@@ -63,6 +75,7 @@ public interface IRolloutImages : IContainerImages
                     // KUBECONFIG may list several files; kubectl reads such a list itself.
                     Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
                     Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
+                    Manifests = manifests, ManifestImages = pins, ShowDiff = ShowDiff,
                 }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
                     resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
                 var pipeline = PipelineFor(image).FromImage(pushed.ImageId, pushed.SizeBytes, pushed.Tags(), digest).Rollout(_ => settings);

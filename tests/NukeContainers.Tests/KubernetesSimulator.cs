@@ -324,6 +324,28 @@ public sealed class KubernetesSimulator : IAsyncDisposable
     {
         switch (path)
         {
+            // OpenAPI v3, just enough for kubectl to see that PATCH of a deployment takes fieldValidation, so that it
+            // leaves validation to the server (as against a real one) instead of fetching the whole schema.
+            case "/openapi/v3": return (200, new JsonObject { ["paths"] = new JsonObject { ["apis/apps/v1"] = new JsonObject { ["serverRelativeURL"] = "/openapi/v3/apis/apps/v1?hash=1" } } });
+            case "/openapi/v3/apis/apps/v1":
+                return (200, new JsonObject
+                {
+                    ["openapi"] = "3.0.0", ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.0" },
+                    ["paths"] = new JsonObject
+                    {
+                        ["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"] = new JsonObject
+                        {
+                            ["patch"] = new JsonObject
+                            {
+                                ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = "apps", ["version"] = "v1", ["kind"] = "Deployment" },
+                                ["parameters"] = new JsonArray(
+                                    new JsonObject { ["name"] = "fieldValidation", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } },
+                                    new JsonObject { ["name"] = "dryRun", ["in"] = "query", ["schema"] = new JsonObject { ["type"] = "string" } }),
+                                ["responses"] = new JsonObject { ["200"] = new JsonObject { ["description"] = "OK" } },
+                            },
+                        },
+                    },
+                });
             case "/version": return (200, new JsonObject { ["major"] = "1", ["minor"] = "32", ["gitVersion"] = "v1.32.0-nukecontainers-simulator", ["platform"] = "linux/amd64" });
             case "/api": return (200, new JsonObject { ["kind"] = "APIVersions", ["versions"] = new JsonArray("v1"), ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = "127.0.0.1" }) });
             case "/apis":
@@ -355,6 +377,8 @@ public sealed class KubernetesSimulator : IAsyncDisposable
                 var kind = resource switch { "deployments" => "DeploymentList", "replicasets" => "ReplicaSetList", _ => "PodList" };
                 return (200, List(kind, store.Values.Where(i => ns == Namespace && Matches(i, query["fieldSelector"]) && Selects(i, query["labelSelector"]))));
             }
+            if (method == "PATCH" && resource == "deployments" && contentType.StartsWith("application/apply-patch", StringComparison.Ordinal))
+                return ServerSideApply(name, JsonNode.Parse(body)!.AsObject(), query["dryRun"] == "All");
             if (!store.TryGetValue(name, out var item))
                 return (404, Status(404, "NotFound", $"{resource}.{(resource == "pods" ? "" : "apps")} \"{name}\" not found".Replace(". \"", " \"")));
             if (parts.Length > offset + 4 && parts[offset + 4] == "log")
@@ -376,6 +400,33 @@ public sealed class KubernetesSimulator : IAsyncDisposable
             }
             return (200, item.DeepClone());
         }
+    }
+
+    /// Server-side apply of a deployment, as far as these tests need it: the applied spec replaces the live one (a
+    /// real server merges by field manager), labels and annotations merge, a new one is created with a short progress
+    /// deadline; a dry run changes nothing and answers what would be.
+    private (int, JsonNode?) ServerSideApply(string name, JsonObject applied, bool dryRun)
+    {
+        var exists = _deployments.TryGetValue(name, out var live);
+        var result = exists ? live!.DeepClone().AsObject() : new JsonObject
+        {
+            ["apiVersion"] = "apps/v1", ["kind"] = "Deployment",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace, ["uid"] = Guid.NewGuid().ToString(), ["generation"] = 0, ["annotations"] = new JsonObject(), ["labels"] = new JsonObject() },
+            ["status"] = new JsonObject(),
+        };
+        foreach (var part in new[] { "labels", "annotations" })
+            foreach (var (key, value) in applied["metadata"]?[part]?.AsObject() ?? new JsonObject())
+                result["metadata"]![part]![key] = value?.DeepClone();
+        var spec = applied["spec"]!.DeepClone().AsObject();
+        spec["replicas"] ??= 1;
+        spec["progressDeadlineSeconds"] ??= 3;
+        if (result["spec"]?.ToJsonString() != spec.ToJsonString())
+        {
+            result["spec"] = spec;
+            result["metadata"]!["generation"] = result["metadata"]!["generation"]!.GetValue<int>() + 1;
+        }
+        if (!dryRun) Save(_deployments, result);
+        return (exists ? 200 : 201, result.DeepClone());
     }
 
     /// A strategic merge patch as kubectl sends them here: maps merge, containers merge by name, other lists replace.

@@ -90,6 +90,64 @@ public sealed class RolloutSpecs(Xunit.Abstractions.ITestOutputHelper output) : 
         Assert.DoesNotContain(_cluster.Token, missing.Message + down.Message + string.Join("\n", _log));
     }
 
+    private const string Manifest = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          labels: { team: shop }
+        spec:
+          replicas: 2
+          progressDeadlineSeconds: 3
+          selector:
+            matchLabels: { app: api }
+          template:
+            metadata:
+              labels: { app: api }
+            spec:
+              containers:
+              - name: app
+                image: 127.0.0.1:5000/team/api:latest
+                imagePullPolicy: IfNotPresent
+              - name: sidecar
+                image: 127.0.0.1:5000/team/proxy:2.1
+        """;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Manifests_are_applied_with_each_image_pinned_to_its_digest_after_a_server_side_dry_run_and_the_diff_is_shown(bool kustomization)
+    {
+        var manifests = Path.Combine(_folder.Path, "deploy");
+        Directory.CreateDirectory(manifests);
+        File.WriteAllText(Path.Combine(manifests, "deployment.yaml"), Manifest);
+        if (kustomization) File.WriteAllText(Path.Combine(manifests, "kustomization.yaml"), "resources:\n- deployment.yaml\ncommonLabels:\n  managed-by: kustomize\n");
+        var proxy = $"127.0.0.1:5000/team/proxy@sha256:{new string('9', 64)}";
+
+        var result = await Release('7', r => r with { Manifests = manifests, ShowDiff = true, Container = "app", ManifestImages = new Dictionary<string, string> { ["127.0.0.1:5000/team/proxy"] = proxy } }).RunAsync();
+
+        var containers = _cluster.Deployment("api")["spec"]!["template"]!["spec"]!["containers"]!.AsArray();
+        Assert.Equal([$"{Repository}@sha256:{new string('7', 64)}", proxy], containers.Select(c => c!["image"]!.GetValue<string>()));
+        Assert.Equal("succeeded", result.Rollout!.Status);
+        Assert.Equal(Previous, result.Rollout.PreviousImage);
+        var patches = _cluster.Requests.Where(r => r.StartsWith("PATCH /apis/apps/v1/namespaces/staging/deployments/api", StringComparison.Ordinal)).ToList();
+        Assert.Contains("dryRun=All", patches[0]);                            // the server-side dry run comes first
+        Assert.DoesNotContain("dryRun", patches[^1]);
+        Assert.Contains(_log, l => l.Trim() == $"+      - image: {Repository}@sha256:{new string('7', 64)}");   // kubectl diff's lines
+        Assert.Contains(_log, l => l.Trim() == $"-      - image: {Previous}");
+        Assert.Contains(_log, l => l == $"Manifest image 127.0.0.1:5000/team/api:latest -> {Repository}@sha256:{new string('7', 64)}");
+        if (kustomization) Assert.Equal("kustomize", _cluster.Deployment("api")["metadata"]!["labels"]!["managed-by"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_manifest_that_is_not_YAML_is_refused_naming_the_file_and_line()
+    {
+        var error = Assert.Throws<ContainerException>(() => Manifests.Substitute("kind: Deployment\nspec: [unclosed\n", new Dictionary<string, string>(), "deploy/app.yaml"));
+
+        Assert.StartsWith("deploy/app.yaml:", error.Message);
+        Assert.Contains("not valid YAML", error.Message);
+    }
+
     [Fact]
     public async Task A_pipeline_run_without_an_engine_says_which_steps_need_one()
     {

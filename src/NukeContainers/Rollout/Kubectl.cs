@@ -28,6 +28,13 @@ internal sealed class Kubectl(string program, string? kubeconfig, string? contex
         return result.StandardOutput;
     }
 
+    /// <summary>Runs kubectl; returns its exit code, output and stderr whatever the code.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunWithCodeAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var result = await ExecuteAsync(arguments, null, cancellationToken);
+        return (result.ExitCode, result.StandardOutput, result.StandardError);
+    }
+
     /// <summary>Runs kubectl and reads its JSON output.</summary>
     public async Task<JsonNode> JsonAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken) =>
         JsonNode.Parse(await RunAsync([.. arguments, "-o", "json"], cancellationToken))!;

@@ -40,6 +40,19 @@ public sealed record RolloutSettings : IPipelineStep
     /// <summary>How long the rollout may take before it counts as failed.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Manifests to apply instead of patching the deployment: a folder of YAML files, a kustomization folder, or a file.
+    /// Every <c>image:</c> of this pipeline's repository (and of <see cref="ManifestImages"/>) becomes the pushed digest
+    /// reference; a server-side dry run comes first.
+    /// </summary>
+    public string? Manifests { get; init; }
+
+    /// <summary>More repositories to pin in the manifests: repository → the reference to use.</summary>
+    public IReadOnlyDictionary<string, string> ManifestImages { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Print what applying the manifests would change (kubectl diff, server-side) before applying them.</summary>
+    public bool ShowDiff { get; init; }
+
     /// <summary>Undo a failed rollout (on by default).</summary>
     public bool UndoOnFailure { get; init; } = true;
 
@@ -90,6 +103,9 @@ public sealed record RolloutResult : StepResult
 
     /// <summary>The image reference rolled out.</summary>
     public required string ImageReference { get; init; }
+
+    /// <summary>The manifests' objects as kubectl applied them, when manifests were applied.</summary>
+    public IReadOnlyList<string> Applied { get; init; } = [];
 
     /// <summary>The image the container had before.</summary>
     public string? PreviousImage { get; init; }

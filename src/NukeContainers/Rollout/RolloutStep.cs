@@ -13,33 +13,46 @@ internal static class RolloutStep
             : throw new ContainerException($"The rollout step of {image.Repository} needs the pushed image's digest, so that the cluster runs exactly this image: add .Push() before .Rollout(...).");
         var name = settings.Deployment!;
         var kubectl = new Kubectl(settings.KubectlPath, settings.Kubeconfig, settings.Context, settings.Namespace);
-        var deployment = await kubectl.JsonAsync(["get", "deployment", name], cancellationToken);
+        var (found, before, getError) = await kubectl.RunWithCodeAsync(["get", "deployment", name, "-o", "json"], cancellationToken);
+        if (found != 0 && (settings.Manifests is null || !getError.Contains("NotFound", StringComparison.Ordinal)))
+            throw kubectl.Failure(["get", "deployment", name], getError);
+        var existing = found == 0 ? JsonNode.Parse(before)! : null;
+        IReadOnlyList<string> applied = [];
+        if (settings.Manifests is { } manifests)
+        {
+            var pins = new Dictionary<string, string>(settings.ManifestImages) { [image.Repository.Repository] = reference };
+            applied = (await Manifests.ApplyAsync(kubectl, manifests, pins, settings.ShowDiff, log, cancellationToken)).Objects;
+        }
+        var deployment = existing ?? await kubectl.JsonAsync(["get", "deployment", name], cancellationToken);
         var containers = deployment["spec"]!["template"]!["spec"]!["containers"]!.AsArray().OfType<JsonObject>().ToList();
         var container = PickContainer(settings, containers, image.Repository.Repository, name);
         var containerName = container["name"]!.GetValue<string>();
-        var previous = container["image"]?.GetValue<string>();
+        var previous = existing is null ? null : container["image"]?.GetValue<string>();
         var selector = string.Join(',', deployment["spec"]!["selector"]!["matchLabels"]!.AsObject().Select(l => $"{l.Key}={l.Value}"));
         RolloutResult Result(string status, string? diagnosis = null) => new()
         {
             Image = image, Context = settings.Context, Namespace = settings.Namespace, Deployment = name, Status = status,
-            ImageReference = reference, PreviousImage = previous, Diagnosis = diagnosis,
+            ImageReference = reference, PreviousImage = previous, Diagnosis = diagnosis, Applied = applied,
         };
 
-        var change = new JsonObject { ["name"] = containerName, ["image"] = reference };
-        if (settings.ImagePullPolicy is { } policy) change["imagePullPolicy"] = policy;
-        if (settings.Requests.Count + settings.Limits.Count > 0)
-            change["resources"] = new JsonObject
-            {
-                ["requests"] = settings.Requests.Count == 0 ? null : new JsonObject([.. settings.Requests.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
-                ["limits"] = settings.Limits.Count == 0 ? null : new JsonObject([.. settings.Limits.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
-            };
-        var patch = new JsonObject
+        if (settings.Manifests is null)
         {
-            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["kubernetes.io/change-cause"] = $"nukecontainers: {reference} ({string.Join(" ", image.Tags)})" } },
-            ["spec"] = new JsonObject { ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(change) } } },
-        };
-        log($"Rolling out {reference} to deployment/{name} container {containerName} ({kubectl.Where}); it ran {previous}");
-        await kubectl.RunAsync(["patch", "deployment", name, "--type", "strategic", "-p", patch.ToJsonString()], cancellationToken);
+            var change = new JsonObject { ["name"] = containerName, ["image"] = reference };
+            if (settings.ImagePullPolicy is { } policy) change["imagePullPolicy"] = policy;
+            if (settings.Requests.Count + settings.Limits.Count > 0)
+                change["resources"] = new JsonObject
+                {
+                    ["requests"] = settings.Requests.Count == 0 ? null : new JsonObject([.. settings.Requests.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
+                    ["limits"] = settings.Limits.Count == 0 ? null : new JsonObject([.. settings.Limits.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
+                };
+            var patch = new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["kubernetes.io/change-cause"] = $"nukecontainers: {reference} ({string.Join(" ", image.Tags)})" } },
+                ["spec"] = new JsonObject { ["template"] = new JsonObject { ["spec"] = new JsonObject { ["containers"] = new JsonArray(change) } } },
+            };
+            log($"Rolling out {reference} to deployment/{name} container {containerName} ({kubectl.Where}); it ran {previous}");
+            await kubectl.RunAsync(["patch", "deployment", name, "--type", "strategic", "-p", patch.ToJsonString()], cancellationToken);
+        }
 
         var (ready, waitError) = await WaitAsync(kubectl, name, settings.Timeout, log, cancellationToken);
         if (ready)
@@ -49,8 +62,9 @@ internal static class RolloutStep
         }
         var diagnosis = await DiagnoseAsync(kubectl, selector, reference, containerName, waitError, settings.Timeout, cancellationToken);
         log($"The rollout of deployment/{name} failed: {diagnosis}");
-        if (!settings.UndoOnFailure)
-            throw new RolloutFailedException($"The rollout of {reference} to deployment/{name} failed: {diagnosis}. It was left as it is (undo is off).", Result("failed", diagnosis));
+        if (!settings.UndoOnFailure || previous is null)
+            throw new RolloutFailedException($"The rollout of {reference} to deployment/{name} failed: {diagnosis}. " +
+                (previous is null ? "There was no earlier revision to go back to: the deployment is left as it is." : "It was left as it is (undo is off)."), Result("failed", diagnosis));
 
         log($"Undoing: kubectl rollout undo deployment/{name}");
         await kubectl.RunAsync(["rollout", "undo", $"deployment/{name}"], cancellationToken);
