@@ -8,53 +8,29 @@ namespace NukeContainers.Components.Tests;
 
 /// ScanImages as a team runs it, after BuildImages through report.json.
 [Collection(EngineCollection.Name)]
-public sealed class ScanImagesSpecs : IDisposable
+public sealed class ScanImagesSpecs : AppSpecs
 {
-    private readonly BuildDriver _driver = new();
-    private readonly TempFolder _app = new();
-
-    public void Dispose()
-    {
-        _driver.Dispose();
-        _app.Dispose();
-    }
-
-    private sealed class ScanBuild(string appFolder) : BuildHost, IBuildImages, IScanImages
-    {
-        IReadOnlyList<ContainerImage> IContainerImages.Images =>
-            [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("scan-target") }];
-
-        Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
-    }
-
     [Fact]
     public async Task A_finding_at_fail_on_fails_the_target_naming_it_and_below_it_report_json_gets_the_scan_section()
     {
-        _app.Write("Dockerfile", $"""
+        App.Write("Dockerfile", $"""
             FROM {EngineFixture.BaseImage}
             RUN mkdir -p /app/node_modules/lodash && echo '{"{"} "name": "lodash", "version": "4.17.15" {"}"}' > /app/node_modules/lodash/package.json && echo {Guid.NewGuid():N} > /id
             USER 65532
             """);
-        var advisories = Path.Combine(RepositoryRoot(), "tests", "NukeContainers.Tests", "testdata", "scan", "osv");
+        var advisories = Path.Combine(EngineFixture.RepositoryRoot(), "tests", "NukeContainers.Tests", "testdata", "scan", "osv");
 
-        var built = await _driver.RunAsync(new ScanBuild(_app.Path), "BuildImages");
-        var failed = await _driver.RunAsync(new ScanBuild(_app.Path), "ScanImages", "--advisories", advisories, "--fail-on", "high");
-        var passed = await _driver.RunAsync(new ScanBuild(_app.Path), "ScanImages", "--advisories", advisories);
+        var built = await Driver.RunAsync(new AppBuild(App.Path, "scan-target"), "BuildImages");
+        var failed = await Driver.RunAsync(new AppBuild(App.Path, "scan-target"), "ScanImages", "--advisories", advisories, "--fail-on", "high");
+        var passed = await Driver.RunAsync(new AppBuild(App.Path, "scan-target"), "ScanImages", "--advisories", advisories);
 
         Assert.True(built.ExitCode == 0, built.Output);
         Assert.Equal(TargetStatus.Failed, failed.StatusOf("ScanImages"));
         Assert.Contains("The worst: GHSA-p6mc-m468-83gw (HIGH) in lodash 4.17.15 (app/node_modules/lodash/package.json), fixed in 4.17.19", failed.Output);
         Assert.True(passed.ExitCode == 0, passed.Output);
         Assert.Equal("app 0C 1H 1M 1L, 1 packages", passed.NoteOf("ScanImages"));   // the advisory; no .dockerignore (NCL003, medium); no HEALTHCHECK (low)
-        var scan = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.Scan()!;
+        var scan = ContainerReport.Read(Path.Combine(Driver.Root, "artifacts/containers/report.json")).Find("app")!.Scan()!;
         Assert.Equal((0, 1, "passed", "artifacts/containers/scan/app/sbom.cdx.json"), (scan.Critical, scan.High, scan.Gate, scan.Sbom));
-        Assert.True(File.Exists(Path.Combine(_driver.Root, "artifacts/containers/scan/app/scan.sarif")));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
+        Assert.True(File.Exists(Path.Combine(Driver.Root, "artifacts/containers/scan/app/scan.sarif")));
     }
 }

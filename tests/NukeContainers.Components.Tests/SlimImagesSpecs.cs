@@ -8,34 +8,17 @@ namespace NukeContainers.Components.Tests;
 
 /// SlimImages as a team runs it: after BuildImages through report.json, or on images named with --image.
 [Collection(EngineCollection.Name)]
-public sealed class SlimImagesSpecs(EngineFixture fixture) : IDisposable
+public sealed class SlimImagesSpecs(EngineFixture fixture) : AppSpecs
 {
-    private readonly BuildDriver _driver = new();
-    private readonly TempFolder _app = new();
-
-    public void Dispose()
-    {
-        _driver.Dispose();
-        _app.Dispose();
-    }
-
-    private sealed class SlimBuild(string appFolder) : BuildHost, IBuildImages, ISlimImages
-    {
-        IReadOnlyList<ContainerImage> IContainerImages.Images =>
-            [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository("slim-target") }];
-
-        Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
-    }
-
     [Fact]
     public async Task The_built_image_is_slimmed_above_its_base_and_report_json_gets_the_slim_section_and_the_new_image()
     {
-        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN mkdir -p /var/cache/apt/archives && head -c 50000 /dev/zero > /var/cache/apt/archives/x.deb && echo {Guid.NewGuid():N} > /id\n");
+        App.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN mkdir -p /var/cache/apt/archives && head -c 50000 /dev/zero > /var/cache/apt/archives/x.deb && echo {Guid.NewGuid():N} > /id\n");
 
-        var run = await _driver.RunAsync(new SlimBuild(_app.Path), "BuildImages", "SlimImages");
+        var run = await Driver.RunAsync(new AppBuild(App.Path, "slim-target"), "BuildImages", "SlimImages");
 
         Assert.True(run.ExitCode == 0, run.Output);
-        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        var report = ContainerReport.Read(Path.Combine(Driver.Root, "artifacts/containers/report.json")).Find("app")!;
         var slim = report.Slim()!;
         Assert.Equal(1, slim.RemovedPaths);
         Assert.Equal(50000, slim.RemovedBytes);
@@ -45,22 +28,22 @@ public sealed class SlimImagesSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal("none", slim.Gate);
         var image = (await fixture.Engine.InspectImageAsync(report.ImageId))!;
         Assert.Contains($"127.0.0.1:5000/{EngineFixture.Repository("slim-target")}:build", image.RepoTags);
-        Assert.Matches(@"\| \d\.\d MB -> \d\.\d MB, efficiency 100\.0%, wasted 0\.0 MB \|", await File.ReadAllTextAsync(Path.Combine(_driver.Root, "artifacts/containers/report.md")));
+        Assert.Matches(@"\| \d\.\d MB -> \d\.\d MB, efficiency 100\.0%, wasted 0\.0 MB \|", await File.ReadAllTextAsync(Path.Combine(Driver.Root, "artifacts/containers/report.md")));
         Assert.Contains("/var/cache/apt/archives/x.deb", run.Output);   // the removed paths are listed
     }
 
     [Fact]
     public async Task A_failing_gate_fails_the_target_naming_the_figure_and_named_images_are_tagged_slim()
     {
-        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN head -c 400000 /dev/zero > /data\nRUN head -c 400000 /dev/urandom > /data && echo {Guid.NewGuid():N} > /id\n");
-        var built = await _driver.RunAsync(new SlimBuild(_app.Path), "BuildImages");
+        App.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN head -c 400000 /dev/zero > /data\nRUN head -c 400000 /dev/urandom > /data && echo {Guid.NewGuid():N} > /id\n");
+        var built = await Driver.RunAsync(new AppBuild(App.Path, "slim-target"), "BuildImages");
         var tag = EngineFixture.Repository("slim-target") + ":1.0";
-        var id = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+        var id = ContainerReport.Read(Path.Combine(Driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
         await fixture.Engine.TagAsync(id, Images.ImageReference.Parse(tag));
 
-        var gated = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--lowest-efficiency", "0.9", "--highest-wasted-bytes", "disabled");
-        var dryRun = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--image", tag, "--image", EngineFixture.BaseImage, "--slim-dry-run");
-        var named = await _driver.RunAsync(new SlimBuild(_app.Path), "SlimImages", "--image", tag, "--squash");
+        var gated = await Driver.RunAsync(new AppBuild(App.Path, "slim-target"), "SlimImages", "--lowest-efficiency", "0.9", "--highest-wasted-bytes", "disabled");
+        var dryRun = await Driver.RunAsync(new AppBuild(App.Path, "slim-target"), "SlimImages", "--image", tag, "--image", EngineFixture.BaseImage, "--slim-dry-run");
+        var named = await Driver.RunAsync(new AppBuild(App.Path, "slim-target"), "SlimImages", "--image", tag, "--squash");
 
         Assert.True(built.ExitCode == 0, built.Output);
         Assert.Equal(TargetStatus.Failed, gated.StatusOf("SlimImages"));

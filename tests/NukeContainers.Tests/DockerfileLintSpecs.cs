@@ -80,17 +80,10 @@ public sealed class DockerfileLintSpecs : IDisposable
     [InlineData("dotnet-api", "Dockerfile.naive", new[] { "NCL002" })]  // dotnet publish restores after COPY . .
     public void The_samples_optimised_Dockerfiles_are_clean_and_the_naive_ones_are_not(string sample, string file, string[] ids)
     {
-        var folder = Path.Combine(RepositoryRoot(), "samples", sample);
+        var folder = Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample);
 
         var findings = DockerfileLint.Lint(Path.Combine(folder, file), folder);
 
         Assert.Equal(ids, findings.Select(f => f.Id));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -24,6 +24,14 @@ public sealed class EngineFixture : IAsyncLifetime
     public static ImagePipeline Pipeline(string name) =>
         Containers.Image(Repository(name)).Label(ResourceLabels.Run, ResourceLabels.RunId);
 
+    /// The repository's root (where NukeContainers.sln is), above the test assembly.
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
+    }
+
     /// A loopback port the system hands out (free when asked).
     public static int FreePort()
     {

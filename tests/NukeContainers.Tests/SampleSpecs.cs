@@ -20,7 +20,7 @@ public sealed class SampleSpecs(EngineFixture fixture)
         var log = new List<string>();
 
         var result = await EngineFixture.Pipeline($"samples-{name}")
-            .FromDockerfile(Path.Combine(RepositoryRoot(), "samples", name)).Target("runtime").CompareWith("Dockerfile.naive")
+            .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", name)).Target("runtime").CompareWith("Dockerfile.naive")
             .BuildArgs(baseImages).WithLog(log.Add)
             .RunAsync(fixture.Engine);
 
@@ -29,7 +29,7 @@ public sealed class SampleSpecs(EngineFixture fixture)
         await AssertAnswersAsync(result.ImageId, port, path, expected);
         Assert.Null(await fixture.Engine.InspectImageAsync(baseline.ImageId)); // a working image: removed once measured
         var naive = await EngineFixture.Pipeline($"samples-{name}-naive")
-            .FromDockerfile(Path.Combine(RepositoryRoot(), "samples", name), "Dockerfile.naive").BuildArgs(baseImages).WithLog(log.Add)
+            .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", name), "Dockerfile.naive").BuildArgs(baseImages).WithLog(log.Add)
             .RunAsync(fixture.Engine);
         await AssertAnswersAsync(naive.ImageId, port, path, expected);
         // The naive image slimmed as it is: no base is known, so every layer, the toolchain's too, loses what should not ship.
@@ -51,7 +51,7 @@ public sealed class SampleSpecs(EngineFixture fixture)
         var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         var log = new List<string>();
 
-        var result = await EngineFixture.Pipeline("samples-go-api-legacy").FromDockerfile(Path.Combine(RepositoryRoot(), "samples", "go-api"))
+        var result = await EngineFixture.Pipeline("samples-go-api-legacy").FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", "go-api"))
             .Target("runtime").BuildArgs(baseImages).UseBuilder(Building.Builder.Legacy).WithLog(log.Add).RunAsync(fixture.Engine);
 
         await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from go-api");
@@ -83,11 +83,4 @@ public sealed class SampleSpecs(EngineFixture fixture)
         Assert.Fail($"no answer with '{expected}' from {image} on port {port}: {last}\nThe container's output:\n{await container.LogsAsync()}");
     }
 
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
-    }
 }

@@ -79,7 +79,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     public async Task The_npm_Go_and_dotnet_inventories_of_the_samples_agree_with_their_lock_file_and_toolchains()
     {
         var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
-        var samples = Path.Combine(RepositoryRoot(), "samples");
+        var samples = Path.Combine(EngineFixture.RepositoryRoot(), "samples");
         var nodeNaive = await EngineFixture.Pipeline("scan-node-naive").FromDockerfile(Path.Combine(samples, "node-web"), "Dockerfile.naive").BuildArgs(baseImages).WithLog(_log.Add).RunAsync(fixture.Engine);
         var go = await EngineFixture.Pipeline("scan-go").FromDockerfile(Path.Combine(samples, "go-api")).Target("runtime").BuildArgs(baseImages).WithLog(_log.Add).RunAsync(fixture.Engine);
         var dotnet = await EngineFixture.Pipeline("scan-dotnet").FromDockerfile(Path.Combine(samples, "dotnet-api")).Target("runtime").BuildArgs(baseImages).WithLog(_log.Add).RunAsync(fixture.Engine);
@@ -173,12 +173,5 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         output.WriteLine($"Scanning a 1 GB image allocated {allocated:N0} bytes in all.");
         Assert.Equal("passed", result.Scan!.Gate);
         Assert.True(allocated < 64_000_000, $"{allocated:N0} bytes allocated while scanning a 1 GB image");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
     }
 }
