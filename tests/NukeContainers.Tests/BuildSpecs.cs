@@ -76,6 +76,24 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         Assert.Empty(_log);
     }
 
+    [Fact]
+    public async Task The_legacy_builders_image_of_an_earlier_stage_carries_the_builds_labels_so_the_run_removes_it()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS build\nRUN echo {marker} > /out\n\nFROM {EngineFixture.BaseImage}\nCOPY --from=build /out /out\n");
+
+        await Pipeline().UseBuilder(Builder.Legacy).Label("note", "a \"quoted\" $value").RunAsync(fixture.Engine);
+
+        var earlier = await fixture.Engine.FindImagesByLabelAsync("org.nukecontainers.stage", "earlier");
+        var ours = new List<IDictionary<string, string>>();
+        foreach (var id in earlier)
+            if ((await fixture.Engine.InspectImageAsync(id))?.Config?.Labels is { } labels && labels.TryGetValue("note", out _) && labels[Engine.ResourceLabels.Run] == Engine.ResourceLabels.RunId
+                && await RunInImage(id, "cat", "/out") == marker + "\n")
+                ours.Add(labels);
+        var stage = Assert.Single(ours);
+        Assert.Equal("a \"quoted\" $value", stage["note"]);   // quotes and $ reach the label as they were
+    }
+
     [Theory]
     [InlineData(Builder.BuildKit)]
     [InlineData(Builder.Legacy)]

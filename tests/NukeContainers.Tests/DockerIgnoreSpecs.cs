@@ -99,3 +99,20 @@ public sealed class DockerIgnoreSpecs
         Assert.EndsWith("Fix or remove the line: the docker CLI refuses it too.", error.Message);
     }
 }
+
+/// What the legacy builder is given instead of the Dockerfile.
+public sealed class LegacyDockerfileSpecs
+{
+    [Fact]
+    public void Earlier_stages_end_with_the_builds_labels_in_place_of_the_blank_line_before_the_next_FROM_so_lines_keep_their_numbers()
+    {
+        const string dockerfile = "FROM a AS build\nRUN --mount=type=cache,target=/c make\n\nFROM b AS test\nRUN true\nFROM c\nCOPY --from=build /out /\n";
+
+        var legacy = Building.BuildContext.ForLegacyBuilder(dockerfile, new Dictionary<string, string> { ["org.nukecontainers.run"] = "host:1:2", ["team"] = "a \"b\" $HOME" });
+
+        Assert.Equal(
+            "FROM a AS build\nRUN make\nLABEL org.nukecontainers.stage=earlier \"org.nukecontainers.run\"=\"host:1:2\" \"team\"=\"a \\\"b\\\" \\$HOME\"\nFROM b AS test\nRUN true\n" +
+            "LABEL org.nukecontainers.stage=earlier \"org.nukecontainers.run\"=\"host:1:2\" \"team\"=\"a \\\"b\\\" \\$HOME\"\nFROM c\nCOPY --from=build /out /\n", legacy);
+        Assert.Equal(dockerfile.Replace("--mount=type=cache,target=/c ", ""), Building.BuildContext.ForLegacyBuilder(dockerfile, new Dictionary<string, string>()));
+    }
+}

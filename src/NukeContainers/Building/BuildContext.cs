@@ -52,7 +52,7 @@ public sealed partial class BuildContext
     /// The context for a builder. The legacy builder gets .dockerignore always (the engine applies it again and then
     /// removes an excluded Dockerfile and .dockerignore, as for the CLI); BuildKit never reads it, since the filter is
     /// applied here, so it gets .dockerignore only when .dockerignore does not exclude itself.
-    internal HttpContent ToHttpContent(Builder builder) => new TarContent(this, builder == Builder.BuildKit);
+    internal HttpContent ToHttpContent(BuildSettings settings) => new TarContent(this, settings.Builder == Builder.BuildKit, settings.Labels);
 
     /// The entries the tar carries for BuildKit, in order, with their link targets: what the input digest reads.
     internal IEnumerable<(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, string? LinkTarget)> DigestEntries() =>
@@ -64,6 +64,37 @@ public sealed partial class BuildContext
 
     /// <summary>The Dockerfile for the legacy builder: RUN's --mount flags removed (the cache mounts are lost, the RUNs still run).</summary>
     public static string WithoutRunMounts(string dockerfile) => RunMounts().Replace(dockerfile, "$1");
+
+    /// <summary>
+    /// The Dockerfile as the legacy builder gets it: without RUN's --mount flags, and with the build's labels on the
+    /// last image of every stage but the target's (which gets them from the API). That image is what the legacy
+    /// builder keeps of an earlier stage, untagged: labelled, Prune and the run's reaper find it, as they find the
+    /// rest; unlabelled it would stay forever. The LABEL takes the place of the blank or comment line before the FROM
+    /// where there is one (the usual layout), so that the lines keep their numbers; otherwise it is inserted.
+    /// </summary>
+    public static string ForLegacyBuilder(string dockerfile, IReadOnlyDictionary<string, string> labels)
+    {
+        var text = WithoutRunMounts(dockerfile);
+        if (labels.Count == 0) return text;
+        // Double-quoted as the Dockerfile reads them: \ and " escaped, $ too (LABEL expands variables).
+        static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$") + "\"";
+        var label = StageLabel + " " + string.Join(" ", labels.Select(l => $"{Quote(l.Key)}={Quote(l.Value)}"));
+        var lines = text.Split('\n');
+        var froms = lines.Select((line, index) => (line, index)).Where(x => FromLine().IsMatch(x.line)).Select(x => x.index).Skip(1).ToList();
+        foreach (var index in froms)
+        {
+            var free = index > 0 && lines[index - 1].TrimStart() is "" or ['#', ..] && (index < 2 || !lines[index - 2].TrimEnd().EndsWith('\\'));
+            if (free) lines[index - 1] = label;
+            else lines[index] = label + "\n" + lines[index];
+        }
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The instruction <see cref="ForLegacyBuilder"/> adds, which the progress leaves out of the build's instructions.</summary>
+    internal const string StageLabel = "LABEL org.nukecontainers.stage=earlier";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*FROM\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex FromLine();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(?im)^(\s*RUN\s+)(?:--mount=\S+\s+)+")]
     private static partial System.Text.RegularExpressions.Regex RunMounts();
@@ -106,7 +137,7 @@ public sealed partial class BuildContext
 
     /// Writes the tar straight into the request body. GNU entries, because this engine takes a body whose first
     /// entry has a PAX header for a bare Dockerfile. Hard links stay links, as the docker CLI keeps them.
-    private sealed class TarContent(BuildContext context, bool forBuildKit) : HttpContent
+    private sealed class TarContent(BuildContext context, bool forBuildKit, IReadOnlyDictionary<string, string> labels) : HttpContent
     {
         protected override Task SerializeToStreamAsync(Stream stream, TransportContext? transport) =>
             SerializeToStreamAsync(stream, transport, CancellationToken.None);
@@ -131,8 +162,8 @@ public sealed partial class BuildContext
                 tar.ModificationTime = ModificationTime(entry.FullPath);
                 if (tar.EntryType == TarEntryType.RegularFile && !forBuildKit && entry.Name == context.DockerfileEntry)
                 {
-                    // The legacy builder has no RUN --mount: it gets the Dockerfile without those flags.
-                    tar.DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(WithoutRunMounts(await File.ReadAllTextAsync(entry.FullPath, cancellationToken))));
+                    // The legacy builder has no RUN --mount, and labels only the target: it gets a Dockerfile of its own.
+                    tar.DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(ForLegacyBuilder(await File.ReadAllTextAsync(entry.FullPath, cancellationToken), labels)));
                     await writer.WriteEntryAsync(tar, cancellationToken);
                 }
                 else if (tar.EntryType == TarEntryType.RegularFile)

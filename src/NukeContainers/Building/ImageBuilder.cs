@@ -16,7 +16,7 @@ internal static class ImageBuilder
             log("The legacy builder has no RUN --mount: building without the cache mounts (downloads are not kept between builds, and builds are slower).");
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags))
         {
-            Content = context.ToHttpContent(settings.Builder),
+            Content = context.ToHttpContent(settings),
         };
         request.Content.Headers.ContentType = new("application/x-tar");
         using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -21,7 +21,7 @@ internal sealed partial class LegacyProgress(Action<string> log)
         _instructions.Select((s, i) => new BuiltInstruction(s.Name, s.Cached,
                 s.Cached ? TimeSpan.Zero : (i + 1 < _instructions.Count ? _instructions[i + 1].Started : end) - s.Started))
             .SkipWhile(s => !BuiltInstruction.IsBaseImage(s.Name))
-            .Where(s => !BuiltInstruction.IsBaseImage(s.Name)).ToList();
+            .Where(s => !BuiltInstruction.IsBaseImage(s.Name) && !s.Name.StartsWith(BuildContext.StageLabel, StringComparison.Ordinal)).ToList();
 
     public void Apply(string text)
     {
