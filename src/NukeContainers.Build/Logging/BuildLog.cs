@@ -34,13 +34,15 @@ public sealed class BuildLog : IDisposable
         (_file, LogFile) = Open(logFile);
     }
 
-    /// The log file, held exclusively while the build runs. When another build in the same folder holds it, this one
-    /// writes build.PID.log beside it instead of truncating the other's lines.
+    /// The log file, the only writer's while the build runs (others may read it: a build context at the repository's
+    /// root reads it into the tar). When another build in the same folder writes it, opening it alone fails, and
+    /// this one writes build.PID.log beside it instead of truncating the other's lines.
     private static (StreamWriter, string) Open(string logFile)
     {
         try
         {
-            return (new StreamWriter(new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.None)) { AutoFlush = true }, logFile);
+            using (new FileStream(logFile, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None)) { }   // no other build writes it
+            return (new StreamWriter(new FileStream(logFile, FileMode.Create, FileAccess.Write, FileShare.Read)) { AutoFlush = true }, logFile);
         }
         catch (IOException)
         {

@@ -1,0 +1,25 @@
+using NukeContainers.Build;
+using NukeContainers.Versioning;
+
+partial class Build
+{
+    AbsolutePath PackagesDirectory => ArtifactsDirectory / "packages";
+
+    [Parameter("The packages' version (semver); from git tags by MinVer's rules when not given")]
+    readonly string? PackageVersion;
+
+    /// The three libraries a team's build references, and the dotnet new template that sets a repository up.
+    string[] Packed => ["src/NukeContainers/NukeContainers.csproj", "src/NukeContainers.Build/NukeContainers.Build.csproj",
+        "src/NukeContainers.Components/NukeContainers.Components.csproj", "templates/NukeContainers.Templates.csproj"];
+
+    Target Pack => _ => _
+        .Description("Pack NukeContainers, NukeContainers.Build, NukeContainers.Components (with symbols) and the dotnet new template into artifacts/packages")
+        .DependsOn(Restore)
+        .Executes(async ct =>
+        {
+            var version = PackageVersion ?? (await GitVersion.ReadAsync(RootDirectory, cancellationToken: ct)).Version.ToString();
+            foreach (var project in Packed)
+                await DotNet(ct, "pack", RootDirectory / project, "-c", Configuration, "-o", PackagesDirectory, $"-p:Version={version}");
+            Note($"{version} in {PackagesDirectory}");
+        });
+}
