@@ -28,7 +28,8 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
 
     [Theory]
     [InlineData("unix:///nonexistent/docker.sock", "DOCKER_HOST=unix:///nonexistent/docker.sock does not answer. Start that engine, or unset DOCKER_HOST")]
-    [InlineData("tcp://127.0.0.1:2375", "DOCKER_HOST=tcp://127.0.0.1:2375: only unix:// sockets are supported")]
+    [InlineData("tcp://127.0.0.1:1", "The engine at tcp://127.0.0.1:1/ does not answer (")]
+    [InlineData("ssh://build@host", "DOCKER_HOST=ssh://build@host: give unix:///path/to/docker.sock or tcp://HOST:PORT")]
     public async Task An_engine_named_by_DOCKER_HOST_must_answer_and_nothing_else_is_tried(string dockerHost, string message)
     {
         var discovery = new EngineDiscovery([new DockerHostProvider(dockerHost), new SocketProvider(fixture.Endpoint.SocketPath, "the test's engine")]);

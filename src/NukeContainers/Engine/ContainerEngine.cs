@@ -15,12 +15,76 @@ public sealed class ContainerEngine : IDisposable
     private ContainerEngine(string socketPath)
     {
         SocketPath = socketPath;
+        Endpoint = new EngineEndpoint(socketPath, "a socket");
         Http = UnixHttp.Create(socketPath);
         Client = new DockerClientBuilder().WithEndpoint(new Uri("unix://" + socketPath)).Build();
     }
 
-    /// <summary>The engine's socket.</summary>
+    /// An engine over TCP: plain, or TLS with the engine's certificate held to the given CA and ours sent to it.
+    private ContainerEngine(EngineEndpoint endpoint)
+    {
+        SocketPath = "";
+        Endpoint = endpoint;
+        var address = new Uri($"{(endpoint.Tls is null ? "http" : "https")}://{endpoint.TcpHost}:{endpoint.TcpPort}/");
+        void Configure(SocketsHttpHandler handler)
+        {
+            if (endpoint.Tls is null) return;
+            handler.SslOptions = TcpTls.ClientOptions(endpoint.Tls, endpoint.TcpHost!);
+        }
+        var handler = new SocketsHttpHandler();
+        Configure(handler);
+        Http = new HttpClient(handler) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
+        var builder = new DockerClientBuilder().WithEndpoint(new Uri($"tcp://{endpoint.TcpHost}:{endpoint.TcpPort}"))
+            .WithTransportOptions(new Docker.DotNet.NativeHttp.NativeHttpTransportOptions { ConfigureHandler = Configure });
+        Client = (endpoint.Tls is null ? builder : builder.WithAuthProvider(new TlsAuthProvider(Configure))).Build();
+    }
+
+    /// Tells Docker.DotNet to speak TLS, with the same handler settings as the raw HTTP client.
+    private sealed class TlsAuthProvider(Action<SocketsHttpHandler> configure) : Docker.DotNet.Handler.Abstractions.IAuthProvider
+    {
+        public bool TlsEnabled => true;
+
+        public HttpMessageHandler ConfigureHandler(HttpMessageHandler handler)
+        {
+            if (handler is SocketsHttpHandler sockets) configure(sockets);
+            return handler;
+        }
+    }
+
+    /// <summary>The engine's socket; empty for an engine over TCP.</summary>
     public string SocketPath { get; }
+
+    /// <summary>Where the engine answers.</summary>
+    public EngineEndpoint Endpoint { get; }
+
+    /// <summary>Connects to an engine at an endpoint: a unix socket, or TCP with or without TLS.</summary>
+    public static ContainerEngine Connect(EngineEndpoint endpoint) => endpoint.TcpHost is null ? new(endpoint.SocketPath) : new ContainerEngine(endpoint);
+
+    /// <summary>Asks the engine whether it answers; an error names the endpoint and what to check.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            using var response = await Http.GetAsync("_ping", timeout.Token);
+            if (response.StatusCode == System.Net.HttpStatusCode.BadRequest && Endpoint.Tls is null && Endpoint.TcpHost is not null)
+                throw new ContainerException($"The engine at {Endpoint} wants TLS (it answered a plain request with 400): set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem.");
+            if (!response.IsSuccessStatusCode) throw new ContainerException($"The engine at {Endpoint} answered {(int)response.StatusCode} to a ping: is it a Docker engine?");
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException or System.IO.IOException && Endpoint.Tls is not null)
+        {
+            throw new ContainerException($"The TLS handshake with the engine at {Endpoint} failed ({(e.InnerException ?? e).Message}): check that DOCKER_CERT_PATH's ca.pem signed the engine's certificate and that the engine accepts cert.pem.", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ContainerException($"The engine at {Endpoint} does not answer ({e.Message}): check that it runs and listens there, or unset DOCKER_HOST to use a local one.", e);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ContainerException($"The engine at {Endpoint} did not answer within 10 s: check the address and that nothing blocks the port.");
+        }
+    }
 
     /// <summary>The typed Engine API client, for what the pipeline does not cover.</summary>
     public IDockerClient Client { get; }
@@ -35,7 +99,7 @@ public sealed class ContainerEngine : IDisposable
     /// embedded engine) finds; installs nothing. No engine is an error that says where it looked and what to do.
     /// </summary>
     public static async Task<ContainerEngine> ConnectAsync(EngineDiscovery? discovery = null, CancellationToken cancellationToken = default) =>
-        Connect((await (discovery ?? EngineDiscovery.Default()).RequireAsync(cancellationToken)).SocketPath);
+        Connect(await (discovery ?? EngineDiscovery.Default()).RequireAsync(cancellationToken));
 
     /// <summary>
     /// Builds an image from a context; see <see cref="BuildSettings"/>. An engine without BuildKit gets the legacy builder.

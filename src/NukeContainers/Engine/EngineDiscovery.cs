@@ -1,12 +1,45 @@
 namespace NukeContainers.Engine;
 
 /// <summary>Where an engine answers, and which provider found it.</summary>
-/// <param name="SocketPath">The engine's unix socket.</param>
+/// <param name="SocketPath">The engine's unix socket; empty for an engine over TCP.</param>
 /// <param name="Source">How it was found, for messages: <c>DOCKER_HOST</c>, <c>the default socket</c> ...</param>
 public sealed record EngineEndpoint(string SocketPath, string Source)
 {
+    /// <summary>An engine over TCP (<c>tcp://host:port</c>), with TLS when <paramref name="tls"/> is given.</summary>
+    public static EngineEndpoint OverTcp(string host, int port, EngineTls? tls, string source) =>
+        new("", source) { TcpHost = host, TcpPort = port, Tls = tls };
+
+    /// <summary>For an engine over TCP: its host.</summary>
+    public string? TcpHost { get; init; }
+
+    /// <summary>For an engine over TCP: its port.</summary>
+    public int TcpPort { get; init; }
+
+    /// <summary>For an engine over TCP: the TLS files; null for plain TCP.</summary>
+    public EngineTls? Tls { get; init; }
+
     /// <summary>The endpoint as DOCKER_HOST would name it.</summary>
-    public Uri Uri => new("unix://" + SocketPath);
+    public Uri Uri => TcpHost is null ? new("unix://" + SocketPath) : new($"tcp://{TcpHost}:{TcpPort}");
+
+    /// <summary>The endpoint for messages: its URI, and TLS when it has it.</summary>
+    public override string ToString() => Uri + (Tls is null ? "" : " (TLS)");
+}
+
+/// <summary>
+/// The TLS files of an engine over TCP, as the docker CLI reads them: <c>ca.pem</c>, <c>cert.pem</c> and <c>key.pem</c>
+/// in DOCKER_CERT_PATH (or ~/.docker). The engine's certificate must chain to the CA; ours goes to the engine.
+/// </summary>
+public sealed record EngineTls(string CaCertificate, string ClientCertificate, string ClientKey)
+{
+    /// <summary>The files in a folder, named as the docker CLI names them.</summary>
+    public static EngineTls InFolder(string folder) =>
+        new(Path.Combine(folder, "ca.pem"), Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
+
+    /// <summary>DOCKER_TLS_VERIFY set (to anything but empty): the files in DOCKER_CERT_PATH, else ~/.docker; otherwise null.</summary>
+    public static EngineTls? FromEnvironment() =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_TLS_VERIFY")) ? null
+            : InFolder(Environment.GetEnvironmentVariable("DOCKER_CERT_PATH") is { Length: > 0 } path ? path
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker"));
 }
 
 /// <summary>One place an engine may be. A provider only looks; it never installs or starts anything.</summary>
@@ -20,7 +53,9 @@ public interface IEngineProvider
 }
 
 /// <summary>The engine DOCKER_HOST names. When it is set, it must answer: the chain stops here either way.</summary>
-public sealed class DockerHostProvider(string? dockerHost) : IEngineProvider
+/// <param name="dockerHost">The DOCKER_HOST value.</param>
+/// <param name="tls">For tcp://: the TLS files; DOCKER_TLS_VERIFY and DOCKER_CERT_PATH decide when not given.</param>
+public sealed class DockerHostProvider(string? dockerHost, EngineTls? tls = null) : IEngineProvider
 {
     /// <summary>Reads DOCKER_HOST from the environment.</summary>
     public DockerHostProvider() : this(Environment.GetEnvironmentVariable("DOCKER_HOST")) { }
@@ -32,8 +67,17 @@ public sealed class DockerHostProvider(string? dockerHost) : IEngineProvider
     public async Task<EngineEndpoint?> FindAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(dockerHost)) return null;
+        if (dockerHost.StartsWith("tcp://", StringComparison.Ordinal))
+        {
+            if (!Uri.TryCreate(dockerHost, UriKind.Absolute, out var uri) || uri.Port <= 0)
+                throw new ContainerException($"DOCKER_HOST={dockerHost} is not tcp://HOST:PORT, such as tcp://127.0.0.1:2376.");
+            var endpoint = EngineEndpoint.OverTcp(uri.Host, uri.Port, tls ?? EngineTls.FromEnvironment(), "DOCKER_HOST");
+            using var engine = ContainerEngine.Connect(endpoint);
+            await engine.PingAsync(cancellationToken);
+            return endpoint;
+        }
         var path = dockerHost.StartsWith("unix://", StringComparison.Ordinal) ? dockerHost["unix://".Length..]
-            : throw new ContainerException($"DOCKER_HOST={dockerHost}: only unix:// sockets are supported; point it at the engine's socket, such as unix:///var/run/docker.sock.");
+            : throw new ContainerException($"DOCKER_HOST={dockerHost}: give unix:///path/to/docker.sock or tcp://HOST:PORT (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH for TLS).");
         return await UnixHttp.PingAsync(path, cancellationToken) ? new EngineEndpoint(path, "DOCKER_HOST")
             : throw new ContainerException($"DOCKER_HOST={dockerHost} does not answer. Start that engine, or unset DOCKER_HOST to use a local one.");
     }

@@ -52,24 +52,43 @@ public static class EmbeddedEnvironment
     /// Starts a new, empty engine of its own in <paramref name="stateDirectory"/> (images, cache, socket), as a CI runner
     /// starts with one: for benchmarks and tests of what an empty engine does. Disposing it stops it and removes its state.
     /// </summary>
-    public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, Action<string>? log = null, CancellationToken cancellationToken = default)
+    public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, Action<string>? log = null, CancellationToken cancellationToken = default) =>
+        await StartTemporaryEngineAsync(stateDirectory, tlsPort: null, log, cancellationToken);
+
+    /// <summary>
+    /// Starts a temporary engine that also listens on 127.0.0.1:<paramref name="tlsPort"/> with TLS, as a remote engine
+    /// does (<c>--tlsverify</c>: it wants a client certificate signed by its CA). The CA, the engine's certificate and
+    /// a client certificate are made for it, in <c>tls/</c> of its state folder (the client's as the docker CLI names
+    /// them: ca.pem, cert.pem, key.pem).
+    /// </summary>
+    public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, int? tlsPort, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         var options = new EmbeddedEnvironmentOptions { StateDirectory = stateDirectory, Log = log ?? (_ => { }) };
         RequireDebianRoot(options, "A temporary engine is asked for");
         Directory.CreateDirectory(stateDirectory);
-        var endpoint = await StartEngineAsync(options, cancellationToken);
-        return new TemporaryEngine(endpoint, stateDirectory);
+        string[] tcp = [];
+        EngineEndpoint? overTls = null;
+        if (tlsPort is { } port)
+        {
+            var folder = Path.Combine(stateDirectory, "tls");
+            var client = EngineCertificates.Create(folder);
+            tcp = ["-H", $"tcp://127.0.0.1:{port}", "--tlsverify", "--tlscacert", client.CaCertificate,
+                "--tlscert", Path.Combine(folder, "server-cert.pem"), "--tlskey", Path.Combine(folder, "server-key.pem")];
+            overTls = EngineEndpoint.OverTcp("127.0.0.1", port, client, "a temporary engine over TLS");
+        }
+        var endpoint = await StartEngineAsync(options, cancellationToken, tcp);
+        return new TemporaryEngine(endpoint, stateDirectory) { TlsEndpoint = overTls };
     }
 
-    private static async Task<EngineEndpoint> StartEngineAsync(EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
+    private static async Task<EngineEndpoint> StartEngineAsync(EmbeddedEnvironmentOptions options, CancellationToken cancellationToken, params string[] listen)
     {
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
         var state = options.StateDirectory;
         options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
         await StartDetachedAsync(Path.Combine(state, "dockerd.log"), cancellationToken,
-            "dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
+            ["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
             "--data-root", Path.Combine(state, "docker"), "--exec-root", Path.Combine(state, "exec"),
-            "-H", "unix://" + options.EngineSocket, "--pidfile", Path.Combine(state, "docker.pid"));
+            "-H", "unix://" + options.EngineSocket, .. listen, "--pidfile", Path.Combine(state, "docker.pid")]);
         await WaitUntilAsync(() => UnixHttp.PingAsync(options.EngineSocket, cancellationToken), "dockerd", Path.Combine(state, "dockerd.log"), cancellationToken);
         return new EngineEndpoint(options.EngineSocket, "the embedded engine");
     }
@@ -152,6 +171,9 @@ public sealed class TemporaryEngine(EngineEndpoint endpoint, string stateDirecto
 
     /// <summary>Its state folder.</summary>
     public string StateDirectory { get; } = stateDirectory;
+
+    /// <summary>Where it also answers over TCP with TLS, when it was started so.</summary>
+    public EngineEndpoint? TlsEndpoint { get; init; }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
