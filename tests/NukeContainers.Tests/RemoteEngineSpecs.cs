@@ -47,6 +47,33 @@ public sealed class RemoteEngineSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_docker_context_that_the_docker_CLI_made_for_the_TLS_engine_is_found_and_used_and_a_missing_one_is_named()
+    {
+        var config = Path.Combine(_context.Path, "docker-config");
+        var folder = Path.GetDirectoryName(Tls.Tls!.CaCertificate)!;
+        var start = new ProcessStartInfo("docker", ["context", "create", "build-host", "--docker",
+            $"host=tcp://127.0.0.1:{Tls.TcpPort},ca={folder}/ca.pem,cert={folder}/cert.pem,key={folder}/key.pem"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOCKER_CONFIG"] = config;
+        using (var cli = Process.Start(start)!)
+        {
+            await cli.WaitForExitAsync();
+            Assert.True(cli.ExitCode == 0, await cli.StandardError.ReadToEndAsync());
+        }
+        File.WriteAllText(Path.Combine(config, "config.json"), """{ "currentContext": "build-host" }""");
+        _context.Write("hello.txt", "hello through a context\n").Write("Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
+
+        var endpoint = await new DockerContextProvider(configFolder: config).FindAsync(CancellationToken.None);
+        using var engine = ContainerEngine.Connect(endpoint!);
+        var result = await Containers.Image("nukecontainers-test/through-context").FromDockerfile(_context.Path).WithLog(_ => { }).RunAsync(engine);
+        var missing = await Assert.ThrowsAsync<ContainerException>(() => new DockerContextProvider("nowhere", config).FindAsync(CancellationToken.None));
+
+        Assert.Equal(("docker context build-host", Tls.TcpPort, true), (endpoint!.Source, endpoint.TcpPort, endpoint.Tls is not null));
+        Assert.NotNull(await engine.InspectImageAsync(result.ImageId));
+        Assert.StartsWith("The docker context 'nowhere' does not exist (", missing.Message);
+        Assert.Null(await new DockerContextProvider("default", config).FindAsync(CancellationToken.None));   // the CLI's default: the next provider looks
+    }
+
+    [Fact]
     public async Task A_wrong_CA_or_no_TLS_where_the_engine_wants_it_fails_naming_the_endpoint_and_what_to_check()
     {
         var other = EngineTls.InFolder(Path.Combine(_context.Path, "other"));

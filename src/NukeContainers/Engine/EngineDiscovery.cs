@@ -83,6 +83,59 @@ public sealed class DockerHostProvider(string? dockerHost, EngineTls? tls = null
     }
 }
 
+/// <summary>
+/// The engine a docker context names, as the docker CLI keeps them: the context is DOCKER_CONTEXT, else
+/// <c>currentContext</c> in the docker config's config.json (DOCKER_CONFIG, else ~/.docker); its endpoint is in
+/// <c>contexts/meta/SHA256(name)/meta.json</c> and its TLS files in <c>contexts/tls/SHA256(name)/docker/</c>. No
+/// context, or <c>default</c>, lets the next provider look; a named context must answer.
+/// </summary>
+/// <param name="contextName">The context; DOCKER_CONTEXT or the config's current one when not given.</param>
+/// <param name="configFolder">The docker config folder; DOCKER_CONFIG or ~/.docker when not given.</param>
+public sealed class DockerContextProvider(string? contextName = null, string? configFolder = null) : IEngineProvider
+{
+    private string Folder => configFolder ?? (Environment.GetEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } folder ? folder
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker"));
+
+    private string? Name()
+    {
+        if ((contextName ?? Environment.GetEnvironmentVariable("DOCKER_CONTEXT")) is { Length: > 0 } given) return given;
+        var config = Path.Combine(Folder, "config.json");
+        if (!File.Exists(config)) return null;
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(config));
+        return json.RootElement.TryGetProperty("currentContext", out var current) ? current.GetString() : null;
+    }
+
+    /// <inheritdoc />
+    public string Describe() => Name() is { } name and not "default" ? $"docker context {name}" : "docker context (none)";
+
+    /// <inheritdoc />
+    public async Task<EngineEndpoint?> FindAsync(CancellationToken cancellationToken)
+    {
+        if (Name() is not { } name || name == "default") return null;
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)));
+        var meta = Path.Combine(Folder, "contexts", "meta", id, "meta.json");
+        if (!File.Exists(meta))
+            throw new ContainerException($"The docker context '{name}' does not exist ({meta} is missing): create it with docker context create, or unset DOCKER_CONTEXT.");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(meta));
+        var docker = json.RootElement.GetProperty("Endpoints").GetProperty("docker");
+        var host = docker.GetProperty("Host").GetString() ?? "";
+        if (docker.TryGetProperty("SkipTLSVerify", out var skip) && skip.GetBoolean())
+            throw new ContainerException($"The docker context '{name}' skips TLS verification, which this product does not do: give the context the engine's CA (docker context update {name} --docker ca=...).");
+        var tlsFolder = Path.Combine(Folder, "contexts", "tls", id, "docker");
+        var tls = File.Exists(Path.Combine(tlsFolder, "ca.pem")) ? EngineTls.InFolder(tlsFolder) : null;
+        var source = $"docker context {name}";
+        if (host.StartsWith("unix://", StringComparison.Ordinal))
+            return await UnixHttp.PingAsync(host["unix://".Length..], cancellationToken) ? new EngineEndpoint(host["unix://".Length..], source)
+                : throw new ContainerException($"The engine of docker context '{name}' ({host}) does not answer: start it, or switch context (docker context use default).");
+        if (!host.StartsWith("tcp://", StringComparison.Ordinal) || !Uri.TryCreate(host, UriKind.Absolute, out var uri))
+            throw new ContainerException($"The docker context '{name}' points at {host}: only unix:// and tcp:// endpoints are read.");
+        var endpoint = EngineEndpoint.OverTcp(uri.Host, uri.Port, tls, source);
+        using var engine = ContainerEngine.Connect(endpoint);
+        await engine.PingAsync(cancellationToken);
+        return endpoint;
+    }
+}
+
 /// <summary>An engine at a fixed socket: the default <c>/var/run/docker.sock</c>, or the embedded engine's.</summary>
 public sealed class SocketProvider(string socketPath, string source) : IEngineProvider
 {
@@ -97,10 +150,11 @@ public sealed class SocketProvider(string socketPath, string source) : IEnginePr
 /// <summary>Finds an engine by asking a chain of providers in turn; it never installs or starts one.</summary>
 public sealed class EngineDiscovery(IReadOnlyList<IEngineProvider> providers)
 {
-    /// <summary>DOCKER_HOST, then /var/run/docker.sock, then the embedded engine's socket in its state folder.</summary>
+    /// <summary>DOCKER_HOST, then the docker context, then /var/run/docker.sock, then the embedded engine's socket in its state folder.</summary>
     public static EngineDiscovery Default(string? stateDirectory = null) => new(
     [
         new DockerHostProvider(),
+        new DockerContextProvider(),
         new SocketProvider("/var/run/docker.sock", "the default socket"),
         new SocketProvider(Path.Combine(stateDirectory ?? Provisioning.EmbeddedEnvironmentOptions.DefaultStateDirectory, "docker.sock"), "the embedded engine"),
     ]);
