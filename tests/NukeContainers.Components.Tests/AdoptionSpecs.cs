@@ -40,7 +40,7 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
               </packageSources>
             </configuration>
             """);
-        File.WriteAllText(Path.Combine(repository, "Dockerfile"), $"FROM {EngineFixture.BaseImage}\nCOPY hello.txt /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n");
+        File.WriteAllText(Path.Combine(repository, "Dockerfile"), "FROM scratch\nCOPY hello.txt /hello.txt\n");
         File.WriteAllText(Path.Combine(repository, ".dockerignore"), "artifacts\n.git\nbuild\n");
         File.WriteAllText(Path.Combine(repository, "hello.txt"), "hello\n");
         await RunAsync(repository, "git", "add", "-A");
@@ -49,11 +49,39 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         {
             var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "BuildImages", "TagImages", "PushImages", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
 
+            // The same build against an engine over TCP with TLS (a temporary one, started with --tlsverify): through
+            // DOCKER_HOST, through a docker context the docker CLI made, and refused clearly with a wrong CA or no TLS.
+            await using var remote = await Provisioning.EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-adopt-{Guid.NewGuid():N}"[..22]), EngineFixture.FreePort());
+            var tls = remote.TlsEndpoint!;
+            var certs = Path.GetDirectoryName(tls.Tls!.CaCertificate)!;
+            string[] build = ["BuildImages", "TagImages", "PushImages", "--registry", EngineFixture.RegistryAddress];
+            var overTls = await RunAsync(repository, Path.Combine(repository, "build.sh"), [.. build, "--version", "1.1.0"],
+                new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}", ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = certs });
+            var config = Path.Combine(_work.Path, "docker-config");
+            await RunAsync(repository, "docker", ["context", "create", "build-host", "--docker", $"host=tcp://127.0.0.1:{tls.TcpPort},ca={certs}/ca.pem,cert={certs}/cert.pem,key={certs}/key.pem"],
+                new() { ["DOCKER_CONFIG"] = config, ["DOCKER_HOST"] = null });
+            var throughContext = await RunAsync(repository, Path.Combine(repository, "build.sh"), [.. build, "--version", "1.2.0"],
+                new() { ["DOCKER_HOST"] = null, ["DOCKER_CONFIG"] = config, ["DOCKER_CONTEXT"] = "build-host" });
+            var wrongCa = Path.Combine(_work.Path, "wrong-ca");
+            Directory.CreateDirectory(wrongCa);
+            File.Copy(Path.Combine(certs, "cert.pem"), Path.Combine(wrongCa, "cert.pem"));
+            File.Copy(Path.Combine(certs, "key.pem"), Path.Combine(wrongCa, "key.pem"));
+            File.Copy(Path.Combine(EngineFixture.RepositoryRoot(), "tests", "NukeContainers.Tests", "testdata", "engine", "other-ca.pem"), Path.Combine(wrongCa, "ca.pem"));
+            var refused = await RunAsync(repository, Path.Combine(repository, "build.sh"), [.. build, "--version", "1.3.0"],
+                new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}", ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = wrongCa }, expectFailure: true);
+            var plain = await RunAsync(repository, Path.Combine(repository, "build.sh"), [.. build, "--version", "1.3.0"],
+                new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}" }, expectFailure: true);
+
             Assert.Contains("Build succeeded", output);
+            Assert.Contains($"engine: DOCKER_HOST", overTls);
+            Assert.Contains("engine: docker context build-host", throughContext);
+            Assert.Contains("The TLS handshake with the engine at tcp://127.0.0.1:", refused);
+            Assert.Contains("wants TLS (it answered a plain request with 400): set DOCKER_TLS_VERIFY=1", plain);
             Assert.Contains($"<PackageReference Include=\"NukeContainers.Components\" Version=\"{version}\" />", File.ReadAllText(Path.Combine(repository, "_build.csproj")));
             using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
             var tags = await registry.TagsAsync(name);
-            foreach (var tag in new[] { "1.0.0", "1.0", "1", "latest" }) Assert.Contains(tag, tags);
+            foreach (var tag in new[] { "1.0.0", "1.1.0", "1.2.0", "latest" }) Assert.Contains(tag, tags);
+            Assert.DoesNotContain("1.3.0", tags);
             Assert.NotNull(await registry.DigestAsync(name, "1.0.0"));
         }
         finally
@@ -84,18 +112,25 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             }
     }
 
-    /// Runs a program in a folder, with a package cache of the test's own (the test's package versions stay out of the user's).
-    private async Task<string> RunAsync(string folder, string program, params string[] arguments)
+    private Task<string> RunAsync(string folder, string program, params string[] arguments) => RunAsync(folder, program, arguments, []);
+
+    /// Runs a program in a folder, with a package cache of the test's own (the test's package versions stay out of the
+    /// user's), the test's engine unless <paramref name="environment"/> says otherwise (null removes a variable).
+    private async Task<string> RunAsync(string folder, string program, string[] arguments, Dictionary<string, string?> environment, bool expectFailure = false)
     {
         var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["NUGET_PACKAGES"] = Path.Combine(_work.Path, "packages");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOCKER_HOST"] = fixture.Endpoint.Uri.ToString();
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited {process.ExitCode}:\n{await output}\n{await error}");
-        return await output;
+        var all = await output + await error;
+        Assert.True(expectFailure ? process.ExitCode != 0 : process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited {process.ExitCode}:\n{all}");
+        return all;
     }
 }
