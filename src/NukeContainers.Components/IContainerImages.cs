@@ -45,6 +45,17 @@ public interface IContainerImages : IBuild
     ImagePipeline PipelineForNamed(string name, ImageReference reference, Docker.DotNet.Models.ImageInspectResponse image) =>
         Containers.Image(reference.Repository).WithName(name).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
 
+    /// <summary>
+    /// A configuration file a target reads when there is one: the file a parameter names (which must exist), else the
+    /// one of that name in the root, else null.
+    /// </summary>
+    string? OptionalFile(string? given, string nameInRoot, string parameter)
+    {
+        var file = given is null ? (string)(RootDirectory / nameInRoot) : Path.GetFullPath(given, RootDirectory);
+        if (File.Exists(file)) return file;
+        return given is null ? null : throw new ParameterException($"{parameter} names {file}, which does not exist.");
+    }
+
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
 

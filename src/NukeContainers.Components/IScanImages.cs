@@ -39,9 +39,7 @@ public interface IScanImages : IContainerImages
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            string rootIgnore = RootDirectory / ".trivyignore";
-            var ignore = TrivyIgnore is { } given ? Path.GetFullPath(given, RootDirectory) : File.Exists(rootIgnore) ? rootIgnore : null;
-            if (ignore is not null && !File.Exists(ignore)) throw new ParameterException($"--trivy-ignore names {ignore}, which does not exist.");
+            var ignore = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore");
             var advisories = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null;
             ScanSettings SettingsFor(string name, string? dockerfile) => ScanImagesSettings(new ScanSettings
             {

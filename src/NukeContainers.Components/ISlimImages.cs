@@ -77,9 +77,7 @@ public interface ISlimImages : IContainerImages
     {
         if (LowestEfficiency is not null || HighestWastedBytes is not null || HighestUserWastedPercent is not null)
             return SlimGates.Parse(LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent, "the gate parameters");
-        var file = DiveCi is { } given ? Path.GetFullPath(given, RootDirectory) : RootDirectory / ".dive-ci";
-        if (File.Exists(file)) return SlimGates.Load(file);
-        return DiveCi is null ? SlimGates.None : throw new ParameterException($"--dive-ci names {file}, which does not exist.");
+        return OptionalFile(DiveCi, ".dive-ci", "--dive-ci") is { } file ? SlimGates.Load(file) : SlimGates.None;
     }
 
     /// The built images, each with the build that made it (its base stays shared).

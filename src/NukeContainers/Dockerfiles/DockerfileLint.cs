@@ -183,7 +183,7 @@ public static partial class DockerfileLint
         foreach (var word in instruction.Arguments.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
         {
             var name = word.Split('=')[0];
-            if (SecretName().IsMatch(name)) found.Add(("NCL004", instruction.Line, $"{instruction.Keyword} {name}"));
+            if (Secrets.LooksLikeCredentialName(name)) found.Add(("NCL004", instruction.Line, $"{instruction.Keyword} {name}"));
         }
     }
 
@@ -211,6 +211,4 @@ public static partial class DockerfileLint
     [GeneratedRegex(@"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz|tar\.zst)$")]
     private static partial Regex Archive();
 
-    [GeneratedRegex(@"(?i)(passw(or)?d|secret|token|api_?key|access_?key|private_?key|credentials?)")]
-    private static partial Regex SecretName();
 }

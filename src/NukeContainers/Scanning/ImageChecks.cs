@@ -26,7 +26,7 @@ public static partial class ImageChecks
         {
             var equals = env.IndexOf('=');
             var (name, value) = equals < 0 ? (env, "") : (env[..equals], env[(equals + 1)..]);
-            if (value.Length > 0 && SecretName().IsMatch(name))
+            if (value.Length > 0 && Secrets.LooksLikeCredentialName(name))
                 yield return new Finding("CIS-DI-0010", FindingKind.ImageCheck, Severity.High,
                     $"The environment variable {name} looks like a credential ({name}={Secrets.Mask(value)}): pass it at run time, or use a build secret", $"config.Env {name}", Source: "checks");
         }
@@ -59,8 +59,6 @@ public static partial class ImageChecks
 
     private static string Shorten(string text) => text.Length > 80 ? text[..77] + "..." : text;
 
-    [GeneratedRegex(@"(?i)(passw(or)?d|secret|token|api_?key|access_?key|private_?key|credential)")]
-    private static partial Regex SecretName();
 
     /// The first layer of most bases: "ADD file:HASH in /".
     [GeneratedRegex(@"^ADD (file|multi):[0-9a-f]+ in /\s*$")]

@@ -84,12 +84,12 @@ internal static class ScanStep
     /// One finding per advisory and package, whichever source found it (ids or aliases shared): the worse severity, a fixed version if any knows one.
     internal static List<Finding> Merge(IEnumerable<Finding> findings)
     {
+        // What a finding is about: a vulnerability's package and version (sources name its file differently), else its target.
+        static string Subject(Finding f) => f.Kind == FindingKind.Vulnerability ? f.Target.Split(' ')[0] + " " + f.InstalledVersion : f.Target;
         var merged = new List<Finding>();
         foreach (var finding in findings)
         {
-            var key = finding.Kind == FindingKind.Vulnerability ? finding.Target.Split(' ')[0] + " " + finding.InstalledVersion : finding.Target;
-            var index = merged.FindIndex(m => m.Kind == finding.Kind
-                                              && (m.Kind == FindingKind.Vulnerability ? m.Target.Split(' ')[0] + " " + m.InstalledVersion : m.Target) == key
+            var index = merged.FindIndex(m => m.Kind == finding.Kind && Subject(m) == Subject(finding)
                                               && m.Ids.Intersect(finding.Ids, StringComparer.OrdinalIgnoreCase).Any());
             if (index < 0) { merged.Add(finding); continue; }
             var existing = merged[index];

@@ -30,6 +30,15 @@ public static partial class Secrets
         new("dockerconfig-secret", Severity.High, "Registry credentials in a docker config", DockerAuth()),
     ];
 
+    /// <summary>
+    /// Whether a variable's name says it holds a credential (PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, PRIVATE_KEY,
+    /// CREDENTIALS): what the image checks flag in ENV and the lint flags in ARG and ENV.
+    /// </summary>
+    public static bool LooksLikeCredentialName(string name) => CredentialName().IsMatch(name);
+
+    [GeneratedRegex(@"(?i)(passw(or)?d|secret|token|api_?key|access_?key|private_?key|credential)")]
+    private static partial Regex CredentialName();
+
     /// <summary>Every secret in the text, each with its line and its masked form.</summary>
     public static IEnumerable<Match> Find(string text)
     {
