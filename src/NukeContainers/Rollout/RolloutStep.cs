@@ -42,8 +42,8 @@ internal static class RolloutStep
             if (settings.Requests.Count + settings.Limits.Count > 0)
                 change["resources"] = new JsonObject
                 {
-                    ["requests"] = settings.Requests.Count == 0 ? null : new JsonObject([.. settings.Requests.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
-                    ["limits"] = settings.Limits.Count == 0 ? null : new JsonObject([.. settings.Limits.Select(r => KeyValuePair.Create(r.Key, (JsonNode?)r.Value))]),
+                    ["requests"] = Quantities(settings.Requests),
+                    ["limits"] = Quantities(settings.Limits),
                 };
             var patch = new JsonObject
             {
@@ -78,6 +78,10 @@ internal static class RolloutStep
                 : $"Undoing it did not bring {previous} back (it runs {now}; {backError.Trim()}): check kubectl rollout status deployment/{name}."),
             Result(restored ? "rolled-back" : "failed", diagnosis));
     }
+
+    /// Resource quantities as the container spec writes them; null (left out) when there are none.
+    private static JsonObject? Quantities(IReadOnlyDictionary<string, string> quantities) =>
+        quantities.Count == 0 ? null : new JsonObject([.. quantities.Select(q => KeyValuePair.Create(q.Key, (JsonNode?)q.Value))]);
 
     private static JsonObject PickContainer(RolloutSettings settings, List<JsonObject> containers, string repository, string deployment)
     {
