@@ -64,7 +64,7 @@ public sealed class ContextSpecs(EngineFixture fixture) : IDisposable
     [Theory]
     [InlineData(Builder.BuildKit)]
     [InlineData(Builder.Legacy)]
-    public async Task A_dockerignore_that_excludes_itself_and_the_Dockerfile_keeps_them_out_of_COPY_as_far_as_a_tar_can(Builder builder)
+    public async Task A_dockerignore_that_excludes_itself_and_the_Dockerfile_keeps_them_out_of_COPY(Builder builder)
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx/\n")
             .Write(".dockerignore", "Dockerfile\n.dockerignore\n*.tmp\n").Write("keep.txt", "k").Write("drop.tmp", "d");
@@ -74,10 +74,9 @@ public sealed class ContextSpecs(EngineFixture fixture) : IDisposable
 
         Assert.DoesNotContain("f /ctx/.dockerignore", cli);
         Assert.DoesNotContain("f /ctx/Dockerfile", cli);
-        // BuildKit reads the Dockerfile from the same tar that COPY copies: only a BuildKit session (which sends the
-        // Dockerfile apart from the context) can keep it out. The legacy engine removes it itself, as for the CLI.
-        var expected = builder == Builder.BuildKit ? cli.Concat(["f /ctx/Dockerfile", "links=1 /ctx/Dockerfile"]).Order(StringComparer.Ordinal).ToList() : cli;
-        Assert.Equal(expected, ours);
+        // BuildKit reads the Dockerfile through the session, apart from the context (a tar would have to carry it, and
+        // COPY would copy it: BuildSpecs holds that); the legacy engine removes it itself, as for the CLI.
+        Assert.Equal(cli, ours);
     }
 
     /// Pattern sets over one nested tree, several with "!" exceptions under "**" in nested folders.

@@ -2,7 +2,7 @@ namespace NukeContainers.Building;
 
 /// <summary>A build failed; names the Dockerfile instruction, the builder's error, and the instruction's last output lines.</summary>
 public sealed class ImageBuildException(string? instruction, string error, IReadOnlyList<string> logTail)
-    : ContainerException(Describe(instruction, error, logTail))
+    : ContainerException(Scanning.Secrets.MaskAll(Describe(instruction, error, logTail)))
 {
     /// <summary>The failing instruction as the builder names it, when it said which.</summary>
     public string? Instruction { get; } = instruction;
@@ -42,3 +42,13 @@ public sealed class EngineConnectionException(string? instruction, Exception inn
     /// <summary>The instruction that was running, when one was.</summary>
     public string? Instruction { get; } = instruction;
 }
+
+/// <summary>
+/// The BuildKit session was cut while the engine built (the connection that carries the context's files, secrets and
+/// credentials went): the engine could not read what it needed, so the build stopped and nothing was tagged.
+/// </summary>
+public sealed class SessionCutException(string endpoint, Exception inner)
+    : ContainerException(
+        $"The BuildKit session with the engine at {endpoint} was cut during the build, so the engine could not read the context " +
+        $"(the engine said: {inner.Message.Split('\n')[0]}). Nothing was tagged; run the build again, and if it happens again, check what sits between " +
+        "this machine and the engine (a proxy that drops upgraded connections).", inner);

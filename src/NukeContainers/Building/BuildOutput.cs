@@ -34,6 +34,19 @@ public enum Builder
     Legacy,
 }
 
+/// <summary>How a BuildKit build gets its context.</summary>
+public enum ContextTransfer
+{
+    /// <summary>
+    /// A BuildKit session (the default), as the docker CLI does it: the engine asks for the files it needs and only
+    /// those that changed since the last build of the folder; secrets and SSH agents reach RUN mounts. Where the
+    /// engine refuses a session, the build falls back on the tar and says so.
+    /// </summary>
+    Session,
+    /// <summary>The whole filtered context as a tar in the request body, every build (no secrets, no SSH).</summary>
+    Tar,
+}
+
 /// <summary>The network RUN steps get.</summary>
 public enum NetworkMode
 {

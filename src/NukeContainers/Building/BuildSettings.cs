@@ -38,6 +38,24 @@ public sealed record BuildSettings : IPipelineStep
     /// <summary>Images BuildKit may import cached layers from (their inline cache), such as <c>registry/app:buildcache-main</c>.</summary>
     public IReadOnlyList<string> CacheFrom { get; init; } = [];
 
+    /// <summary>
+    /// Secrets for <c>RUN --mount=type=secret,id=ID</c>, by id: they reach the RUN through the BuildKit session and no
+    /// layer, log or report. Needs the session (a tar-context build has no secrets).
+    /// </summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+
+    /// <summary>
+    /// SSH agents for <c>RUN --mount=type=ssh[,id=ID]</c>, by id (<c>default</c> when the mount names none): the agent's
+    /// socket, or null for SSH_AUTH_SOCK's.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> SshAgents { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Credentials for the registries the build pulls from (FROM, cache imports), by host; else the docker config's.</summary>
+    public IReadOnlyDictionary<string, Registry.RegistryCredentials> RegistryCredentials { get; init; } = new Dictionary<string, Registry.RegistryCredentials>();
+
+    /// <summary>How BuildKit gets the context: through a session (only what changed, secrets and SSH) or as a tar.</summary>
+    public ContextTransfer Transfer { get; init; } = ContextTransfer.Session;
+
     /// <summary>A Dockerfile (relative to the context) of the same app built without the optimisations, to measure against.</summary>
     public string? BaselineDockerfile { get; init; }
 

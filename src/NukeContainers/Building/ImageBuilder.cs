@@ -8,17 +8,19 @@ namespace NukeContainers.Building;
 /// cannot parse BuildKit's trace messages.
 internal static class ImageBuilder
 {
+    /// Builds with the context as a tar in the body, or, given a session, with the context synced through it.
     public static async Task<BuildOutput> BuildAsync(HttpClient engine, BuildContext context, BuildSettings settings,
-        IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken)
+        IReadOnlyList<string> tags, Session.BuildSession? session, Action<string> log, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         if (settings.Builder == Builder.Legacy && context.HasRunMounts)
             log("The legacy builder has no RUN --mount: building without the cache mounts (downloads are not kept between builds, and builds are slower).");
-        using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags))
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1.41/build?" + Query(context, settings, tags, session));
+        if (session is null)
         {
-            Content = context.ToHttpContent(settings),
-        };
-        request.Content.Headers.ContentType = new("application/x-tar");
+            request.Content = context.ToHttpContent(settings);
+            request.Content.Headers.ContentType = new("application/x-tar");
+        }
         using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
@@ -83,18 +85,20 @@ internal static class ImageBuilder
 
     private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
 
-    private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags)
+    private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Session.BuildSession? session)
     {
         var query = new List<(string, string)>
         {
             ("version", settings.Builder == Builder.BuildKit ? "2" : "1"),
-            ("dockerfile", context.DockerfileEntry),
+            // Through a session the Dockerfile comes from its own folder ("dockerfile"), by its name there.
+            ("dockerfile", session is null ? context.DockerfileEntry : Path.GetFileName(context.DockerfilePath)),
             ("rm", "1"),
             ("forcerm", "1"),
             ("buildargs", JsonSerializer.Serialize(settings.BuildArgs)),
             ("labels", JsonSerializer.Serialize(settings.Labels)),
         };
         query.AddRange(tags.Select(t => ("t", t)));
+        if (session is not null) query.AddRange([("session", session.Id), ("remote", "client-session")]);
         if (settings.Target is not null) query.Add(("target", settings.Target));
         if (settings.Platform is not null) query.Add(("platform", settings.Platform));
         if (settings.NoCache) query.Add(("nocache", "1"));

@@ -49,6 +49,23 @@ public sealed partial record ImagePipeline
     /// </summary>
     [Pure] public ImagePipeline CompareWith(string baselineDockerfile) => ConfigureBuild(b => b with { BaselineDockerfile = baselineDockerfile });
 
+    /// <summary>
+    /// A secret for <c>RUN --mount=type=secret,id=ID</c>: <c>.Secret("npmrc", BuildSecret.FromFile("~/.npmrc"))</c>,
+    /// <c>.Secret("nuget_token", BuildSecret.FromEnvironment("NUGET_TOKEN"))</c>. It reaches the RUN and no layer.
+    /// </summary>
+    [Pure] public ImagePipeline Secret(string id, BuildSecret secret) =>
+        ConfigureBuild(b => b with { Secrets = new Dictionary<string, BuildSecret>(b.Secrets) { [id] = secret } });
+
+    /// <summary>
+    /// Forwards an SSH agent to <c>RUN --mount=type=ssh</c> (id <c>default</c> unless the mount names one): the
+    /// agent at <paramref name="agentSocket"/>, or SSH_AUTH_SOCK's.
+    /// </summary>
+    [Pure] public ImagePipeline ForwardSsh(string id = "default", string? agentSocket = null) =>
+        ConfigureBuild(b => b with { SshAgents = new Dictionary<string, string?>(b.SshAgents) { [id] = agentSocket } });
+
+    /// <summary>How BuildKit gets the context: the session (the default) or the whole tar.</summary>
+    [Pure] public ImagePipeline Transfer(ContextTransfer transfer) => ConfigureBuild(b => b with { Transfer = transfer });
+
     /// <summary>Changes the build step's settings in one go, for what has no verb of its own.</summary>
     [Pure] public ImagePipeline ConfigureBuild(Func<BuildSettings, BuildSettings> configure) => Configure(new BuildSettings(), configure);
 }

@@ -91,6 +91,32 @@ public sealed class ContainerEngine : IDisposable
 
     internal HttpClient Http { get; }
 
+    /// <summary>
+    /// A new connection of its own to the engine (the socket, or TCP with TLS as the engine wants), for a request whose
+    /// connection becomes something else: the BuildKit session, upgraded to h2c.
+    /// </summary>
+    internal async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = Endpoint.TcpHost is null
+            ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
+            : new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (Endpoint.TcpHost is null) await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(SocketPath), cancellationToken);
+            else await socket.ConnectAsync(Endpoint.TcpHost, Endpoint.TcpPort, cancellationToken);
+            var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            if (Endpoint.Tls is null) return stream;
+            var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsClientAsync(TcpTls.ClientOptions(Endpoint.Tls, Endpoint.TcpHost!), cancellationToken);
+            return tls;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Connects to the engine at a unix socket.</summary>
     public static ContainerEngine Connect(string socketPath) => new(socketPath);
 
@@ -106,20 +132,29 @@ public sealed class ContainerEngine : IDisposable
     /// </summary>
     public async Task<BuildOutput> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default)
     {
+        Session.BuildSession? session = null;
         try
         {
-            return await ImageBuilder.BuildAsync(Http, context, settings, tags, log, cancellationToken);
+            session = await OpenSessionAsync(context, settings, log, cancellationToken);
+            return await ImageBuilder.BuildAsync(Http, context, settings, tags, session, log, cancellationToken);
         }
         catch (BuildRefusedException refused) when (refused.BuildKitUnavailable)
         {
             log($"{refused.Message}; building with the legacy builder instead.");
-            return await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, log, cancellationToken);
+            return await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, null, log, cancellationToken);
+        }
+        catch (ContainerException e) when (session is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // The engine may report the failure before this side has seen the connection go: give it a moment.
+            if (await session.WasCutAsync(TimeSpan.FromSeconds(2))) throw new SessionCutException(Endpoint.ToString(), e);
+            throw;
         }
         finally
         {
+            if (session is not null) await session.DisposeAsync();
             // BuildKit keeps every uploaded context tar as a cache record of its own that no build can reuse. Best
             // effort: an engine that went away must not hide the build's own error behind this one's.
-            if (settings.Builder == Builder.BuildKit)
+            else if (settings.Builder == Builder.BuildKit)
             {
                 try
                 {
@@ -131,6 +166,28 @@ public sealed class ContainerEngine : IDisposable
                 }
             }
         }
+    }
+
+    /// The session a BuildKit build syncs its context through, or null for the tar: when the build asks for the tar,
+    /// for the legacy builder, and where the engine refuses a session (said in the log; an error when the build needs
+    /// the session for its secrets or SSH agents).
+    private async Task<Session.BuildSession?> OpenSessionAsync(BuildContext context, BuildSettings settings, Action<string> log, CancellationToken cancellationToken)
+    {
+        var needsSession = settings.Secrets.Count > 0 || settings.SshAgents.Count > 0;
+        if (settings.Builder != Builder.BuildKit || settings.Transfer == ContextTransfer.Tar)
+        {
+            if (needsSession)
+                throw new ContainerException($"The build has secrets or SSH agents ({string.Join(", ", settings.Secrets.Keys.Concat(settings.SshAgents.Keys))}), which reach the build only through a BuildKit session: build with BuildKit and the session (the defaults).");
+            return null;
+        }
+        var session = Session.BuildSession.For(context, settings, log);
+        var refusal = await session.OpenAsync(this, cancellationToken);
+        if (refusal is null) return session;
+        await session.DisposeAsync();
+        if (needsSession)
+            throw new ContainerException($"The engine at {Endpoint} refused a BuildKit session ({refusal}), and the build's secrets or SSH agents reach it only through one: use an engine with BuildKit sessions (Docker 18.09 or later).");
+        log($"The engine at {Endpoint} refused a BuildKit session ({refusal}): sending the whole context as a tar instead (every file, every build).");
+        return null;
     }
 
     /// <summary>

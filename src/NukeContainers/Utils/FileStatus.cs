@@ -3,12 +3,15 @@ using System.Runtime.InteropServices;
 namespace NukeContainers.Utils;
 
 /// What lstat(2) says of a path, which .NET does not expose: its type (FIFO, socket, device ...), its inode and link
-/// count (to keep hard links as links), and its mode. glibc 2.33 and later export lstat; the layout of struct stat is
-/// read for the two architectures .NET runs Linux containers on.
-internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inode, ulong Links, UnixFileMode Mode)
+/// count (to keep hard links as links), its mode, and (in the same call, for the session's file sync) its size and
+/// modification time in nanoseconds. glibc 2.33 and later export lstat; the layout of struct stat is read for the two
+/// architectures .NET runs Linux containers on (st_size at 48 and st_mtim at 88 on both).
+internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong Inode, ulong Links, UnixFileMode Mode, long Size = 0, long ModifiedNanoseconds = 0)
 {
     [DllImport("libc", EntryPoint = "lstat", SetLastError = true)]
     private static extern int LstatNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
+
+    [ThreadStatic] private static byte[]? _buffer;
 
     /// The status, or null where lstat cannot be called (not Linux, an old glibc, another architecture).
     public static FileStatus? Of(string path)
@@ -21,7 +24,7 @@ internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong In
             _ => (-1, -1, 0),
         };
         if (modeOffset < 0) return null;
-        var buffer = new byte[256];
+        var buffer = _buffer ??= new byte[256];
         try
         {
             if (LstatNative(path, buffer) != 0)
@@ -33,7 +36,9 @@ internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong In
         }
         var mode = BitConverter.ToUInt32(buffer, modeOffset);
         var links = linksSize == 8 ? BitConverter.ToUInt64(buffer, linksOffset) : BitConverter.ToUInt32(buffer, linksOffset);
-        return new FileStatus((FileKind)(mode & 0xF000), BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8), links, (UnixFileMode)(mode & 0xFFF));
+        var modified = BitConverter.ToInt64(buffer, 88) * 1_000_000_000 + BitConverter.ToInt64(buffer, 96);
+        return new FileStatus((FileKind)(mode & 0xF000), BitConverter.ToUInt64(buffer, 0), BitConverter.ToUInt64(buffer, 8), links,
+            (UnixFileMode)(mode & 0xFFF), BitConverter.ToInt64(buffer, 48), modified);
     }
 }
 

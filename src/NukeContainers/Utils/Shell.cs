@@ -7,10 +7,15 @@ namespace NukeContainers.Utils;
 /// Runs the machine's programs (apt-get, dpkg-query, setsid) for the local environment.
 internal static class Shell
 {
-    public static async Task<BufferedCommandResult> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool check = true)
+    public static async Task<BufferedCommandResult> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool check = true,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var result = await Cli.Wrap(program).WithArguments(arguments)
-            .WithEnvironmentVariables(e => e.Set("DEBIAN_FRONTEND", "noninteractive"))
+            .WithEnvironmentVariables(e =>
+            {
+                e.Set("DEBIAN_FRONTEND", "noninteractive");
+                foreach (var (name, value) in environment ?? new Dictionary<string, string?>()) e.Set(name, value);
+            })
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
         if (check && result.ExitCode != 0)

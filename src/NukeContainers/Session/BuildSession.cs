@@ -1,0 +1,220 @@
+using System.Security.Cryptography;
+using System.Text;
+using NukeContainers.Building;
+using NukeContainers.Engine;
+using NukeContainers.Registry;
+
+namespace NukeContainers.Session;
+
+/// <summary>
+/// A BuildKit session as the docker CLI opens one: <c>POST /session</c> upgraded to h2c, with headers naming the
+/// session and every gRPC method it serves; from then on the engine is the HTTP/2 client on that connection and asks
+/// the session for the context's files (FileSync), secrets, SSH agents and registry credentials while it builds. A
+/// build names it with <c>session=ID&amp;remote=client-session</c>. Disposing it ends the connection.
+/// </summary>
+internal sealed class BuildSession : IAsyncDisposable
+{
+    private StreamConnection? _connection;
+    private volatile bool _closing;
+
+    private BuildSession(string name, string sharedKey, IReadOnlyDictionary<string, SyncedFolder> folders,
+        IReadOnlyDictionary<string, ResolvedSecret> secrets, IReadOnlyDictionary<string, string> sshAgents,
+        IReadOnlyDictionary<string, RegistryCredentials> credentials, Action<string> log)
+    {
+        Name = name;
+        SharedKey = sharedKey;
+        Folders = folders;
+        Secrets = secrets;
+        SshAgents = sshAgents;
+        _credentials = credentials;
+        Log = log;
+    }
+
+    private readonly IReadOnlyDictionary<string, RegistryCredentials> _credentials;
+
+    /// <summary>The session's id: the build request's <c>session</c>, and the connection's id in the session host.</summary>
+    public string Id { get; } = Guid.NewGuid().ToString("N");
+
+    public string Name { get; }
+
+    /// <summary>
+    /// What makes the engine keep the context it synced for the next build of the same folder (its local source's
+    /// shared key): the folder's path and this machine's build node id, as the docker CLI computes it.
+    /// </summary>
+    public string SharedKey { get; }
+
+    public IReadOnlyDictionary<string, SyncedFolder> Folders { get; }
+
+    public IReadOnlyDictionary<string, ResolvedSecret> Secrets { get; }
+
+    public IReadOnlyDictionary<string, string> SshAgents { get; }
+
+    public Action<string> Log { get; }
+
+    /// <summary>A secret's value, read when the session opens, and where it came from.</summary>
+    internal sealed record ResolvedSecret(byte[] Value, string Source)
+    {
+        public override string ToString() => Source;
+    }
+
+    /// <summary>
+    /// Whether the connection ended (or ends within <paramref name="grace"/>) without this side closing it: the engine
+    /// went, or the connection was cut.
+    /// </summary>
+    public async Task<bool> WasCutAsync(TimeSpan grace)
+    {
+        if (_connection is null || _closing) return false;
+        await Task.WhenAny(_connection.Closed, Task.Delay(grace));
+        return _connection.Closed.IsCompleted && !_closing;
+    }
+
+    /// <summary>
+    /// The session for a BuildKit build of a context: the context folder (filtered by .dockerignore) as <c>context</c>,
+    /// the Dockerfile's folder as <c>dockerfile</c>, the build's secrets, SSH agents and registry credentials.
+    /// Secrets are read here, so that a missing one fails before the engine is asked anything.
+    /// </summary>
+    public static BuildSession For(BuildContext context, BuildSettings settings, Action<string> log)
+    {
+        var secrets = settings.Secrets.ToDictionary(s => s.Key, s => new ResolvedSecret(s.Value.Read(s.Key), s.Value.ToString()), StringComparer.Ordinal);
+        foreach (var secret in secrets.Values) Scanning.Secrets.Hide(Encoding.UTF8.GetString(secret.Value));
+        var agents = settings.SshAgents.ToDictionary(a => a.Key, a => a.Value ?? DefaultAgent(a.Key), StringComparer.Ordinal);
+        var folders = new Dictionary<string, SyncedFolder>(StringComparer.Ordinal)
+        {
+            ["context"] = new("context", context.Directory, context.Ignore),
+            ["dockerfile"] = new("dockerfile", Path.GetDirectoryName(context.DockerfilePath)!, DockerIgnore.None),
+        };
+        return new BuildSession(Path.GetFileName(context.Directory.TrimEnd('/')), BuildSharedKey(context.Directory), folders, secrets, agents,
+            settings.RegistryCredentials, log);
+    }
+
+    private static string DefaultAgent(string id) =>
+        Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") is { Length: > 0 } socket ? socket
+            : throw new ContainerException($"The build forwards the SSH agent '{id}' but SSH_AUTH_SOCK is not set: start an agent (eval $(ssh-agent); ssh-add) or give the agent's socket path.");
+
+    /// <summary>
+    /// Opens the session on a connection of its own. Returns null when it is open, and the engine's answer when the
+    /// engine refuses it (an engine without sessions, or a proxy in front of it that does not pass upgrades).
+    /// </summary>
+    public async Task<string?> OpenAsync(ContainerEngine engine, CancellationToken cancellationToken)
+    {
+        var stream = await engine.ConnectAsync(cancellationToken);
+        try
+        {
+            var request = new StringBuilder()
+                .Append("POST /v1.41/session HTTP/1.1\r\nHost: docker\r\nUser-Agent: NukeContainers\r\nContent-Length: 0\r\n")
+                .Append("Connection: Upgrade\r\nUpgrade: h2c\r\n")
+                .Append($"X-Docker-Expose-Session-Uuid: {Id}\r\n")
+                .Append($"X-Docker-Expose-Session-Name: {HeaderValue(Name)}\r\n")
+                .Append($"X-Docker-Expose-Session-Sharedkey: {SharedKey}\r\n");
+            // One header line a method: the engine reads each line as one method.
+            foreach (var method in Methods()) request.Append($"X-Docker-Expose-Session-Grpc-Method: {method}\r\n");
+            request.Append("\r\n");
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellationToken);
+            await stream.FlushAsync(cancellationToken);
+            var (status, head) = await ReadResponseHeadAsync(stream, cancellationToken);
+            if (status != 101)
+            {
+                var body = await ReadBodyAsync(stream, head, cancellationToken);
+                await stream.DisposeAsync();
+                return $"{status} {Building.ImageBuilder.EngineMessage(body).Trim()}";
+            }
+            _connection = await SessionHost.ServeAsync(this, stream, cancellationToken);
+            return null;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            SessionHost.Forget(this);
+            throw;
+        }
+    }
+
+    /// The gRPC methods the session serves, as the engine checks them before it calls one.
+    private IEnumerable<string> Methods()
+    {
+        yield return "/grpc.health.v1.Health/Check";
+        yield return "/moby.filesync.v1.FileSync/DiffCopy";
+        yield return "/moby.buildkit.secrets.v1.Secrets/GetSecret";
+        yield return "/moby.filesync.v1.Auth/Credentials";
+        if (SshAgents.Count == 0) yield break;
+        yield return "/moby.sshforward.v1.SSH/CheckAgent";
+        yield return "/moby.sshforward.v1.SSH/ForwardAgent";
+    }
+
+    /// <summary>The credentials for a registry the engine pulls from: the build's own for it, else the docker config's.</summary>
+    public async Task<RegistryCredentials?> FindCredentialsAsync(string host, CancellationToken cancellationToken)
+    {
+        if (_credentials.TryGetValue(host, out var given)) return given;
+        // Docker Hub's credentials are kept under its index address, as the docker CLI keeps them.
+        var key = host is "registry-1.docker.io" or "docker.io" ? "https://index.docker.io/v1/" : host;
+        return await DockerConfig.FindAsync(key, cancellationToken: cancellationToken);
+    }
+
+    /// Reads the status line and headers one byte at a time, so that nothing after them (the engine's HTTP/2 preface)
+    /// is taken from the stream.
+    private static async Task<(int Status, string Head)> ReadResponseHeadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await stream.ReadAsync(one, cancellationToken) == 0)
+                throw new ContainerException("The engine closed the connection when asked for a BuildKit session.");
+            head.Append((char)one[0]);
+            if (head.Length > 64 * 1024) throw new ContainerException("The engine's answer to the session request has no end of headers.");
+        }
+        var text = head.ToString();
+        var parts = text.Split(' ', 3);
+        return (parts.Length > 1 && int.TryParse(parts[1], out var status) ? status : 0, text);
+    }
+
+    private static async Task<string> ReadBodyAsync(Stream stream, string head, CancellationToken cancellationToken)
+    {
+        var lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        if (lengthLine is null || !int.TryParse(lengthLine["Content-Length:".Length..].Trim(), out var length) || length is <= 0 or > 64 * 1024) return "";
+        var body = new byte[length];
+        await stream.ReadAtLeastAsync(body, length, throwOnEndOfStream: false, cancellationToken);
+        return Encoding.UTF8.GetString(body);
+    }
+
+    private static string HeaderValue(string text) => new(text.Select(c => c is < ' ' or > '~' ? '_' : c).ToArray());
+
+    /// <summary>
+    /// The docker CLI's shared key for a context folder: sha256 of "NODEID:FOLDER", NODEID kept in
+    /// ~/.docker/.buildNodeID (made once, as the CLI makes it), so that our builds and the CLI's of one folder on one
+    /// machine find the same synced copy. Without a writable ~/.docker, a key for this process only.
+    /// </summary>
+    private static string BuildSharedKey(string folder)
+    {
+        var node = NodeId();
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{node}:{folder}")));
+    }
+
+    private static string? _nodeId;
+
+    private static string NodeId()
+    {
+        if (_nodeId is not null) return _nodeId;
+        var file = Path.Combine(Path.GetDirectoryName(DockerConfig.DefaultPath)!, ".buildNodeID");
+        try
+        {
+            if (File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } existing) return _nodeId = existing;
+            var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, id);
+            return _nodeId = id;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return _nodeId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _closing = true;
+        _connection?.Close();
+        SessionHost.Forget(this);
+        return ValueTask.CompletedTask;
+    }
+}
