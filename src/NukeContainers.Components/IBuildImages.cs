@@ -9,6 +9,14 @@ public interface IBuildImages : ILocalEnvironment
     /// <summary>The settings hook: each image's pipeline passes through it before it runs (<c>p.Name</c> says which image).</summary>
     Configure<ImagePipeline> BuildImagesSettings => _ => _;
 
+    /// <summary>Secrets for the builds' <c>RUN --mount=type=secret</c>: <c>ID=env:VARIABLE</c> or <c>ID=file:PATH</c>.</summary>
+    [Parameter("A secret for RUN --mount=type=secret,id=ID: ID=env:VARIABLE or ID=file:PATH (repeatable). It reaches the RUN through the BuildKit session, never a layer or a log")]
+    string[] BuildSecret => TryGetValue(() => BuildSecret) ?? [];
+
+    /// <summary>SSH agents for the builds' <c>RUN --mount=type=ssh</c>: <c>default</c> (SSH_AUTH_SOCK's) or <c>ID=SOCKET</c>.</summary>
+    [Parameter("Forward an SSH agent to RUN --mount=type=ssh: default (SSH_AUTH_SOCK's agent) or ID=SOCKET (repeatable)")]
+    string[] Ssh => TryGetValue(() => Ssh) ?? [];
+
     /// <summary>Builds each selected image.</summary>
     Target BuildImages => _ => _
         .Description("Build the declared images (with their baselines), write artifacts/containers/report.json, check the size budgets")
@@ -65,6 +73,28 @@ public interface IBuildImages : ILocalEnvironment
         var pipeline = PipelineFor(image).FromDockerfile(image.Context, image.Dockerfile);
         if (image.Target is not null) pipeline = pipeline.Target(image.Target);
         if (image.Baseline is not null) pipeline = pipeline.CompareWith(image.Baseline);
+        foreach (var (id, secret) in BuildSecrets()) pipeline = pipeline.Secret(id, secret);
+        foreach (var value in Ssh)
+        {
+            var (id, socket) = value.Split('=', 2) is [var name, var path] ? (name, path) : (value, null);
+            pipeline = pipeline.ForwardSsh(id, socket is null ? null : Path.GetFullPath(socket, RootDirectory));
+        }
         return pipeline;
+    }
+
+    /// <summary>The --build-secret values, each an id and its source; a value that is not one is an error that shows the forms.</summary>
+    IEnumerable<(string Id, Building.BuildSecret Secret)> BuildSecrets()
+    {
+        foreach (var value in BuildSecret)
+        {
+            var parts = value.Split('=', 2);
+            var source = parts.Length == 2 ? parts[1].Split(':', 2) : [];
+            yield return (parts[0], source switch
+            {
+                ["env", { Length: > 0 } variable] => Building.BuildSecret.FromEnvironment(variable),
+                ["file", { Length: > 0 } file] => Building.BuildSecret.FromFile(Path.GetFullPath(file.StartsWith("~/") ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), file[2..]) : file, RootDirectory)),
+                _ => throw new ParameterException($"--build-secret {parts[0]}=...: give ID=env:VARIABLE or ID=file:PATH (such as npmrc=file:~/.npmrc or nuget_token=env:NUGET_TOKEN)."),
+            });
+        }
     }
 }

@@ -33,7 +33,7 @@ internal sealed class FileSyncService : FileSync.FileSyncBase
         /// Packets are written buffered and flushed every so often (and at the end of the walk and of each file): a
         /// flush per stat would cost a write call per file.
         private const int FlushEvery = 256;
-        private const int ChunkSize = 128 * 1024;
+        private const int ChunkSize = 32 * 1024;   // fsutil's own; larger chunks are copied through unpooled buffers
 
         private readonly SemaphoreSlim _writing = new(1, 1);
         private readonly List<string?> _files = [];

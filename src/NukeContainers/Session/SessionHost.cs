@@ -58,6 +58,7 @@ internal static class SessionHost
             builder.Services.AddRoutingCore();
             builder.Services.AddGrpc(options => options.MaxReceiveMessageSize = 16 * 1024 * 1024);
             var app = builder.Build();
+            transport.Pool = app.Services.GetService<IMemoryPoolFactory<byte>>()?.Create(new MemoryPoolOptions());
             app.UseRouting();
             app.MapGrpcService<HealthService>();
             app.MapGrpcService<FileSyncService>();

@@ -21,6 +21,10 @@ internal sealed class SessionTransport : IConnectionListenerFactory, IConnection
 {
     private readonly Channel<ConnectionContext> _incoming = Channel.CreateUnbounded<ConnectionContext>();
 
+    /// Kestrel's pooled blocks for every connection's pipes (and, through IMemoryPoolFeature, for Kestrel's own): without
+    /// it, Kestrel falls back on a pool that allocates an object a block, and sending 1 GiB allocated 1.5 GiB.
+    public System.Buffers.MemoryPool<byte>? Pool { get; set; }
+
     public EndPoint EndPoint { get; } = new SessionEndPoint();
 
     public bool CanBind(EndPoint endpoint) => endpoint is SessionEndPoint;
@@ -32,7 +36,7 @@ internal sealed class SessionTransport : IConnectionListenerFactory, IConnection
     /// when either side ends it.
     public StreamConnection Add(string id, Stream stream)
     {
-        var connection = new StreamConnection(id, stream);
+        var connection = new StreamConnection(id, stream, Pool);
         if (!_incoming.Writer.TryWrite(connection)) throw new InvalidOperationException("The session host has stopped.");
         return connection;
     }
@@ -59,23 +63,27 @@ internal sealed class SessionTransport : IConnectionListenerFactory, IConnection
 }
 
 /// One upgraded engine connection as Kestrel sees a transport connection: its stream read and written through pipes.
-internal sealed class StreamConnection : ConnectionContext, IConnectionLifetimeFeature
+internal sealed class StreamConnection : ConnectionContext, IConnectionLifetimeFeature, IMemoryPoolFeature
 {
     private readonly Stream _stream;
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public StreamConnection(string id, Stream stream)
+    public StreamConnection(string id, Stream stream, System.Buffers.MemoryPool<byte>? pool)
     {
         _stream = stream;
         ConnectionId = id;
-        Transport = new Pipe(PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
-            PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
+        MemoryPool = pool ?? System.Buffers.MemoryPool<byte>.Shared;
+        Transport = new Pipe(PipeReader.Create(stream, new StreamPipeReaderOptions(pool, leaveOpen: true)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(pool, leaveOpen: true)));
         Features.Set<IConnectionLifetimeFeature>(this);
+        if (pool is not null) Features.Set<IMemoryPoolFeature>(this);
         ConnectionClosed = _closed.Token;
     }
 
     private sealed record Pipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
+
+    public System.Buffers.MemoryPool<byte> MemoryPool { get; }
 
     public override string ConnectionId { get; set; }
 
