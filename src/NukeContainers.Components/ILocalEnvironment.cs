@@ -9,6 +9,10 @@ namespace NukeContainers.Components;
 /// </summary>
 public interface ILocalEnvironment : IContainerImages
 {
+    /// <summary>A port on 127.0.0.1 where the embedded engine also listens with TLS, for builds over TCP and TLS.</summary>
+    [Parameter("Make the embedded engine also listen on 127.0.0.1:PORT with TLS (certificates made in its state folder; the docker CLI's port is 2376), restarting it if it runs without")]
+    int? ExposeTls => TryGetValue<int?>(() => ExposeTls);
+
     /// <summary>Finds or provisions the engine, and checks (or provisions) the registry.</summary>
     Target LocalEnvironment => _ => _
         .Description("Find the Docker engine, or install and start Debian's (root on Debian); check the --registry, starting Debian's registry there when it is local")
@@ -18,6 +22,14 @@ public interface ILocalEnvironment : IContainerImages
             var engine = await Containers.ProvisionEngineAsync(options, ct);
             Log.Info($"Engine: {engine.Endpoint.Uri} ({engine.Endpoint.Source}{(engine.Started ? ", started now" : "")})");
             Note($"engine: {engine.Endpoint.Source}");
+            if (ExposeTls is { } port)
+            {
+                if (engine.Endpoint.SocketPath != options.EngineSocket)
+                    throw new ParameterException($"--expose-tls {port}: this build uses {engine.Endpoint.Uri} ({engine.Endpoint.Source}), not the embedded engine; give that engine a TLS listener its own way (dockerd --tlsverify -H tcp://...).");
+                var tls = await EmbeddedEnvironment.ExposeTlsAsync(port, options, ct);
+                Log.Info($"The engine also answers on {tls.Uri} with TLS. To use it: export DOCKER_HOST={tls.Uri} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={Path.GetDirectoryName(tls.Tls!.CaCertificate)}");
+                Note($"engine over TLS: {tls.Uri}");
+            }
             try
             {
                 var started = await Containers.ProvisionRegistryAsync(RegistryHost, options, ct);

@@ -77,7 +77,7 @@ public sealed class RemoteEngineSpecs : IAsyncLifetime
     public async Task A_wrong_CA_or_no_TLS_where_the_engine_wants_it_fails_naming_the_endpoint_and_what_to_check()
     {
         var other = EngineTls.InFolder(Path.Combine(_context.Path, "other"));
-        EngineCertificates.Create(Path.GetDirectoryName(other.CaCertificate)!);
+        EngineCertificates.Create(Path.GetDirectoryName(other.CaCertificate)!, TimeSpan.FromDays(1));
         var wrongCa = Tls with { Tls = Tls.Tls! with { CaCertificate = other.CaCertificate } };
         var plain = Tls with { Tls = null };
 

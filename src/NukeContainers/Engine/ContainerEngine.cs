@@ -20,21 +20,24 @@ public sealed class ContainerEngine : IDisposable
         Client = new DockerClientBuilder().WithEndpoint(new Uri("unix://" + socketPath)).Build();
     }
 
-    /// An engine over TCP: plain, or TLS with the engine's certificate held to the given CA and ours sent to it.
+    /// An engine over TCP (plain, or TLS with the engine's certificate held to the given CA and ours sent to it), or
+    /// over ssh (every connection a `docker system dial-stdio` on the host, HTTP on it as on a socket).
     private ContainerEngine(EngineEndpoint endpoint)
     {
         SocketPath = "";
         Endpoint = endpoint;
-        var address = new Uri($"{(endpoint.Tls is null ? "http" : "https")}://{endpoint.TcpHost}:{endpoint.TcpPort}/");
+        var address = endpoint.SshHost is not null ? new Uri("http://docker/")
+            : new Uri($"{(endpoint.Tls is null ? "http" : "https")}://{endpoint.TcpHost}:{endpoint.TcpPort}/");
         void Configure(SocketsHttpHandler handler)
         {
+            if (endpoint.SshHost is not null) handler.ConnectCallback = (_, cancellationToken) => new ValueTask<Stream>(SshConnection.OpenAsync(endpoint, cancellationToken));
             if (endpoint.Tls is null) return;
             handler.SslOptions = TcpTls.ClientOptions(endpoint.Tls, endpoint.TcpHost!);
         }
         var handler = new SocketsHttpHandler();
         Configure(handler);
         Http = new HttpClient(handler) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
-        var builder = new DockerClientBuilder().WithEndpoint(new Uri($"tcp://{endpoint.TcpHost}:{endpoint.TcpPort}"))
+        var builder = new DockerClientBuilder().WithEndpoint(endpoint.SshHost is not null ? new Uri("tcp://docker:2375") : new Uri($"tcp://{endpoint.TcpHost}:{endpoint.TcpPort}"))
             .WithTransportOptions(new Docker.DotNet.NativeHttp.NativeHttpTransportOptions { ConfigureHandler = Configure });
         Client = (endpoint.Tls is null ? builder : builder.WithAuthProvider(new TlsAuthProvider(Configure))).Build();
     }
@@ -57,8 +60,8 @@ public sealed class ContainerEngine : IDisposable
     /// <summary>Where the engine answers.</summary>
     public EngineEndpoint Endpoint { get; }
 
-    /// <summary>Connects to an engine at an endpoint: a unix socket, or TCP with or without TLS.</summary>
-    public static ContainerEngine Connect(EngineEndpoint endpoint) => endpoint.TcpHost is null ? new(endpoint.SocketPath) : new ContainerEngine(endpoint);
+    /// <summary>Connects to an engine at an endpoint: a unix socket, TCP with or without TLS, or ssh.</summary>
+    public static ContainerEngine Connect(EngineEndpoint endpoint) => endpoint.TcpHost is null && endpoint.SshHost is null ? new(endpoint.SocketPath) : new ContainerEngine(endpoint);
 
     /// <summary>Asks the engine whether it answers; an error names the endpoint and what to check.</summary>
     public async Task PingAsync(CancellationToken cancellationToken = default)
@@ -75,6 +78,10 @@ public sealed class ContainerEngine : IDisposable
         catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException or System.IO.IOException && Endpoint.Tls is not null)
         {
             throw new ContainerException($"The TLS handshake with the engine at {Endpoint} failed ({(e.InnerException ?? e).Message}): check that DOCKER_CERT_PATH's ca.pem signed the engine's certificate and that the engine accepts cert.pem.", e);
+        }
+        catch (HttpRequestException e) when (Endpoint.SshHost is not null)
+        {
+            throw new ContainerException($"The engine at {Endpoint} does not answer through ssh ({(e.InnerException ?? e).Message}): check that `ssh {(Endpoint.SshPort is { } port ? $"-p {port} " : "")}{(Endpoint.SshUser is { } user ? user + "@" : "")}{Endpoint.SshHost} docker version` works without a prompt (a key the agent holds, the host in known_hosts, docker on the host's PATH).", e);
         }
         catch (HttpRequestException e)
         {
@@ -97,6 +104,7 @@ public sealed class ContainerEngine : IDisposable
     /// </summary>
     internal async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (Endpoint.SshHost is not null) return await SshConnection.OpenAsync(Endpoint, cancellationToken);
         var socket = Endpoint.TcpHost is null
             ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
             : new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };

@@ -9,6 +9,27 @@ public sealed record EngineEndpoint(string SocketPath, string Source)
     public static EngineEndpoint OverTcp(string host, int port, EngineTls? tls, string source) =>
         new("", source) { TcpHost = host, TcpPort = port, Tls = tls };
 
+    /// <summary>An engine reached through ssh (<c>ssh://[user@]host[:port]</c>), as the docker CLI reaches one.</summary>
+    public static EngineEndpoint OverSsh(string? user, string host, int? port, string source) =>
+        new("", source) { SshUser = user, SshHost = host, SshPort = port };
+
+    /// <summary>An <c>ssh://[user@]host[:port]</c> address (DOCKER_HOST's, or a docker context's); an error shows the form.</summary>
+    public static EngineEndpoint ParseSsh(string address, string source)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme != "ssh" || uri.Host.Length == 0 || uri.AbsolutePath is not ("" or "/"))
+            throw new ContainerException($"{source} names {address}, which is not ssh://[USER@]HOST[:PORT], such as ssh://builder@build-host.");
+        return OverSsh(uri.UserInfo is { Length: > 0 } user ? Uri.UnescapeDataString(user) : null, uri.Host, uri.IsDefaultPort || uri.Port <= 0 ? null : uri.Port, source);
+    }
+
+    /// <summary>For an engine over ssh: the host.</summary>
+    public string? SshHost { get; init; }
+
+    /// <summary>For an engine over ssh: the user, when given (else ssh's own choice).</summary>
+    public string? SshUser { get; init; }
+
+    /// <summary>For an engine over ssh: the port, when given.</summary>
+    public int? SshPort { get; init; }
+
     /// <summary>For an engine over TCP: its host.</summary>
     public string? TcpHost { get; init; }
 
@@ -19,7 +40,8 @@ public sealed record EngineEndpoint(string SocketPath, string Source)
     public EngineTls? Tls { get; init; }
 
     /// <summary>The endpoint as DOCKER_HOST would name it.</summary>
-    public Uri Uri => TcpHost is null ? new("unix://" + SocketPath) : new($"tcp://{TcpHost}:{TcpPort}");
+    public Uri Uri => SshHost is not null ? new($"ssh://{(SshUser is null ? "" : SshUser + "@")}{SshHost}{(SshPort is null ? "" : $":{SshPort}")}")
+        : TcpHost is null ? new("unix://" + SocketPath) : new($"tcp://{TcpHost}:{TcpPort}");
 
     /// <summary>The endpoint for messages: its URI, and TLS when it has it.</summary>
     public override string ToString() => Uri + (Tls is null ? "" : " (TLS)");
@@ -76,8 +98,15 @@ public sealed class DockerHostProvider(string? dockerHost, EngineTls? tls = null
             await engine.PingAsync(cancellationToken);
             return endpoint;
         }
+        if (dockerHost.StartsWith("ssh://", StringComparison.Ordinal))
+        {
+            var endpoint = EngineEndpoint.ParseSsh(dockerHost, "DOCKER_HOST");
+            using var engine = ContainerEngine.Connect(endpoint);
+            await engine.PingAsync(cancellationToken);
+            return endpoint;
+        }
         var path = dockerHost.StartsWith("unix://", StringComparison.Ordinal) ? dockerHost["unix://".Length..]
-            : throw new ContainerException($"DOCKER_HOST={dockerHost}: give unix:///path/to/docker.sock or tcp://HOST:PORT (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH for TLS).");
+            : throw new ContainerException($"DOCKER_HOST={dockerHost}: give unix:///path/to/docker.sock, tcp://HOST:PORT (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH for TLS) or ssh://[USER@]HOST[:PORT].");
         return await UnixHttp.PingAsync(path, cancellationToken) ? new EngineEndpoint(path, "DOCKER_HOST")
             : throw new ContainerException($"DOCKER_HOST={dockerHost} does not answer. Start that engine, or unset DOCKER_HOST to use a local one.");
     }
@@ -127,9 +156,9 @@ public sealed class DockerContextProvider(string? contextName = null, string? co
         if (host.StartsWith("unix://", StringComparison.Ordinal))
             return await UnixHttp.PingAsync(host["unix://".Length..], cancellationToken) ? new EngineEndpoint(host["unix://".Length..], source)
                 : throw new ContainerException($"The engine of docker context '{name}' ({host}) does not answer: start it, or switch context (docker context use default).");
-        if (!host.StartsWith("tcp://", StringComparison.Ordinal) || !Uri.TryCreate(host, UriKind.Absolute, out var uri))
-            throw new ContainerException($"The docker context '{name}' points at {host}: only unix:// and tcp:// endpoints are read.");
-        var endpoint = EngineEndpoint.OverTcp(uri.Host, uri.Port, tls, source);
+        var endpoint = host.StartsWith("ssh://", StringComparison.Ordinal) ? EngineEndpoint.ParseSsh(host, source)
+            : host.StartsWith("tcp://", StringComparison.Ordinal) && Uri.TryCreate(host, UriKind.Absolute, out var uri) ? EngineEndpoint.OverTcp(uri.Host, uri.Port, tls, source)
+            : throw new ContainerException($"The docker context '{name}' points at {host}: only unix://, tcp:// and ssh:// endpoints are read.");
         using var engine = ContainerEngine.Connect(endpoint);
         await engine.PingAsync(cancellationToken);
         return endpoint;

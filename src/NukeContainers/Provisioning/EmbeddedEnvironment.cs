@@ -71,17 +71,88 @@ public static class EmbeddedEnvironment
         if (tlsPort is { } port)
         {
             var folder = Path.Combine(stateDirectory, "tls");
-            var client = EngineCertificates.Create(folder);
-            tcp = ["-H", $"tcp://127.0.0.1:{port}", "--tlsverify", "--tlscacert", client.CaCertificate,
-                "--tlscert", Path.Combine(folder, "server-cert.pem"), "--tlskey", Path.Combine(folder, "server-key.pem")];
+            var client = EngineCertificates.Create(folder, TimeSpan.FromDays(1));
+            tcp = TlsListener(port, client, folder);
             overTls = EngineEndpoint.OverTcp("127.0.0.1", port, client, "a temporary engine over TLS");
         }
         var endpoint = await StartEngineAsync(options, cancellationToken, tcp);
         return new TemporaryEngine(endpoint, stateDirectory) { TlsEndpoint = overTls };
     }
 
+    /// <summary>
+    /// Makes the embedded engine also listen on 127.0.0.1:<paramref name="port"/> with TLS (<c>--tlsverify</c>), as a
+    /// remote or CI engine does, so that the TLS route can be used and tested against the real engine. The CA, the
+    /// engine's certificate and a client certificate are made in <c>tls/</c> of the state folder (the client's as the
+    /// docker CLI names them: ca.pem, cert.pem, key.pem; valid a year, kept while valid). An engine that runs without
+    /// that listener is restarted (its running containers stop); the setting is kept, so later starts listen there too.
+    /// Returns the TLS endpoint; its <see cref="EngineEndpoint.Tls"/> names the client's files.
+    /// </summary>
+    public static async Task<EngineEndpoint> ExposeTlsAsync(int port, EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmbeddedEnvironmentOptions();
+        if (port is < 1 or > 65535) throw new ContainerException($"--expose-tls {port}: a TCP port is 1 to 65535 (the docker CLI's TLS port is 2376).");
+        RequireDebianRoot(options, $"Exposing the embedded engine on 127.0.0.1:{port} with TLS is asked for");
+        Directory.CreateDirectory(options.StateDirectory);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        var folder = Path.Combine(options.StateDirectory, "tls");
+        var tls = EngineCertificates.ValidIn(folder, TimeSpan.FromDays(1)) ?? EngineCertificates.Create(folder, TimeSpan.FromDays(365));
+        var endpoint = EngineEndpoint.OverTcp("127.0.0.1", port, tls, "the embedded engine over TLS");
+        var setting = Path.Combine(options.StateDirectory, TlsPortSetting);
+        var kept = File.Exists(setting) && (await File.ReadAllTextAsync(setting, cancellationToken)).Trim() == port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(setting, port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        if (await UnixHttp.PingAsync(options.EngineSocket, cancellationToken))
+        {
+            if (kept && await AnswersAsync(endpoint, cancellationToken)) return endpoint;
+            options.Log($"Restarting the embedded engine so that it also listens on 127.0.0.1:{port} with TLS (its running containers stop)");
+            await StopEngineAsync(options.StateDirectory);
+        }
+        await StartEngineAsync(options, cancellationToken);
+        using var engine = ContainerEngine.Connect(endpoint);
+        await engine.PingAsync(cancellationToken);
+        return endpoint;
+    }
+
+    /// The file in the state folder that keeps the TLS port the embedded engine listens on.
+    private const string TlsPortSetting = "tls-port";
+
+    private static async Task<bool> AnswersAsync(EngineEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var engine = ContainerEngine.Connect(endpoint);
+            await engine.PingAsync(cancellationToken);
+            return true;
+        }
+        catch (ContainerException)
+        {
+            return false;
+        }
+    }
+
+    /// Stops the engine whose pid file is in the state folder, and waits for it to go (at most 30 s).
+    internal static async Task StopEngineAsync(string stateDirectory)
+    {
+        var pidFile = Path.Combine(stateDirectory, "docker.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid)) return;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            await Shell.RunAsync("kill", ["-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], CancellationToken.None, check: false);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (ArgumentException)
+        {
+            // already gone
+        }
+    }
+
     private static async Task<EngineEndpoint> StartEngineAsync(EmbeddedEnvironmentOptions options, CancellationToken cancellationToken, params string[] listen)
     {
+        // The TLS listener ExposeTlsAsync asked for, on every start of this state folder's engine.
+        var setting = Path.Combine(options.StateDirectory, TlsPortSetting);
+        var folder = Path.Combine(options.StateDirectory, "tls");
+        if (listen.Length == 0 && File.Exists(setting) && int.TryParse(await File.ReadAllTextAsync(setting, cancellationToken), out var tlsPort) && EngineCertificates.ValidIn(folder, TimeSpan.Zero) is { } tls)
+            listen = TlsListener(tlsPort, tls, folder);
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
         var state = options.StateDirectory;
         options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
@@ -92,6 +163,11 @@ public static class EmbeddedEnvironment
         await WaitUntilAsync(() => UnixHttp.PingAsync(options.EngineSocket, cancellationToken), "dockerd", Path.Combine(state, "dockerd.log"), cancellationToken);
         return new EngineEndpoint(options.EngineSocket, "the embedded engine");
     }
+
+    /// dockerd's arguments for a TLS listener on 127.0.0.1 that wants a client certificate signed by the CA.
+    private static string[] TlsListener(int port, EngineTls client, string folder) =>
+        ["-H", $"tcp://127.0.0.1:{port}", "--tlsverify", "--tlscacert", client.CaCertificate,
+            "--tlscert", Path.Combine(folder, "server-cert.pem"), "--tlskey", Path.Combine(folder, "server-key.pem")];
 
     private static async Task StartRegistryAsync(string address, EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
     {
@@ -178,17 +254,7 @@ public sealed class TemporaryEngine(EngineEndpoint endpoint, string stateDirecto
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        var pidFile = Path.Combine(StateDirectory, "docker.pid");
-        if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
-        {
-            try
-            {
-                using var process = System.Diagnostics.Process.GetProcessById(pid);
-                await Shell.RunAsync("kill", ["-TERM", pid.ToString()], CancellationToken.None, check: false);
-                await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            }
-            catch (ArgumentException) { } // already gone
-        }
+        await EmbeddedEnvironment.StopEngineAsync(StateDirectory);
         await Shell.RunAsync("rm", ["-rf", StateDirectory], CancellationToken.None, check: false);
     }
 }
