@@ -13,11 +13,8 @@ public sealed class ExposeTlsSpecs : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await EmbeddedEnvironment.StopEngineAsync(_options.StateDirectory);
-        await Shell.RunAsync("rm", ["-rf", _options.StateDirectory], CancellationToken.None, check: false);
-    }
+    /// Stopped and removed as a temporary engine is (its mounts too).
+    public async Task DisposeAsync() => await new TemporaryEngine(new EngineEndpoint(_options.EngineSocket, "test"), _options.StateDirectory).DisposeAsync();
 
     private string Pid => File.ReadAllText(Path.Combine(_options.StateDirectory, "docker.pid")).Trim();
 

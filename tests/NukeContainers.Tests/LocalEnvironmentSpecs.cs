@@ -29,7 +29,8 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     [Theory]
     [InlineData("unix:///nonexistent/docker.sock", "DOCKER_HOST=unix:///nonexistent/docker.sock does not answer. Start that engine, or unset DOCKER_HOST")]
     [InlineData("tcp://127.0.0.1:1", "The engine at tcp://127.0.0.1:1/ does not answer (")]
-    [InlineData("ssh://build@host", "DOCKER_HOST=ssh://build@host: give unix:///path/to/docker.sock or tcp://HOST:PORT")]
+    [InlineData("ssh://build@127.0.0.1:1", "The engine at ssh://build@127.0.0.1:1/ does not answer through ssh (ssh exited with code 255: ")]
+    [InlineData("npipe:////./pipe/docker_engine", "DOCKER_HOST=npipe:////./pipe/docker_engine: give unix:///path/to/docker.sock, tcp://HOST:PORT (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH for TLS) or ssh://[USER@]HOST[:PORT]")]
     public async Task An_engine_named_by_DOCKER_HOST_must_answer_and_nothing_else_is_tried(string dockerHost, string message)
     {
         var discovery = new EngineDiscovery([new DockerHostProvider(dockerHost), new SocketProvider(fixture.Endpoint.SocketPath, "the test's engine")]);

@@ -255,6 +255,14 @@ public sealed class TemporaryEngine(EngineEndpoint endpoint, string stateDirecto
     public async ValueTask DisposeAsync()
     {
         await EmbeddedEnvironment.StopEngineAsync(StateDirectory);
+        // An engine that was killed, or did not finish its stop, leaves mounts in its state folder (its network
+        // namespace under exec/netns); unmounted first, or the folder cannot be removed.
+        var prefix = Path.GetFullPath(StateDirectory).TrimEnd('/') + "/";
+        var mounts = File.Exists("/proc/self/mountinfo")
+            ? (await File.ReadAllLinesAsync("/proc/self/mountinfo")).Select(l => l.Split(' ')).Where(f => f.Length > 4 && f[4].StartsWith(prefix, StringComparison.Ordinal)).Select(f => f[4])
+            : [];
+        foreach (var mount in mounts.OrderByDescending(m => m.Length))
+            await Shell.RunAsync("umount", ["-l", mount], CancellationToken.None, check: false);
         await Shell.RunAsync("rm", ["-rf", StateDirectory], CancellationToken.None, check: false);
     }
 }
