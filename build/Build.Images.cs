@@ -6,7 +6,7 @@ using NukeContainers.Engine;
 enum BaseImageSource { Local, Official }
 
 /// The images this repository delivers: its samples, each measured against its naive Dockerfile and held to a budget.
-partial class Build : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPromoteImages, IRolloutImages, IPruneImages
+partial class Build : IContainerPublish, IPromoteImages, IPruneImages
 {
     [Parameter("Where the samples' base images come from: local (made on this machine, no pulls) or official (pulled)")]
     readonly BaseImageSource BaseImages = BaseImageSource.Local;

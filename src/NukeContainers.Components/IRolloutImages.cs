@@ -45,6 +45,14 @@ public interface IRolloutImages : IContainerImages
     [Parameter("Print kubectl diff (server-side) of the manifests before applying them")]
     bool ShowDiff => TryGetValue<bool?>(() => ShowDiff) ?? false;
 
+    /// <summary>Why no rollout can run: no cluster is configured (no --kubeconfig, KUBECONFIG or ~/.kube/config); null when one is.</summary>
+    string? NoCluster()
+    {
+        if (Kubeconfig is not null || Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 }) return null;
+        var file = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        return File.Exists(file) ? null : $"no cluster is configured (no --kubeconfig, KUBECONFIG is not set, and {file} does not exist)";
+    }
+
     /// <summary>The settings hook: the rollout settings of each image pass through it.</summary>
     Configure<RolloutSettings> RolloutImagesSettings => _ => _;
 
@@ -54,6 +62,18 @@ public interface IRolloutImages : IContainerImages
         .After<IPushImages>(x => x.PushImages)
         .Executes(async ct =>
         {
+            // Publish delivers as far as the machine allows: with no cluster to talk to, the rollout is skipped, with the reason.
+            if (this is IContainerPublish && NoCluster() is { } reason)
+            {
+                var report = ReadReport();
+                foreach (var image in SelectedImages())
+                    report = report.WithField(image.Name, "rollout", new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
+                        report.Find(image.Name)?.Digest() is { } pushed ? $"{RepositoryOf(image).Repository}@{pushed}" : "", null, reason));
+                await report.WriteAsync(ContainerArtifacts, ct);
+                Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out.");
+                Note($"rollout skipped: {reason}");
+                return;
+            }
             var resources = Resources.Select(r => r.Split('=', 2)).ToDictionary(
                 r => r[0], r => r.Length == 2 ? r[1] : throw new ParameterException($"--resources '{string.Join('=', r)}' is not NAME=VALUE, such as cpu-request=100m."));
             var unknown = resources.Keys.Except(["cpu-request", "memory-request", "cpu-limit", "memory-limit"]).ToList();

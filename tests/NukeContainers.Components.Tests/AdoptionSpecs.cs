@@ -47,7 +47,8 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         await RunAsync(repository, "git", "-c", "user.email=team@example.com", "-c", "user.name=team", "commit", "-qm", "the app");
         try
         {
-            var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "BuildImages", "TagImages", "PushImages", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
+            // The template's default: the whole Publish (no cluster here: its rollout is skipped, saying why).
+            var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
 
             // The same build against an engine over TCP with TLS (a temporary one, started with --tlsverify): through
             // DOCKER_HOST, through a docker context the docker CLI made, and refused clearly with a wrong CA or no TLS.
@@ -73,6 +74,7 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
                 new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}" }, expectFailure: true);
 
             Assert.Contains("Build succeeded", output);
+            Assert.Contains("Rollout skipped: no cluster is configured", output);
             Assert.Contains($"engine: DOCKER_HOST", overTls);
             Assert.Contains("engine: docker context build-host", throughContext);
             Assert.Contains("The TLS handshake with the engine at tcp://127.0.0.1:", refused);

@@ -60,7 +60,7 @@ public sealed class ReportSpecs : IDisposable
         await report.WriteAsync(folder);
 
         var markdown = await File.ReadAllTextAsync(Path.Combine(folder, "report.md"));
-        Assert.Contains("| go-api | runtime | 6.0 MB | 600.0 MB (Dockerfile.naive) | 1.0% |  |  |  |  | build 2.5 s |", markdown);
+        Assert.Contains("| go-api | runtime | 6.0 MB | 600.0 MB (Dockerfile.naive) | 1.0% |  |  |  |  |  | build 2.5 s |", markdown);
     }
 
     [Fact]

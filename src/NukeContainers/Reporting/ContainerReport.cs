@@ -51,6 +51,13 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         return new ContainerReport(Images.Where(i => !gone.Contains(i.Name)).ToList());
     }
 
+    /// <summary>This report with one field of one image set (a step that did not run a pipeline, such as a skipped rollout).</summary>
+    public ContainerReport WithField(string image, string field, object value) =>
+        new(Images.Select(i => i.Name != image ? i : i with
+        {
+            Fields = new Dictionary<string, JsonElement>(i.Fields) { [field] = JsonSerializer.SerializeToElement(value, Json) },
+        }).ToList());
+
     /// <summary>The image of that name, or null.</summary>
     public ImageReport? Find(string name) => Images.FirstOrDefault(i => i.Name == name);
 
@@ -86,7 +93,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>One table: each image's size against its baseline, tags and digest, and the steps' durations.</summary>
     public string ToMarkdown()
     {
-        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | slim | scan | tags | digest | steps |\n|---|---|---:|---:|---:|---|---|---|---|---|\n");
+        var text = new StringBuilder("## Container images\n\n| image | target | size | baseline | size / baseline | slim | scan | tags | digest | rollout | steps |\n|---|---|---:|---:|---:|---|---|---|---|---|---|\n");
         foreach (var image in Images)
         {
             var baseline = image.Baseline() is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
@@ -97,7 +104,8 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
                 ? Invariant($"{Megabytes(sl.BeforeBytes)} -> {Megabytes(sl.AfterBytes)}, efficiency {100 * sl.Efficiency:0.0}%, wasted {Megabytes(sl.WastedBytes)}{(sl.DryRun ? " (dry run)" : "")}")
                 : "";
             var scan = image.Scan() is { } sc ? $"{sc.Critical} critical, {sc.High} high, {sc.Medium} medium, {sc.Low} low: {sc.Gate}" : "";
-            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {slim} | {scan} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {steps} |\n");
+            var rollout = image.Rollout() is { } ro ? ro.Status + (ro.Status == "skipped" ? $" ({ro.Diagnosis})" : $" ({ro.Deployment})") : "";
+            text.Append($"| {image.Name} | {image.Target()} | {Megabytes(image.SizeBytes)} | {baseline} | {ratio} | {slim} | {scan} | {string.Join(" ", image.Tags() ?? [])} | {digest} | {rollout} | {steps} |\n");
         }
         return text.ToString();
     }
