@@ -27,17 +27,22 @@ public interface IBuildImages : ILocalEnvironment
             // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
             var oci = this is ITagImages tagger ? await tagger.OciValuesAsync(ct) : default((string, string?, DateTimeOffset?, string?)?);
             var cache = this is IRestoreCache restorer ? await restorer.CacheSettingsAsync(ct) : null;
+            var pipelines = SelectedImages().Select(image =>
+            {
+                var pipeline = PipelineOf(image);
+                if (oci is var (version, revision, created, source)) pipeline = pipeline.OciLabels(version, revision, created, source, image.Name);
+                if (cache is not null) pipeline = pipeline.RestoreCache(_ => cache);
+                return BuildImagesSettings(pipeline);
+            }).ToList();
             var results = new List<ImageResult>();
             try
             {
-                foreach (var image in SelectedImages())
-                {
-                    var pipeline = PipelineOf(image);
-                    if (oci is var (version, revision, created, source)) pipeline = pipeline.OciLabels(version, revision, created, source, image.Name);
-                    if (cache is not null) pipeline = pipeline.RestoreCache(_ => cache);
-                    var result = await BuildImagesSettings(pipeline).RunAsync(engine, ct);
-                    results.Add(result);
-                }
+                results.AddRange(await Containers.RunAllAsync(pipelines, engine, Parallel, ct));
+            }
+            catch (ImagesFailedException failed)
+            {
+                results.AddRange(failed.Results);
+                throw;
             }
             finally
             {

@@ -56,6 +56,35 @@ public interface IContainerImages : IBuild
         return given is null ? null : throw new ParameterException($"{parameter} names {file}, which does not exist.");
     }
 
+    /// <summary>How many images each step works on side by side.</summary>
+    [Parameter("How many images each step works on side by side (the core count when not given); 1 works on them one after another")]
+    int Parallel => TryGetValue<int?>(() => Parallel) ?? Environment.ProcessorCount;
+
+    /// <summary>
+    /// Runs the images' pipelines side by side (<see cref="Parallel"/> at once). Each finished image is handed to
+    /// <paramref name="finished"/> and (with <paramref name="report"/>) written to report.json, also when another image
+    /// failed; a failure then throws with every image's outcome. See <see cref="Containers.RunAllAsync"/>.
+    /// </summary>
+    async Task<IReadOnlyList<ImageResult>> RunImagesAsync(IEnumerable<ImagePipeline> pipelines, Engine.ContainerEngine engine, CancellationToken cancellationToken,
+        Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true)
+    {
+        IReadOnlyList<ImageResult> results = [];
+        try
+        {
+            return results = await Containers.RunAllAsync(pipelines, engine, Parallel, cancellationToken, stopOnFailure);
+        }
+        catch (ImagesFailedException failed)
+        {
+            results = failed.Results;
+            throw;
+        }
+        finally
+        {
+            foreach (var result in results) finished?.Invoke(result);
+            if (report && results.Count > 0) await AddToReportAsync(results, CancellationToken.None);
+        }
+    }
+
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
 

@@ -34,8 +34,7 @@ public interface IPushImages : ITagImages
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var cacheBranch = this is IRestoreCache restorer ? (await restorer.CacheSettingsAsync(ct)).Branch : null;
-            var results = new List<ImageResult>();
-            foreach (var image in SelectedImages())
+            var pipelines = SelectedImages().Select(image =>
             {
                 var tagged = BuiltImage(image.Name);
                 if (tagged.Tags() is not { Count: > 0 } tags)
@@ -48,10 +47,8 @@ public interface IPushImages : ITagImages
                         Branch = branch, Credentials = GivenCredentials,
                         Build = builder.BuildImagesSettings(builder.PipelineOf(image)).Build,
                     });
-                var result = await PushImagesSettings(pipeline).RunAsync(engine, ct);
-                results.Add(result);
-                Note($"{image.Name} {result.Image.Digest?[..19]}");
-            }
-            await AddToReportAsync(results, ct);
+                return PushImagesSettings(pipeline);
+            }).ToList();
+            await RunImagesAsync(pipelines, engine, ct, result => Note($"{result.Name} {result.Image.Digest?[..19]}"));
         });
 }

@@ -56,23 +56,11 @@ public interface IScanImages : IContainerImages
                     return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes, built.Tags())
                         .Scan(_ => SettingsFor(image.Name, dockerfile) with { ContextDirectory = image.Context });
                 }).ToList();
-            var results = new List<ImageResult>();
-            var failures = new List<string>();
-            foreach (var pipeline in pipelines)
+            // A gate that fails one image does not keep the others from being scanned; their reports are written.
+            await RunImagesAsync(pipelines, engine, ct, result =>
             {
-                try
-                {
-                    var result = await pipeline.RunAsync(engine, ct);
-                    results.Add(result);
-                    var scan = result.Scan!;
-                    Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
-                }
-                catch (ContainerException e) when (e.Message.StartsWith("The scan gate failed", StringComparison.Ordinal))
-                {
-                    failures.Add(e.Message);   // the other images are still scanned; their reports are written
-                }
-            }
-            await AddToReportAsync(results, ct);
-            if (failures.Count > 0) throw new ContainerException(string.Join("\n", failures));
+                var scan = result.Scan!;
+                Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
+            }, stopOnFailure: false);
         });
 }

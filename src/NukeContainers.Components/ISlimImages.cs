@@ -61,15 +61,11 @@ public interface ISlimImages : IContainerImages
             {
                 Squash = Squash, IncludeBase = SlimBase, DryRun = SlimDryRun, Gates = Gates(),
             };
-            var results = new List<ImageResult>();
-            foreach (var pipeline in Image.Length > 0 ? await NamedAsync(engine, settings, ct) : Built(settings))
+            await RunImagesAsync(Image.Length > 0 ? await NamedAsync(engine, settings, ct) : Built(settings), engine, ct, result =>
             {
-                var result = await pipeline.RunAsync(engine, ct);
-                results.Add(result);
                 var slim = result.Slim!;
                 Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {100 * slim.After.Efficiency:0.0}%{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
-            }
-            if (!SlimDryRun) await AddToReportAsync(results, ct);
+            }, report: !SlimDryRun);
         });
 
     /// <summary>The gates: the parameters when any is given, else the .dive-ci file.</summary>

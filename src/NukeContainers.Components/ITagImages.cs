@@ -39,15 +39,12 @@ public interface ITagImages : IContainerImages
         {
             var (version, onTag, commit, branch) = await VersionAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var results = new List<ImageResult>();
-            foreach (var image in SelectedImages())
+            var results = await RunImagesAsync(SelectedImages().Select(image =>
             {
                 var built = BuiltImage(image.Name);
-                var pipeline = PipelineFor(image).FromImage(built.ImageId, built.SizeBytes)
-                    .Tag(plan => PlanFor(plan.SemVer(version, onTag), commit, branch));
-                results.Add(await TagImagesSettings(pipeline).RunAsync(engine, ct));
-            }
-            await AddToReportAsync(results, ct);
+                return TagImagesSettings(PipelineFor(image).FromImage(built.ImageId, built.SizeBytes)
+                    .Tag(plan => PlanFor(plan.SemVer(version, onTag), commit, branch)));
+            }).ToList(), engine, ct);
             Note($"{version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
         });
 

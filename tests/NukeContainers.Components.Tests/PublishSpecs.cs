@@ -16,6 +16,18 @@ public sealed class PublishBuild(string appFolder) : BuildHost, IContainerPublis
     Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
 }
 
+/// Two apps published side by side.
+public sealed class TwoAppBuild(string good, string broken) : BuildHost, IContainerPublish
+{
+    IReadOnlyList<ContainerImage> IContainerImages.Images =>
+    [
+        new("good", AbsolutePath.Create(good)) { Repository = EngineFixture.Repository("publish-good") },
+        new("broken", AbsolutePath.Create(broken)) { Repository = EngineFixture.Repository("publish-broken") },
+    ];
+
+    Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
+}
+
 [Collection(EngineCollection.Name)]
 public sealed class PublishSpecs : IDisposable
 {
@@ -54,6 +66,23 @@ public sealed class PublishSpecs : IDisposable
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "production"));
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "dev"));
+    }
+
+    [Fact]
+    public async Task A_failing_image_in_a_parallel_run_leaves_the_others_result_in_the_report_and_the_run_names_every_outcome()
+    {
+        using var broken = new TempFolder().Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} && exit 7\n");
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN sleep 2 && echo {Guid.NewGuid():N} > /id\n");
+
+        var run = await _driver.RunAsync(new TwoAppBuild(_app.Path, broken.Path), ["Publish", "--registry", EngineFixture.RegistryAddress, "--parallel", "2"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
+        Assert.Contains("1 of 2 images failed:\n  good: done\n  broken: failed: ", run.Output);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json"));
+        Assert.NotNull(report.Find("good"));
+        Assert.Null(report.Find("broken"));
+        Assert.Contains(run.Output.Split('\n'), l => l.Contains("[good] ") && l.Contains("sleep 2"));
     }
 
     public void Dispose()
