@@ -16,7 +16,7 @@ partial class Build
     [Parameter("How many times the benchmark measures each scenario (it reports medians)")]
     readonly int Runs = 3;
 
-    [Parameter("Which benchmarks run: restore-cache, context (both when not given)")]
+    [Parameter("Which benchmarks run: restore-cache, context, publish (all when not given)")]
     readonly string[] Benchmarks = [];
 
     bool Measures(string benchmark) => Benchmarks.Length == 0 || Benchmarks.Contains(benchmark, StringComparer.OrdinalIgnoreCase);
@@ -44,6 +44,7 @@ partial class Build
                     results.Add(await BenchmarkCacheMountsAsync(engine, goApi, ct));
             }
             if (Measures("context")) results.AddRange(await BenchmarkContextTransferAsync(bases, goApi, ct));
+            if (Measures("publish")) results.AddRange(await BenchmarkPublishAsync(registry, bases, ct));
             Directory.CreateDirectory(BenchmarkArtifacts);
             await File.WriteAllTextAsync(BenchmarkArtifacts / "results.json",
                 JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n", ct);

@@ -37,7 +37,7 @@ public interface IBuildImages : ILocalEnvironment
             var results = new List<ImageResult>();
             try
             {
-                results.AddRange(await Containers.RunAllAsync(pipelines, engine, Parallel, ct));
+                results.AddRange(await RunImagesAsync(pipelines, engine, ct, report: false));
             }
             catch (ImagesFailedException failed)
             {

@@ -69,9 +69,11 @@ public interface IContainerImages : IBuild
         Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true)
     {
         IReadOnlyList<ImageResult> results = [];
+        var list = pipelines.ToList();
         try
         {
-            return results = await Containers.RunAllAsync(pipelines, engine, Parallel, cancellationToken, stopOnFailure);
+            return results = await Log.ShowProgressAsync(list.Select(p => p.Name).ToList(),
+                progress => Containers.RunAllAsync(list, engine, Parallel, cancellationToken, stopOnFailure, progress));
         }
         catch (ImagesFailedException failed)
         {

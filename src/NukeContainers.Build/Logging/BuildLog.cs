@@ -1,3 +1,5 @@
+using Spectre.Console;
+
 namespace NukeContainers.Build;
 
 /// <summary>How much the build prints. The log file always gets everything.</summary>
@@ -27,6 +29,8 @@ public sealed class BuildLog : IDisposable
     public BuildLog(TextWriter console, Verbosity verbosity, SecretMasker masker, string? logFile = null)
     {
         _console = console;
+        Interactive = ReferenceEquals(console, Console.Out) && !Console.IsOutputRedirected
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")) && Spectre.Console.AnsiConsole.Profile.Capabilities.Interactive;
         Verbosity = verbosity;
         Masker = masker;
         if (logFile is null) return;
@@ -79,8 +83,57 @@ public sealed class BuildLog : IDisposable
         lock (_gate)
         {
             _file?.WriteLine(masked);
-            if (level <= Verbosity) _console.WriteLine(masked);
+            if (level > Verbosity) return;
+            // While a live display runs, lines go through it, which keeps the display below them.
+            if (_live is { } live) live.WriteLine(masked);
+            else _console.WriteLine(masked);
         }
+    }
+
+    private Spectre.Console.IAnsiConsole? _live;
+
+    /// <summary>
+    /// True when the console is an interactive terminal and CI is not set: where a live display can be drawn. In a
+    /// pipe, a file or CI, the log's own lines say the same, one line at a time.
+    /// </summary>
+    public bool Interactive { get; }
+
+    /// <summary>
+    /// Runs long work on several items (images) with a live line for each: its state as <paramref name="work"/> reports
+    /// it through the callback (item, state), and the time since it started; the log's lines scroll above. Where the
+    /// console is not <see cref="Interactive"/> (or the verbosity is below normal) nothing is drawn and the work just runs.
+    /// </summary>
+    public async Task<T> ShowProgressAsync<T>(IReadOnlyList<string> items, Func<Action<string, string>, Task<T>> work)
+    {
+        if (!Interactive || Verbosity < Verbosity.Normal || items.Count == 0) return await work((_, _) => { });
+        var console = Spectre.Console.AnsiConsole.Console;
+        T result = default!;
+        await console.Progress().AutoClear(true).HideCompleted(false)
+            .Columns(new Spectre.Console.TaskDescriptionColumn { Alignment = Spectre.Console.Justify.Left }, new Spectre.Console.ElapsedTimeColumn(), new Spectre.Console.SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = items.Distinct().ToDictionary(i => i, i =>
+                {
+                    var task = context.AddTask(Spectre.Console.Markup.Escape($"{i}: waiting"), autoStart: true, maxValue: 1);
+                    task.IsIndeterminate = true;
+                    return task;
+                });
+                lock (_gate) _live = console;
+                try
+                {
+                    result = await work((item, state) =>
+                    {
+                        if (!tasks.TryGetValue(item, out var task)) return;
+                        task.Description = Spectre.Console.Markup.Escape($"{item}: {state}");
+                        if (state is "done" or "failed" or "stopped" or "not started") task.StopTask();
+                    });
+                }
+                finally
+                {
+                    lock (_gate) _live = null;
+                }
+            });
+        return result;
     }
 
     /// <inheritdoc />

@@ -45,10 +45,11 @@ public static partial class Containers
     /// the run then throws <see cref="ImagesFailedException"/> with every image's outcome (and the results of those
     /// that finished).
     /// Cancelling stops them all. Each pipeline logs whole lines through its own log (prefix them with its name to
-    /// tell them apart: <c>.WithLog(line => log($"[{name}] {line}"))</c>).
+    /// tell them apart: <c>.WithLog(line => log($"[{name}] {line}"))</c>). <paramref name="progress"/> hears each
+    /// image's state as it changes: <c>waiting</c>, the step it starts, <c>done</c>, <c>failed</c>, <c>stopped</c>.
     /// </summary>
     public static async Task<IReadOnlyList<ImageResult>> RunAllAsync(IEnumerable<ImagePipeline> pipelines, ContainerEngine engine,
-        int? parallelism = null, CancellationToken cancellationToken = default, bool stopOnFailure = true)
+        int? parallelism = null, CancellationToken cancellationToken = default, bool stopOnFailure = true, Action<string, string>? progress = null)
     {
         var list = pipelines.ToList();
         var width = parallelism ?? Environment.ProcessorCount;
@@ -57,20 +58,29 @@ public static partial class Containers
         var failed = 0;
         async Task<ImageOutcome> RunOneAsync(ImagePipeline pipeline)
         {
+            progress?.Invoke(pipeline.Name, "waiting");
             await slots.WaitAsync(cancellationToken);
             try
             {
                 bool Halted() => stopOnFailure && Volatile.Read(ref failed) != 0;
-                if (Halted()) return new ImageOutcome(pipeline.Name, null, null, null);
-                return new ImageOutcome(pipeline.Name, await pipeline.RunStepsAsync(engine, cancellationToken, Halted), null, null);
+                if (Halted())
+                {
+                    progress?.Invoke(pipeline.Name, "not started");
+                    return new ImageOutcome(pipeline.Name, null, null, null);
+                }
+                var result = await pipeline.RunStepsAsync(engine, cancellationToken, Halted, step => progress?.Invoke(pipeline.Name, step));
+                progress?.Invoke(pipeline.Name, "done");
+                return new ImageOutcome(pipeline.Name, result, null, null);
             }
             catch (PipelineStoppedException stopped)
             {
+                progress?.Invoke(pipeline.Name, "stopped");
                 return new ImageOutcome(pipeline.Name, null, null, stopped.Next);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Exchange(ref failed, 1);
+                progress?.Invoke(pipeline.Name, "failed");
                 return new ImageOutcome(pipeline.Name, null, e, null);
             }
             finally

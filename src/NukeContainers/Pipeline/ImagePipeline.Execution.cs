@@ -24,7 +24,7 @@ public sealed partial record ImagePipeline
 
     /// Runs the steps; <paramref name="halted"/>, asked before each step after the first, stops the pipeline between
     /// steps (another image of a side-by-side run failed) with a <see cref="PipelineStoppedException"/>.
-    internal async Task<ImageResult> RunStepsAsync(ContainerEngine engine, CancellationToken cancellationToken, Func<bool>? halted = null)
+    internal async Task<ImageResult> RunStepsAsync(ContainerEngine engine, CancellationToken cancellationToken, Func<bool>? halted = null, Action<string>? stepStarted = null)
     {
         if (Steps.Count == 0)
             throw new ContainerException($"The pipeline for {Repository} has no steps: call FromDockerfile(contextFolder) to build, or add another step.");
@@ -39,6 +39,7 @@ public sealed partial record ImagePipeline
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (results.Count > 0 && halted?.Invoke() == true) throw new PipelineStoppedException(Name, durations.Keys.ToList(), step.Name);
+            stepStarted?.Invoke(step.Name);
             var watch = Stopwatch.StartNew();
             var result = await step.RunAsync(new StepContext(engine, this, image, Log, results), cancellationToken);
             durations[step.Name] = watch.ElapsedMilliseconds;

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+using NukeContainers;
+using NukeContainers.Build;
+using NukeContainers.Components;
+using NukeContainers.Engine;
+using NukeContainers.Provisioning;
+using Semver;
+
+/// ./build.sh Benchmark, build-tag-push: the three samples built, tagged (semver, sha-, environment) and pushed by the
+/// shell script a team writes today with the docker CLI, against the DSL doing the same, one image at a time and side
+/// by side; cold (each run on a new engine) and warm (one engine, nothing changed).
+partial class Build
+{
+    const string BenchmarkVersion = "1.2.3";
+    const string BenchmarkCommit = "abc1234";
+    static readonly string[] BenchmarkTags = ["1.2.3", "1.2", "1", "latest", $"sha-{BenchmarkCommit}", "staging"];
+
+    async Task<IReadOnlyList<BenchmarkResult>> BenchmarkPublishAsync(string registry, IReadOnlyDictionary<string, string> bases, CancellationToken ct)
+    {
+        var images = ((IContainerImages)this).SelectedImages();
+        var times = new Dictionary<string, List<double>>();
+        void Record(string scenario, double seconds) => (times.TryGetValue(scenario, out var list) ? list : times[scenario] = []).Add(seconds);
+        // Kept beside results.json, to read what the DSL was held against.
+        Directory.CreateDirectory(BenchmarkArtifacts);
+        var scriptPath = BenchmarkArtifacts / "publish.sh";
+        await File.WriteAllTextAsync(scriptPath, ShellScript(images, bases), ct);
+        string Repository(string tool, ContainerImage image) => $"{registry}/benchmark-publish/{tool}/{image.Name}";
+
+        Task ScriptAsync(ContainerEngine engine) => RunScriptAsync(engine, scriptPath, $"{registry}/benchmark-publish/script", ct);
+        async Task DslAsync(ContainerEngine engine, int parallelism) =>
+            await Containers.RunAllAsync(images.Select(image => Containers.Image(Repository(parallelism == 1 ? "dsl" : "dsl-parallel", image)).WithName(image.Name)
+                .FromDockerfile(image.Context).Target("runtime").BuildArgs(bases)
+                .Tag(t => t.SemVer(SemVersion.Parse(BenchmarkVersion)).Sha(BenchmarkCommit).InEnvironment("staging"))
+                .Push(p => p with { Force = true })
+                .WithLog(line => Log.Verbose($"[{image.Name}] {line}"))), engine, parallelism, ct);
+
+        var scenarios = new (string Name, Func<ContainerEngine, Task> Work)[]
+        {
+            ("script", ScriptAsync),
+            ("dsl", e => DslAsync(e, 1)),
+            ("dsl-parallel", e => DslAsync(e, Environment.ProcessorCount)),
+        };
+        for (var run = 1; run <= Runs; run++)
+            foreach (var (name, work) in run % 2 == 1 ? scenarios : scenarios.Reverse())
+                Record($"cold.{name}", await OnNewEngineAsync(work, ct));
+
+        // Warm: one engine, every tool's images built once; then nothing changes and each does it all again.
+        await using var fresh = await EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-benchmark-engine-{Guid.NewGuid():N}"), Log.Verbose, ct);
+        using var warm = ContainerEngine.Connect(fresh.Endpoint.SocketPath);
+        foreach (var (_, work) in scenarios) await work(warm);
+        for (var run = 1; run <= Runs; run++)
+            foreach (var (name, work) in run % 2 == 1 ? scenarios : scenarios.Reverse())
+            {
+                var watch = Stopwatch.StartNew();
+                await work(warm);
+                Record($"warm.{name}", watch.Elapsed.TotalSeconds);
+            }
+
+        BenchmarkResult Compare(string temperature, string tool, string goal)
+        {
+            var script = BenchmarkResult.Median(times[$"{temperature}.script"]);
+            var dsl = BenchmarkResult.Median(times[$"{temperature}.{tool}"]);
+            return new($"publish.{temperature}.{tool}", dsl, "s", script, dsl / script, Runs,
+                $"{images.Count} samples built (BuildKit), tagged {string.Join(" ", BenchmarkTags)} and pushed to {registry}; " +
+                $"{(temperature == "cold" ? "each run on a new engine (bases pulled from the registry)" : "one engine, nothing changed since the last run")}; " +
+                $"the DSL {(tool == "dsl" ? "one image at a time" : $"with {Environment.ProcessorCount} images side by side")}, the baseline the shell script artifacts/benchmarks/publish.sh " +
+                $"(DOCKER_BUILDKIT=1 docker 20.10 build, docker tag, docker push, one image after another); goal: {goal}");
+        }
+        return
+        [
+            Compare("cold", "dsl", "ratio at most 1.05"),
+            Compare("cold", "dsl-parallel", "ratio below 1"),
+            Compare("warm", "dsl", "ratio at most 1.05"),
+            Compare("warm", "dsl-parallel", "ratio below 1"),
+        ];
+    }
+
+    /// The script a team writes today for build, tag and push, one image after another.
+    static string ShellScript(IReadOnlyList<ContainerImage> images, IReadOnlyDictionary<string, string> bases) =>
+        $$"""
+        #!/usr/bin/env bash
+        # Build, tag and push the samples the way a team's shell script does it today (the benchmark's baseline).
+        # Usage: REPOSITORY=registry/path ./publish.sh
+        set -euo pipefail
+        build_args=({{string.Join(" ", BuildArgFlags(bases).Select(a => $"'{a}'"))}})
+        publish() {  # NAME CONTEXT
+          local image="$REPOSITORY/$1"
+          docker build -q --network host --target runtime "${build_args[@]}" -t "$image:{{BenchmarkVersion}}" "$2" >/dev/null
+          for tag in {{string.Join(" ", BenchmarkTags.Skip(1))}}; do docker tag "$image:{{BenchmarkVersion}}" "$image:$tag"; done
+          for tag in {{string.Join(" ", BenchmarkTags)}}; do docker push -q "$image:$tag" >/dev/null; done
+        }
+        {{string.Join("\n", images.Select(i => $"publish {i.Name} '{i.Context}'"))}}
+
+        """;
+
+    static async Task RunScriptAsync(ContainerEngine engine, string script, string repository, CancellationToken ct)
+    {
+        // Debian's docker 20.10 client first on PATH: the machine's docker 28 has no buildx for BuildKit.
+        var result = await Cli.Wrap("bash").WithArguments([script])
+            .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("DOCKER_BUILDKIT", "1").Set("REPOSITORY", repository)
+                .Set("PATH", "/usr/bin:" + Environment.GetEnvironmentVariable("PATH")))
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
+        if (result.ExitCode != 0)
+            throw new ContainerException($"The benchmark's shell script failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
+    }
+}
