@@ -153,8 +153,10 @@ public sealed class ContainerEngine : IDisposable
         }
         catch (ContainerException e) when (session is not null && !cancellationToken.IsCancellationRequested)
         {
-            // The engine may report the failure before this side has seen the connection go: give it a moment.
-            if (await session.WasCutAsync(TimeSpan.FromSeconds(2))) throw new SessionCutException(Endpoint.ToString(), e);
+            // The engine may report the failure (its gRPC client's "transport is closing") before this side has seen the
+            // connection go: give it a moment then, and only then, so that an ordinary failure is not held up.
+            var suspicious = e.Message.Contains("rpc error", StringComparison.Ordinal) || e.Message.Contains("session", StringComparison.OrdinalIgnoreCase);
+            if (await session.WasCutAsync(suspicious ? TimeSpan.FromSeconds(2) : TimeSpan.Zero)) throw new SessionCutException(Endpoint.ToString(), e);
             throw;
         }
         finally

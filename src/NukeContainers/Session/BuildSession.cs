@@ -64,7 +64,7 @@ internal sealed class BuildSession : IAsyncDisposable
     public async Task<bool> WasCutAsync(TimeSpan grace)
     {
         if (_connection is null || _closing) return false;
-        await Task.WhenAny(_connection.Closed, Task.Delay(grace));
+        if (grace > TimeSpan.Zero) await Task.WhenAny(_connection.Closed, Task.Delay(grace));
         return _connection.Closed.IsCompleted && !_closing;
     }
 
