@@ -14,13 +14,6 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     private ImagePipeline Pipeline(string name = "build-specs") =>
         EngineFixture.Pipeline(name).FromDockerfile(_context.Path).WithLog(_log.Add);
 
-    private async Task<string> RunInImage(string image, params string[] command)
-    {
-        var run = await fixture.Engine.RunAsync(image, command);
-        Assert.True(run.ExitCode == 0, $"'{string.Join(' ', command)}' in {image} exited {run.ExitCode}: {run.StandardError}");
-        return run.StandardOutput;
-    }
-
     /// Through the session, an excluded Dockerfile stays out of COPY . as with the docker CLI's BuildKit build (the
     /// engine reads it from its own folder); the tar must carry it, so there it reaches COPY . (ENVIRONMENT.md).
     [Theory]
@@ -38,7 +31,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
 
         var result = await Pipeline().Transfer(transfer).RunAsync(fixture.Engine);
 
-        var files = (await RunInImage(result.ImageId, "find", "/ctx", "-type", "f")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order();
+        var files = (await fixture.RunInImageAsync(result.ImageId, "find", "/ctx", "-type", "f")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Order();
         string[] expected = ["/ctx/.dockerignore", "/ctx/docs/readme.md", "/ctx/keep.txt", "/ctx/logs/keep.log", "/ctx/src/app/main.go"];
         Assert.Equal(dockerfileInCopy ? expected.Append("/ctx/Dockerfile").Order() : expected, files);
     }
@@ -93,7 +86,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         var ours = new List<IDictionary<string, string>>();
         foreach (var id in earlier)
             if ((await fixture.Engine.InspectImageAsync(id))?.Config?.Labels is { } labels && labels.TryGetValue("note", out _) && labels[Engine.ResourceLabels.Run] == Engine.ResourceLabels.RunId
-                && await RunInImage(id, "cat", "/out") == marker + "\n")
+                && await fixture.RunInImageAsync(id, "cat", "/out") == marker + "\n")
                 ours.Add(labels);
         var stage = Assert.Single(ours);
         Assert.Equal("a \"quoted\" $value", stage["note"]);   // quotes and $ reach the label as they were
@@ -122,7 +115,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
             .BuildArg("VERSION", "1.2.3").Label("org.opencontainers.image.version", "1.2.3")
             .RunAsync(fixture.Engine);
 
-        Assert.Equal("test 1.2.3\n", await RunInImage(result.ImageId, "cat", "/stage"));
+        Assert.Equal("test 1.2.3\n", await fixture.RunInImageAsync(result.ImageId, "cat", "/stage"));
         var image = await fixture.Engine.InspectImageAsync(result.ImageId);
         Assert.Equal("1.2.3", image!.Config!.Labels!["org.opencontainers.image.version"]);
         Assert.Equal("test", result.Build!.Target);
@@ -177,7 +170,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         await Pipeline().UseBuilder(builder).BuildArg("RUN_ID", "1").RunAsync(fixture.Engine);
         var second = await Pipeline().UseBuilder(builder).BuildArg("RUN_ID", "2").RunAsync(fixture.Engine);
 
-        Assert.Equal(expected + "\n", await RunInImage(second.ImageId, "cat", "/state"));
+        Assert.Equal(expected + "\n", await fixture.RunInImageAsync(second.ImageId, "cat", "/state"));
         if (builder == Builder.Legacy) Assert.Contains(_log, l => l.StartsWith("The legacy builder has no RUN --mount", StringComparison.Ordinal));
     }
 
@@ -201,7 +194,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.RunAsync(fixture.Engine, cancel.Token).WaitAsync(TimeSpan.FromSeconds(90)));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"the build took {watch.Elapsed} to stop");
-        Assert.True(await Eventually(async () => !await SleepIsRunning(marker) && (await ContainersRunning(marker)).Count == 0),
+        Assert.True(await Eventually(async () => !await EngineFixture.SleepIsRunning(marker) && (await ContainersRunning(marker)).Count == 0),
             $"after cancelling, 'sleep {marker}' still runs or its containers were left behind: {string.Join(", ", await ContainersRunning(marker))}");
     }
 
@@ -219,7 +212,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         Assert.True(error.Message.Contains("while it ran"), error.Message);
         Assert.True(error.Message.StartsWith($"Building {EngineFixture.Repository("cut")} from {Path.Combine(_context.Path, "Dockerfile")}: The connection to the engine was cut during the build, while it ran RUN echo started-{marker} && sleep {marker} (", StringComparison.Ordinal), error.Message);
         Assert.Contains("Check that the engine still runs; its log says why it stopped", error.Message);
-        Assert.True(await Eventually(async () => !await SleepIsRunning(marker) && (await ContainersRunning(marker)).Count == 0),
+        Assert.True(await Eventually(async () => !await EngineFixture.SleepIsRunning(marker) && (await ContainersRunning(marker)).Count == 0),
             $"after the cut, 'sleep {marker}' still runs or its containers were left behind: {string.Join(", ", await ContainersRunning(marker))}");
     }
 
@@ -239,7 +232,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
 
         var result = await Pipeline().Network(mode).RunAsync(fixture.Engine);
 
-        Assert.Equal(reachesTheRegistry ? "reached\n" : "unreachable\n", await RunInImage(result.ImageId, "cat", "/network"));
+        Assert.Equal(reachesTheRegistry ? "reached\n" : "unreachable\n", await fixture.RunInImageAsync(result.ImageId, "cat", "/network"));
     }
 
     [Fact]
@@ -340,20 +333,6 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     private async Task<IReadOnlyList<string>> ContainersRunning(int marker) =>
         (await fixture.Engine.Client.Containers.ListContainersAsync(new Docker.DotNet.Models.ContainersListParameters { All = true }))
             .Where(c => c.Command.Contains($"sleep {marker}")).Select(c => c.ID).ToList();
-
-    private static async Task<bool> SleepIsRunning(int marker)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
-        {
-            try
-            {
-                if ((await File.ReadAllTextAsync(Path.Combine(dir, "cmdline"))).Replace('\0', ' ').Contains($"sleep {marker}")) return true;
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-        return false;
-    }
 
     private static async Task<bool> Eventually(Func<Task<bool>> condition)
     {

@@ -32,6 +32,30 @@ public sealed class EngineFixture : IAsyncLifetime
         throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
     }
 
+    /// Runs a command in a new container of the image and returns what it printed; a non-zero exit fails the test.
+    public async Task<string> RunInImageAsync(string image, params string[] command)
+    {
+        var run = await Engine.RunAsync(image, command);
+        Assert.True(run.ExitCode == 0, $"'{string.Join(' ', command)}' in {image} exited {run.ExitCode}: {run.StandardError}");
+        return run.StandardOutput;
+    }
+
+    /// True while a process whose command line holds `sleep MARKER` runs on this machine (BuildKit runs RUN steps in
+    /// its own runc: there is no container to list).
+    public static async Task<bool> SleepIsRunning(int marker)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
+        {
+            try
+            {
+                if ((await File.ReadAllTextAsync(Path.Combine(dir, "cmdline"))).Replace('\0', ' ').Contains($"sleep {marker}")) return true;
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return false;
+    }
+
     /// A loopback port the system hands out (free when asked).
     public static int FreePort()
     {

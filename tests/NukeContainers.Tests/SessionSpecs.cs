@@ -22,16 +22,9 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
     private ImagePipeline Pipeline(string name = "session-specs") =>
         EngineFixture.Pipeline(name).FromDockerfile(_context.Path).Network(NetworkMode.None).WithLog(_log.Add);
 
-    private async Task<string> RunInImage(string image, params string[] command)
-    {
-        var run = await fixture.Engine.RunAsync(image, command);
-        Assert.True(run.ExitCode == 0, $"'{string.Join(' ', command)}' in {image} exited {run.ExitCode}: {run.StandardError}");
-        return run.StandardOutput;
-    }
-
     /// Every file under /ctx with its type and content hash: what COPY . brought.
     private Task<string> CopiedFiles(string image) =>
-        RunInImage(image, "sh", "-c", "cd /ctx && find . | sort | while read f; do if [ -f \"$f\" ]; then echo \"$f $(sha256sum < \"$f\" | cut -c1-16)\"; elif [ -L \"$f\" ]; then echo \"$f -> $(readlink \"$f\")\"; else echo \"$f/\"; fi; done");
+        fixture.RunInImageAsync(image, "sh", "-c", "cd /ctx && find . | sort | while read f; do if [ -f \"$f\" ]; then echo \"$f $(sha256sum < \"$f\" | cut -c1-16)\"; elif [ -L \"$f\" ]; then echo \"$f -> $(readlink \"$f\")\"; else echo \"$f/\"; fi; done");
 
     private TempFolder MixedContext() => _context
         .Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx\n")
@@ -88,7 +81,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
 
         var result = await Pipeline().Secret("token", BuildSecret.FromValue(secret)).RunAsync(fixture.Engine);
 
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))), (await RunInImage(result.ImageId, "cat", "/token.sha256")).Trim());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret))), (await fixture.RunInImageAsync(result.ImageId, "cat", "/token.sha256")).Trim());
         // Every byte the engine exports of the image (layers are uncompressed tars, the config is JSON) is searched.
         await using (var export = await fixture.Engine.ExportAsync(result.ImageId))
             Assert.False(await ContainsAsync(export, Encoding.UTF8.GetBytes(secret)), "the secret is in the image");
@@ -133,7 +126,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
 
             var result = await Pipeline().ForwardSsh(agentSocket: socket).RunAsync(fixture.Engine);
 
-            Assert.Contains(comment, await RunInImage(result.ImageId, "cat", "/identities"));
+            Assert.Contains(comment, await fixture.RunInImageAsync(result.ImageId, "cat", "/identities"));
         }
         finally
         {
