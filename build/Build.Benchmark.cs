@@ -147,10 +147,11 @@ partial class Build
     }
 
     /// Runs work on a new, empty engine of its own (its own state folder and socket), timed, then stops and removes it.
-    async Task<double> OnNewEngineAsync(Func<ContainerEngine, Task> work, CancellationToken ct)
+    async Task<double> OnNewEngineAsync(Func<ContainerEngine, Task> work, CancellationToken ct, Func<ContainerEngine, Task>? prepare = null)
     {
         await using var fresh = await EmbeddedEnvironment.StartTemporaryEngineAsync(Path.Combine("/var/tmp", $"nc-benchmark-engine-{Guid.NewGuid():N}"), Log.Verbose, ct);
         using var engine = ContainerEngine.Connect(fresh.Endpoint.SocketPath);
+        if (prepare is not null) await prepare(engine);   // not timed
         var watch = Stopwatch.StartNew();
         await work(engine);
         return watch.Elapsed.TotalSeconds;
