@@ -90,7 +90,17 @@ public sealed class BuildLog : IDisposable
         }
     }
 
-    private Spectre.Console.IAnsiConsole? _live;
+    private IAnsiConsole? _live;
+
+    /// The console a live display draws on: the terminal's, or a test's.
+    private readonly IAnsiConsole _terminal = AnsiConsole.Console;
+
+    /// A log whose live displays draw on <paramref name="terminal"/> (a test's console that records what is drawn).
+    internal BuildLog(TextWriter console, Verbosity verbosity, SecretMasker masker, IAnsiConsole terminal) : this(console, verbosity, masker)
+    {
+        _terminal = terminal;
+        Interactive = true;
+    }
 
     /// <summary>
     /// True when the console is an interactive terminal and CI is not set: where a live display can be drawn. In a
@@ -106,7 +116,7 @@ public sealed class BuildLog : IDisposable
     public async Task<T> ShowProgressAsync<T>(IReadOnlyList<string> items, Func<Action<string, string>, Task<T>> work)
     {
         if (!Interactive || Verbosity < Verbosity.Normal || items.Count == 0) return await work((_, _) => { });
-        var console = Spectre.Console.AnsiConsole.Console;
+        var console = _terminal;
         T result = default!;
         await console.Progress().AutoClear(true).HideCompleted(false)
             .Columns(new Spectre.Console.TaskDescriptionColumn { Alignment = Spectre.Console.Justify.Left }, new Spectre.Console.ElapsedTimeColumn(), new Spectre.Console.SpinnerColumn())
