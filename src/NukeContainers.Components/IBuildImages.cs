@@ -63,7 +63,7 @@ public interface IBuildImages : ILocalEnvironment
     {
         var measured = SelectedImages().Select(i => (Image: i, Report: report.Find(i.Name)))
             .Where(x => x.Report is not null)
-            .Select(x => (x.Image, Report: x.Report!, Ratio: x.Report!.Baseline() is { SizeBytes: > 0 } b ? (double)x.Report.SizeBytes / b.SizeBytes : (double?)null)).ToList();
+            .Select(x => (x.Image, Report: x.Report!, Ratio: x.Report!.ShareOfBaseline())).ToList();
         foreach (var (image, entry, ratio) in measured)
             Note($"{image.Name} {(entry.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
                  (ratio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));

@@ -40,7 +40,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
         {
             i.Name,
             i.Cache()?.Skipped == true ? "reused (inputs unchanged)" : "built",
-            ContainerReport.Megabytes(i.SizeBytes) + (i.Baseline() is { SizeBytes: > 0 } b ? FormattableString.Invariant($" ({100.0 * i.SizeBytes / b.SizeBytes:0.0}% of naive)") : ""),
+            ContainerReport.Megabytes(i.SizeBytes) + (i.ShareOfBaseline() is { } share ? FormattableString.Invariant($" ({100 * share:0.0}% of naive)") : ""),
             string.Join(" ", i.Tags() ?? []),
             i.Digest() is { Length: > 19 } d ? d[..19] : i.Digest() ?? "-",
             i.Scan() is { } s ? $"{s.Critical}C {s.High}H {s.Medium}M {s.Low}L ({s.Gate})" : "-",

@@ -127,12 +127,8 @@ public sealed partial class BuildContext
 
     private static Entry Describe(string name, string path)
     {
-        if (FileStatus.Of(path) is { } status)
-            return new Entry(name, path, status.Kind, status.Mode, status.Device, status.Inode, status.Links);
-        // Without lstat (not Linux): what .NET can tell, with the usual modes.
-        var info = new FileInfo(path);
-        var kind = info.LinkTarget is not null ? FileKind.SymbolicLink : info.Attributes.HasFlag(FileAttributes.Directory) ? FileKind.Directory : FileKind.Regular;
-        return new Entry(name, path, kind, kind == FileKind.Regular ? (UnixFileMode)0b110_100_100 : (UnixFileMode)0b111_101_101, 0, 0, 1);
+        var status = FileStatus.Read(path);
+        return new Entry(name, path, status.Kind, status.Mode, status.Device, status.Inode, status.Links);
     }
 
     /// Writes the tar straight into the request body. GNU entries, because this engine takes a body whose first

@@ -11,6 +11,9 @@ public sealed partial record ImageReport
 
     /// <summary>The unoptimised build it was measured against.</summary>
     public BaselineReport? Baseline() => Field<BaselineReport>("baseline");
+
+    /// <summary>The image's size over its baseline's (0.05 is 5%), when it was measured against one.</summary>
+    public double? ShareOfBaseline() => Baseline() is { SizeBytes: > 0 } baseline ? (double)SizeBytes / baseline.SizeBytes : null;
 }
 
 /// <summary>The unoptimised build an image is measured against.</summary>

@@ -105,13 +105,11 @@ public sealed class ContainerEngine : IDisposable
     internal async Task<Stream> ConnectAsync(CancellationToken cancellationToken)
     {
         if (Endpoint.SshHost is not null) return await SshConnection.OpenAsync(Endpoint, cancellationToken);
-        var socket = Endpoint.TcpHost is null
-            ? new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified)
-            : new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        if (Endpoint.TcpHost is null) return await UnixHttp.ConnectAsync(SocketPath, cancellationToken);
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            if (Endpoint.TcpHost is null) await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(SocketPath), cancellationToken);
-            else await socket.ConnectAsync(Endpoint.TcpHost, Endpoint.TcpPort, cancellationToken);
+            await socket.ConnectAsync(Endpoint.TcpHost, Endpoint.TcpPort, cancellationToken);
             var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
             if (Endpoint.Tls is null) return stream;
             var tls = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);

@@ -8,24 +8,24 @@ internal static class UnixHttp
 {
     public static HttpClient Create(string socketPath, TimeSpan? timeout = null)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                try
-                {
-                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
+        var handler = new SocketsHttpHandler { ConnectCallback = async (_, cancellationToken) => await ConnectAsync(socketPath, cancellationToken) };
         return new HttpClient(handler) { BaseAddress = new Uri("http://docker/"), Timeout = timeout ?? Timeout.InfiniteTimeSpan };
+    }
+
+    /// A connection to the socket, as a stream that owns it.
+    public static async Task<Stream> ConnectAsync(string socketPath, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// True when something at the socket answers the engine's /_ping with OK. A socket this user may not open is an

@@ -97,7 +97,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         foreach (var image in Images)
         {
             var baseline = image.Baseline() is { } b ? $"{Megabytes(b.SizeBytes)} ({b.Dockerfile})" : "";
-            var ratio = image.Baseline() is { SizeBytes: > 0 } r ? Invariant($"{100.0 * image.SizeBytes / r.SizeBytes:0.0}%") : "";
+            var ratio = image.ShareOfBaseline() is { } share ? Invariant($"{100 * share:0.0}%") : "";
             var steps = string.Join(", ", image.DurationsMs.Select(d => Invariant($"{d.Key} {d.Value / 1000.0:0.0} s")));
             var digest = image.Digest() is { Length: > 19 } d ? d[..19] : image.Digest();
             var slim = image.Slim() is { } sl

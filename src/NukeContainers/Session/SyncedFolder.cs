@@ -39,7 +39,7 @@ internal sealed class SyncedFolder(string name, string path, DockerIgnore exclud
         foreach (var full in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
         {
             var name = prefix + System.IO.Path.GetFileName(full);
-            var status = FileStatus.Of(full) ?? Describe(full);
+            var status = FileStatus.Read(full);
             var excluded = Excludes.IsExcluded(name);
             var included = include?.Test(name) ?? IncludeFilter.Match.Included;
             if (status.Kind == FileKind.Directory)
@@ -73,16 +73,6 @@ internal sealed class SyncedFolder(string name, string path, DockerIgnore exclud
             yield return new Entry(ToStat(name, hardLink ? status with { Size = 0 } : status, link),
                 status.Kind == FileKind.Regular && !hardLink ? full : null);
         }
-    }
-
-    /// Without lstat (not Linux): what .NET can tell.
-    private static FileStatus Describe(string path)
-    {
-        var info = new FileInfo(path);
-        var kind = info.LinkTarget is not null ? FileKind.SymbolicLink : info.Attributes.HasFlag(FileAttributes.Directory) ? FileKind.Directory : FileKind.Regular;
-        var mode = OperatingSystem.IsWindows() ? (kind == FileKind.Regular ? (UnixFileMode)0b110_100_100 : (UnixFileMode)0b111_101_101) : info.UnixFileMode;
-        var nanoseconds = (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100;
-        return new FileStatus(kind, 0, 0, 1, mode, kind == FileKind.Directory ? 0 : info.Exists ? info.Length : 0, nanoseconds);
     }
 
     /// The stat as fsutil sends it: the mode in Go's os.FileMode bits, sizes for files and links, times in nanoseconds.

@@ -13,6 +13,17 @@ internal readonly record struct FileStatus(FileKind Kind, ulong Device, ulong In
 
     [ThreadStatic] private static byte[]? _buffer;
 
+    /// The status from lstat, or where it cannot be called what .NET can tell, with the usual modes (0644 for files,
+    /// 0755 for the rest), no inode and one link.
+    public static FileStatus Read(string path)
+    {
+        if (Of(path) is { } status) return status;
+        var info = new FileInfo(path);
+        var kind = info.LinkTarget is not null ? FileKind.SymbolicLink : info.Attributes.HasFlag(FileAttributes.Directory) ? FileKind.Directory : FileKind.Regular;
+        var mode = kind == FileKind.Regular ? (UnixFileMode)0b110_100_100 : (UnixFileMode)0b111_101_101;
+        return new FileStatus(kind, 0, 0, 1, mode, kind == FileKind.Directory || !info.Exists ? 0 : info.Length, (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100);
+    }
+
     /// The status, or null where lstat cannot be called (not Linux, an old glibc, another architecture).
     public static FileStatus? Of(string path)
     {
