@@ -28,8 +28,12 @@ partial class Build : BuildHost
         });
 
     Target Restore => _ => _
-        .Description("Restore the solution's packages")
-        .Executes(ct => DotNet(ct, "restore", Solution));
+        .Description("Restore the solution's packages and the repository's tools (.config/dotnet-tools.json: minver-cli and PowerShell, peers of the tests)")
+        .Executes(async ct =>
+        {
+            await DotNet(ct, "restore", Solution);
+            await DotNet(ct, "tool", "restore");
+        });
 
     Target Compile => _ => _
         .Description("Build the solution (warnings are errors)")

@@ -30,16 +30,10 @@ public interface ILocalEnvironment : IContainerImages
                 Log.Info($"The engine also answers on {tls.Uri} with TLS. To use it: export DOCKER_HOST={tls.Uri} DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH={Path.GetDirectoryName(tls.Tls!.CaCertificate)}");
                 Note($"engine over TLS: {tls.Uri}");
             }
-            try
-            {
-                var started = await Containers.ProvisionRegistryAsync(RegistryHost, options, ct);
-                Log.Info($"Registry: {RegistryHost}{(started ? " (started now)" : "")}");
-                Note($"registry: {RegistryHost}");
-            }
-            catch (ContainerException e)
-            {
-                Log.Warn($"{e.Message} Building works without it; pushing needs it.");
-                Note($"registry {RegistryHost} not reachable");
-            }
+            // A registry that does not answer and was not started here fails the target: a later push would fail
+            // anyway, after the build, and a build named for a registry that is not there is most often a typo.
+            var started = await Containers.ProvisionRegistryAsync(RegistryHost, options, ct);
+            Log.Info($"Registry: {RegistryHost}{(started ? $" (started now, storing in {EmbeddedEnvironment.RegistryFolder(RegistryHost, options)})" : "")}");
+            Note($"registry: {RegistryHost}");
         });
 }

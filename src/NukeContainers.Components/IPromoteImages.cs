@@ -24,7 +24,7 @@ public interface IPromoteImages : IPushImages
             foreach (var image in SelectedImages())
             {
                 var repository = RepositoryOf(image);
-                var done = await Promotion.PromoteAsync(repository.WithTag(From!), repository.WithTag(To!), GivenCredentials, Log.Info, ct);
+                var done = await Promotion.PromoteAsync(repository.WithTag(From!), repository.WithTag(To!), GivenCredentials, Log.Info, ct, force: ForceTags);
                 Note($"{image.Name} {done.Digest[..19]}");
             }
         });

@@ -15,9 +15,9 @@ public interface ITagImages : IContainerImages
     [Parameter("The version to tag with (semver); read from git tags by MinVer's rules when not given")]
     string? Version => TryGetValue(() => Version);
 
-    /// <summary>The environment tag: dev, staging, production.</summary>
-    [Parameter("The environment the images are for, tagged as such: dev, staging, production")]
-    string? Environment => TryGetValue(() => Environment);
+    /// <summary>The environment tag: dev, staging, production (a tag, as given, that does not look like a version).</summary>
+    [Parameter("The environment the images are for, tagged as such: dev, staging, production (a tag that does not look like a version)")]
+    Tagging.EnvironmentName? Environment => TryGetValue(() => Environment);
 
     /// <summary>The prefix of version tags in git.</summary>
     [Parameter("The prefix of version tags in git, such as v")]
@@ -61,7 +61,7 @@ public interface ITagImages : IContainerImages
         if (commit is not null) plan = plan.Sha(commit);
         if (branch is not null) plan = plan.OnBranch(branch);
         if (branch is not null && this is IRestoreCache) plan = plan.Also(Caching.RestoreCacheSettings.CacheTag(branch)); // PushImages moves it
-        return Environment is null ? plan : plan.InEnvironment(Environment);
+        return Environment is null ? plan : plan.InEnvironment(Environment.Value);
     }
 
     /// <summary>The version (given or from git), whether HEAD carries its tag, the commit and the branch.</summary>

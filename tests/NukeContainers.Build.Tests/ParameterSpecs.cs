@@ -106,13 +106,16 @@ public sealed class ParameterSpecs : IDisposable
         Assert.Contains("Parameter --ratio (from the environment variable RATIO) got 'half'", run.Output);
     }
 
-    [Fact]
-    public async Task An_unknown_parameter_is_an_error()
+    [Theory]
+    [InlineData("--registy", "Unknown parameter --registy. Did you mean --registry? Run with --help to see the parameters.")]
+    [InlineData("--REGISTRY-X", "Unknown parameter --REGISTRY-X. Did you mean --registry? Run with --help to see the parameters.")]
+    [InlineData("--colour", "Unknown parameter --colour. Run with --help to see the parameters.")]   // nothing near enough
+    public async Task An_unknown_parameter_is_an_error_naming_the_nearest_one(string typed, string message)
     {
-        var run = await _driver.RunAsync(new ParameterBuild(), "Show", "--registy", "x");
+        var run = await _driver.RunAsync(new ParameterBuild(), "Show", typed, "x");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Unknown parameter --registy. Run with --help to see the parameters.", run.Output);
+        Assert.Contains(message, run.Output);
     }
 
     [Fact]

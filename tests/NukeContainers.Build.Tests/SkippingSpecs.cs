@@ -66,7 +66,7 @@ public sealed class SkippingSpecs : IDisposable
         var run = await _driver.RunAsync(new SkipBuild(), "Compile", "--skip", "Restroe");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("There is no target 'Restroe'", run.Output);
+        Assert.Contains("There is no target 'Restroe'. Did you mean Restore?", run.Output);
     }
 
     public void Dispose() => _driver.Dispose();

@@ -72,6 +72,11 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
                 new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}", ["DOCKER_TLS_VERIFY"] = "1", ["DOCKER_CERT_PATH"] = wrongCa }, expectFailure: true);
             var plain = await RunAsync(repository, Path.Combine(repository, "build.sh"), [.. build, "--version", "1.3.0"],
                 new() { ["DOCKER_HOST"] = $"tcp://127.0.0.1:{tls.TcpPort}" }, expectFailure: true);
+            // The PowerShell bootstrapper runs the same build (PowerShell is a tool of this repository's manifest); an
+            // unknown target is bad usage through either.
+            var throughPowerShell = await RunAsync(EngineFixture.RepositoryRoot(), "dotnet",
+                ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(repository, "build.ps1"), "--help"], new() { ["NUGET_PACKAGES"] = null });
+            var unknown = await RunAsync(repository, Path.Combine(repository, "build.sh"), ["NoSuchTarget"], [], expectFailure: true);
 
             Assert.Contains("Build succeeded", output);
             Assert.Contains("Rollout skipped: no cluster is configured", output);
@@ -79,6 +84,9 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             Assert.Contains("engine: docker context build-host", throughContext);
             Assert.Contains("The TLS handshake with the engine at tcp://127.0.0.1:", refused);
             Assert.Contains("wants TLS (it answered a plain request with 400): set DOCKER_TLS_VERIFY=1", plain);
+            Assert.Contains("Publish", throughPowerShell);
+            Assert.Contains("RolloutImages", throughPowerShell);
+            Assert.Contains("NoSuchTarget", unknown);
             Assert.Contains($"<PackageReference Include=\"NukeContainers.Components\" Version=\"{version}\" />", File.ReadAllText(Path.Combine(repository, "_build.csproj")));
             using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
             var tags = await registry.TagsAsync(name);

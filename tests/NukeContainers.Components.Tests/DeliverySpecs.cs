@@ -46,6 +46,20 @@ public sealed class DeliverySpecs : IDisposable
         Assert.DoesNotContain(registry.Password, delivered.Output + promoted.Output + await File.ReadAllTextAsync(delivered.LogFile));
     }
 
+    [Theory]
+    [InlineData("Bad Env!", "Parameter --environment (or ENVIRONMENT) got 'Bad Env!' is not a valid environment name: it becomes the images' tag, and a tag is 1 to 128 of")]
+    [InlineData("1.2.3", "Parameter --environment (or ENVIRONMENT) got '1.2.3' looks like a version, and version tags never move")]
+    public async Task An_environment_that_is_not_a_name_is_bad_usage_before_anything_is_built(string environment, string message)
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+
+        var run = await _driver.RunAsync(new DeliveryBuild(_app.Path), ["BuildImages", "TagImages", "PushImages", "--environment", environment]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Output);
+        Assert.False(File.Exists(Path.Combine(_driver.Root, "artifacts/containers/report.json")), "nothing may be built");
+    }
+
     [Fact]
     public async Task A_second_build_with_unchanged_inputs_is_skipped_and_the_report_keeps_its_baseline()
     {

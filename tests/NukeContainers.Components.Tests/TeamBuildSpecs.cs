@@ -57,6 +57,18 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_registry_that_does_not_answer_and_cannot_be_started_here_fails_LocalEnvironment_naming_it()
+    {
+        var registry = $"[::1]:{EngineFixture.FreePort()}";   // not where the embedded registry can live (the engine takes plain HTTP from 127.0.0.0/8 only)
+
+        var run = await _driver.RunAsync(new TeamBuild(_app.Path), "LocalEnvironment", "--registry", registry);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("LocalEnvironment"));
+        Assert.Contains($"The registry {registry} does not answer at http(s)://{registry}/v2/. Check the --registry value", run.Output);
+    }
+
+    [Fact]
     public async Task A_target_run_in_a_later_process_continues_from_the_report_an_earlier_one_wrote()
     {
         _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");

@@ -75,6 +75,38 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task A_registry_started_at_another_loopback_port_has_storage_of_its_own_and_leaves_the_first_alone()
+    {
+        // The machine's own state folder, as LocalEnvironment uses it: a second address must not share the first's.
+        var options = new EmbeddedEnvironmentOptions { Log = _ => { } };
+        var address = $"127.0.0.1:{EngineFixture.FreePort()}";
+        var folder = EmbeddedEnvironment.RegistryFolder(address, options);
+        var firstCatalog = await CatalogAsync(EngineFixture.RegistryAddress);
+        try
+        {
+            var started = await EmbeddedEnvironment.EnsureRegistryAsync(address, options);
+
+            Assert.True(started);
+            Assert.Equal("[]", await CatalogAsync(address));                    // none of the first registry's images
+            Assert.Equal(firstCatalog, await CatalogAsync(EngineFixture.RegistryAddress));
+            Assert.NotEqual(EmbeddedEnvironment.RegistryFolder(EngineFixture.RegistryAddress, options), folder);
+            Assert.Contains($"addr: {address}", await File.ReadAllTextAsync(Path.Combine(folder, "config.yml")));
+        }
+        finally
+        {
+            await Utils.Shell.RunAsync("pkill", ["-f", Path.Combine(folder, "config.yml")], CancellationToken.None, check: false);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<string> CatalogAsync(string address)
+    {
+        using var http = new HttpClient();
+        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync($"http://{address}/v2/_catalog"));
+        return document.RootElement.GetProperty("repositories").GetRawText();
+    }
+
+    [Fact]
     public async Task When_it_may_not_start_anything_a_missing_engine_is_an_error_that_says_what_to_do()
     {
         using var state = new TempFolder();

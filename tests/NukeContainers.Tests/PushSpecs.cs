@@ -206,6 +206,35 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Promoting_onto_a_version_tag_that_names_another_image_is_refused_unless_forced_and_a_missing_source_is_named()
+    {
+        var release = await RunAsync(Image(EngineFixture.RegistryAddress, "promote-version", Guid.NewGuid().ToString("N")).Tag("1.4.0").Push());
+        var candidate = await RunAsync(Image(EngineFixture.RegistryAddress, "promote-version", Guid.NewGuid().ToString("N")).Tag("candidate").Push());
+        var repository = release.Image.Repository;
+
+        var refused = await Assert.ThrowsAsync<ContainerException>(() => Promotion.PromoteAsync(repository.WithTag("candidate"), repository.WithTag("1.4.0")));
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        var unmoved = await registry.DigestAsync(repository.Path, "1.4.0");
+        var missing = await Assert.ThrowsAsync<ContainerException>(() => Promotion.PromoteAsync(repository.WithTag("nosuch"), repository.WithTag("production")));
+        var forced = await Promotion.PromoteAsync(repository.WithTag("candidate"), repository.WithTag("1.4.0"), force: true);
+
+        Assert.Equal($"{repository}:1.4.0 already names another image ({release.Image.Digest![..19]}), and version tags are immutable: " +
+                     "promote to an environment's tag (such as production), or pass --force-tags to replace it.", refused.Message);
+        Assert.Equal(release.Image.Digest, unmoved);
+        Assert.Equal($"{repository}:nosuch does not exist: {repository.Registry}/{repository.Path} has no tag 'nosuch' (its tags: 1.4.0, candidate). Check --from.", missing.Message);
+        Assert.DoesNotContain("{", missing.Message);
+        Assert.Equal(candidate.Image.Digest, forced.Digest);
+    }
+
+    [Theory]
+    [InlineData("""{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"nosuch"}}]}""", "manifest unknown (MANIFEST_UNKNOWN)")]
+    [InlineData("""{"errors":[{"code":"DENIED"},{"code":"UNAUTHORIZED","message":"authentication required"}]}""", "DENIED; authentication required (UNAUTHORIZED)")]
+    [InlineData("  404 page not found\n", "404 page not found")]
+    [InlineData("", "no reason given")]
+    public void A_registry_error_body_is_read_as_its_reasons(string body, string reason) =>
+        Assert.Equal(reason, RegistryClient.Reason(body));
+
+    [Fact]
     public async Task A_registry_that_does_not_answer_gets_a_bounded_number_of_tries_and_then_a_clear_failure()
     {
         var address = $"127.0.0.1:{EngineFixture.FreePort()}";

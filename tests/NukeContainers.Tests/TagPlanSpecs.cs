@@ -34,4 +34,26 @@ public sealed class TagPlanSpecs
         Assert.Equal(["dev", "x"], new TagPlan().Also("dev", "x", "dev").Resolve());
         Assert.Throws<FormatException>(() => new TagPlan().Also("not a tag").Resolve());
     }
+
+    [Theory]
+    [InlineData("Bad Env!", "'Bad Env!' is not a valid environment name: it becomes the images' tag, and a tag is 1 to 128 of A-Z a-z 0-9 _ . - and does not start with '.' or '-'. Give, say, 'bad-env-'.")]
+    [InlineData("-dev", "'-dev' is not a valid environment name")]
+    [InlineData("1.2.3", "'1.2.3' looks like a version, and version tags never move")]
+    [InlineData("v2", "'v2' looks like a version")]
+    [InlineData("1.2", "'1.2' looks like a version")]
+    [InlineData("3.0.0-rc.1", "'3.0.0-rc.1' looks like a version")]
+    public void An_environment_that_is_not_a_tag_or_looks_like_a_version_is_refused_not_rewritten(string name, string message)
+    {
+        var error = Assert.Throws<FormatException>(() => new TagPlan().InEnvironment(name));
+        Assert.StartsWith(message, error.Message);
+        Assert.False(EnvironmentName.TryParse(name, null, out _));
+    }
+
+    [Theory]
+    [InlineData("staging")]
+    [InlineData("prod-eu.2")]
+    [InlineData("v2-preview")]      // a word after the version-like start is a name
+    [InlineData("Production")]
+    public void An_environment_name_is_tagged_as_given(string name) =>
+        Assert.Equal([name], new TagPlan().InEnvironment(name).Resolve());
 }

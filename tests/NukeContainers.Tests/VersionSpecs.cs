@@ -73,7 +73,7 @@ public sealed class VersionSpecs : IDisposable
         if (options.MinimumMajorMinor is not null) arguments.AddRange(["--minimum-major-minor", options.MinimumMajorMinor]);
 
         var ours = await GitVersion.ReadAsync(_repo.Path, options);
-        var minver = Run("minver", [.. arguments]).Trim();
+        var minver = MinVer([.. arguments]).Trim();
 
         Assert.Equal(minver, ours.Version.ToString());
     }
@@ -104,11 +104,15 @@ public sealed class VersionSpecs : IDisposable
         Assert.Equal("0.0.0-alpha.0", result.Version.ToString()); // the tag is beyond the clone's depth, as the warning says
     }
 
-    private string Run(string program, params string[] arguments)
+    /// minver-cli is a local tool of the repository (.config/dotnet-tools.json, restored by the Restore target).
+    private string MinVer(params string[] arguments) =>
+        Run("dotnet", EngineFixture.RepositoryRoot(), ["tool", "run", "minver", "--", .. arguments]);
+
+    private string Run(string program, params string[] arguments) => Run(program, _repo.Path, arguments);
+
+    private static string Run(string program, string workingDirectory, string[] arguments)
     {
-        // minver-cli is a global dotnet tool (.ci/run installs it); its folder may not be on PATH.
-        var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools", program);
-        var start = new ProcessStartInfo(File.Exists(tool) ? tool : program, arguments) { WorkingDirectory = _repo.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start; is it installed?");
         var output = process.StandardOutput.ReadToEnd();

@@ -40,6 +40,7 @@ internal static class BuildRunner
                 : Verbosity.Normal;
 
             var writesLog = !line.Has("help") && !line.Has("plan");
+            await using var runLock = writesLog ? await RunLock.AcquireAsync(root, string.Join(' ', args.Select(masker.Apply)), context.Output, context.Cancel) : null;
             using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
             build.Start(root, log, parameters);
 
@@ -70,6 +71,11 @@ internal static class BuildRunner
             log.Write(Verbosity.Quiet, SummaryTable.Verdict(summary, log.LogFile is { } file ? Path.GetRelativePath(context.WorkingDirectory, file) : null));
             return new BuildOutcome(summary.Succeeded ? Success : summary.WasCancelled ? Cancelled : Failure, summary);
         }
+        catch (OperationCanceledException) when (context.Cancel.IsCancellationRequested)
+        {
+            context.Output.WriteLine("Cancelled before the build started.");
+            return new BuildOutcome(Cancelled, null);
+        }
         catch (Exception e) when (e is ParameterException or BuildDefinitionException)
         {
             context.Output.WriteLine(masker.Apply("error: " + e.Message));
@@ -85,18 +91,20 @@ internal static class BuildRunner
 
     private static List<ExecutableTarget> Resolve(IEnumerable<string> names, IReadOnlyList<ExecutableTarget> targets) =>
         names.Select(name => targets.FirstOrDefault(t => NameStyle.Key(t.Name) == NameStyle.Key(name))
-            ?? throw new ParameterException($"There is no target '{name}'. The targets are: {Available(targets)}.")).ToList();
+            ?? throw new ParameterException($"There is no target '{name}'.{Cli.Suggestion.DidYouMean(name, targets.Select(t => t.Name), t => t)} The targets are: {Available(targets)}.")).ToList();
 
     private static string Available(IReadOnlyList<ExecutableTarget> targets) =>
         string.Join(", ", targets.Where(t => !t.Definition.IsUnlisted).Select(t => t.Name));
 
     private static void RejectUnknownOptions(CommandLine line, ParameterSet parameters)
     {
-        var known = parameters.Declared.Select(p => NameStyle.Key(p.Name))
-            .Concat(["skip", "plan", "help", "verbosity", "root", "continue"]).ToHashSet();
+        var names = parameters.Declared.Select(p => NameStyle.Kebab(p.Name)).Concat(["skip", "plan", "help", "verbosity", "root", "continue"]).ToList();
+        var known = names.Select(NameStyle.Key).ToHashSet();
         var unknown = line.Options.Where(o => !known.Contains(o.Key)).Select(o => o.Value.Written).ToList();
         if (unknown.Count > 0)
-            throw new ParameterException($"Unknown parameter {string.Join(", ", unknown)}. Run with --help to see the parameters.");
+            throw new ParameterException($"Unknown parameter {string.Join(", ", unknown)}." +
+                                         string.Concat(unknown.Select(u => Cli.Suggestion.DidYouMean(u.TrimStart('-', '/'), names, n => "--" + n))) +
+                                         " Run with --help to see the parameters.");
     }
 
     private static Verbosity ParseVerbosity(string value, string source) =>

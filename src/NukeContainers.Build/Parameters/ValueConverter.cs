@@ -45,7 +45,7 @@ internal static class ValueConverter
             nameof(Double) or nameof(Decimal) => "number",
             nameof(AbsolutePath) => "path",
             nameof(SemVersion) => "semver",
-            _ => underlying.Name,
+            _ => NameStyle.Kebab(underlying.Name),
         };
     }
 
@@ -55,6 +55,15 @@ internal static class ValueConverter
     private static object ConvertOne(Type type, string value, string display, string rootDirectory)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (ParseMethod(underlying) is { } parse)
+        {
+            // A type of the product's that parses itself (IParsable) says what is wrong in its FormatException.
+            try { return parse.Invoke(null, [value.Trim(), CultureInfo.InvariantCulture])!; }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is FormatException format)
+            {
+                throw new ParameterException($"Parameter {display} got {format.Message}");
+            }
+        }
         var result = TryConvert(underlying, value.Trim(), rootDirectory);
         return result ?? throw new ParameterException(
             $"Parameter {display} got '{value}', which is not a valid {Describe(underlying)}. {Hint(underlying)}");
@@ -82,8 +91,15 @@ internal static class ValueConverter
             return Enum.GetNames(type).FirstOrDefault(n => NameStyle.Key(n) == NameStyle.Key(value)) is { } name
                 ? Enum.Parse(type, name)
                 : null;
-        throw new ParameterException($"Parameters of type {type.Name} are not supported; use string, bool, a number, an enum, an array, AbsolutePath or SemVersion.");
+        throw new ParameterException($"Parameters of type {type.Name} are not supported; use string, bool, a number, an enum, an array, AbsolutePath, SemVersion or a type that is IParsable.");
     }
+
+    /// IParsable&lt;T&gt;.Parse(string, IFormatProvider) of a type other than the built-in ones above.
+    private static System.Reflection.MethodInfo? ParseMethod(Type type) =>
+        type.IsPrimitive || type == typeof(string) || type == typeof(decimal) || type == typeof(SemVersion)
+        || !type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IParsable<>))
+            ? null
+            : type.GetMethod("Parse", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(string), typeof(IFormatProvider)]);
 
     private static string Hint(Type type) => type switch
     {

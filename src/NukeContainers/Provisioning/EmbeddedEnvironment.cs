@@ -172,7 +172,7 @@ public static class EmbeddedEnvironment
     private static async Task StartRegistryAsync(string address, EmbeddedEnvironmentOptions options, CancellationToken cancellationToken)
     {
         await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker-registry");
-        var folder = Path.Combine(options.StateDirectory, "registry");
+        var folder = RegistryFolder(address, options);
         Directory.CreateDirectory(folder);
         var config = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -192,6 +192,13 @@ public static class EmbeddedEnvironment
         await StartDetachedAsync(log, cancellationToken, "docker-registry", "serve", config);
         await WaitUntilAsync(() => RegistryAnswersAsync(address, cancellationToken), "docker-registry", log, cancellationToken);
     }
+
+    /// <summary>
+    /// The folder of the embedded registry at an address: its config, log and storage, one folder an address, so a
+    /// registry started at another port never serves (or rewrites) another address's images.
+    /// </summary>
+    public static string RegistryFolder(string address, EmbeddedEnvironmentOptions options) =>
+        Path.Combine(options.StateDirectory, "registries", address.Replace(':', '_'));
 
     /// <summary>True when a Distribution registry answers /v2/ at the address: 200, or 401 when it asks for credentials.</summary>
     public static async Task<bool> RegistryAnswersAsync(string address, CancellationToken cancellationToken)

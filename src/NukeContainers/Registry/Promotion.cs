@@ -17,15 +17,29 @@ public sealed record PromotionResult(ImageReference From, ImageReference To, str
 public static class Promotion
 {
     /// <summary>Promotes <paramref name="from"/> (a tag or digest reference) to <paramref name="to"/> (a tag reference).</summary>
+    /// <remarks>
+    /// A version tag (<see cref="Tagging.EnvironmentName.LooksLikeVersion"/>) that already names another image is not
+    /// moved, as the push step refuses it, unless <paramref name="force"/>.
+    /// </remarks>
     public static async Task<PromotionResult> PromoteAsync(ImageReference from, ImageReference to, RegistryCredentials? credentials = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Action<string>? log = null, CancellationToken cancellationToken = default, bool force = false)
     {
         if (from.Tag is null && from.Digest is null) throw new ContainerException($"Promoting {from}: name the tag or digest to promote, such as {from.Repository}:staging.");
         if (to.Tag is null) throw new ContainerException($"Promoting to {to}: name the tag to point, such as {to.Repository}:production.");
         if (from.Registry != to.Registry)
             throw new ContainerException($"{from} and {to} are in different registries; promotion points a tag within one registry. Push to {to.Registry} instead.");
         using var client = await RegistryClient.ConnectAsync(from.Registry, credentials, cancellationToken: cancellationToken);
+        if (from.Digest is null && await client.DigestAsync(from.Path, from.Tag!, cancellationToken) is null)
+        {
+            var tags = await client.TagsAsync(from.Path, cancellationToken);
+            throw new ContainerException($"{from} does not exist: {from.Registry}/{from.Path} has no tag '{from.Tag}' " +
+                                         $"({(tags.Count == 0 ? "the repository has no tags" : $"its tags: {string.Join(", ", tags.Order(StringComparer.Ordinal).Take(20))}")}). Check --from.");
+        }
         var manifest = await client.GetManifestAsync(from.Path, from.Digest ?? from.Tag!, cancellationToken);
+        if (Tagging.EnvironmentName.LooksLikeVersion(to.Tag) && !force
+            && await client.DigestAsync(to.Path, to.Tag, cancellationToken) is { } existing && existing != manifest.Digest)
+            throw new ContainerException($"{to} already names another image ({existing[..19]}), and version tags are immutable: " +
+                                         "promote to an environment's tag (such as production), or pass --force-tags to replace it.");
         var mounted = 0;
         if (from.Path != to.Path)
         {

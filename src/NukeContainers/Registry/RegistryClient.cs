@@ -188,10 +188,31 @@ public sealed class RegistryClient : IDisposable
             HttpStatusCode.NotFound => " Check the repository and the tag or digest.",
             _ => "",
         };
-        throw new ContainerException($"The registry {Registry} refused to {what} ({(int)response.StatusCode}): {Shell(body)}.{hint}");
+        throw new ContainerException($"The registry {Registry} refused to {what} ({(int)response.StatusCode}): {Reason(body)}.{hint}");
     }
 
-    private static string Shell(string body) => body.Length > 300 ? body[..300] + "..." : body.Trim();
+    /// The reasons of the Distribution API's error body ({"errors":[{"code","message","detail"}]}) in words, such as
+    /// "manifest unknown (MANIFEST_UNKNOWN)"; any other body as it is, shortened.
+    internal static string Reason(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                var reasons = errors.EnumerateArray().Select(e =>
+                    (e.TryGetProperty("message", out var m) ? m.GetString() : null) is { Length: > 0 } message
+                        ? message + (e.TryGetProperty("code", out var c) && c.GetString() is { Length: > 0 } code ? $" ({code})" : "")
+                        : e.TryGetProperty("code", out var only) ? only.GetString() : null).OfType<string>().ToList();
+                if (reasons.Count > 0) return string.Join("; ", reasons);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        var text = body.Trim();
+        return text.Length == 0 ? "no reason given" : text.Length > 300 ? text[..300] + "..." : text;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();

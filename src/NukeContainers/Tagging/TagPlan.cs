@@ -6,7 +6,7 @@ namespace NukeContainers.Tagging;
 /// <summary>
 /// Which tags an image gets, with docker/metadata-action's rules: the version; for a stable version also
 /// <c>major.minor</c>, <c>major</c> (not when it is 0) and <c>latest</c>; <c>sha-</c> and 7 hex of the commit; the branch
-/// for builds not on a version tag; the environment. Every tag is sanitised to Docker's tag grammar.
+/// for builds not on a version tag; the environment (as given: <see cref="EnvironmentName"/>). The version and the branch are sanitised to Docker's tag grammar.
 /// </summary>
 public sealed record TagPlan
 {
@@ -23,7 +23,9 @@ public sealed record TagPlan
     public bool OnVersionTag { get; init; }
 
     /// <summary>The environment: dev, staging, production.</summary>
-    public string? Environment { get; init; }
+    public string? Environment { get => _environment; init => _environment = value is null ? null : EnvironmentName.Parse(value).Value; }
+
+    private readonly string? _environment;
 
     /// <summary>Tags given as they are.</summary>
     public IReadOnlyList<string> Extra { get; init; } = [];
@@ -40,7 +42,7 @@ public sealed record TagPlan
     /// <summary>A plan with the branch (tagged when not on a version tag).</summary>
     public TagPlan OnBranch(string branch) => this with { Branch = branch };
 
-    /// <summary>A plan with the environment's tag.</summary>
+    /// <summary>A plan with the environment's tag; <see cref="FormatException"/> for a name that is not a tag or looks like a version (<see cref="EnvironmentName"/>).</summary>
     public TagPlan InEnvironment(string environment) => this with { Environment = environment };
 
     /// <summary>A plan with more tags, as given.</summary>
@@ -62,7 +64,7 @@ public sealed record TagPlan
         }
         if (Commit is { Length: >= 7 }) tags.Add($"sha-{Commit[..7]}");
         if (Branch is not null && !OnVersionTag) tags.Add(TagSet.Sanitize(Branch));
-        if (Environment is not null) tags.Add(TagSet.Sanitize(Environment));
+        if (Environment is not null) tags.Add(Environment);
         return TagSet.Of(tags.Concat(Extra).OfType<string>());
     }
 }

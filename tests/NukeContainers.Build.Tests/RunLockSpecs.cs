@@ -1,0 +1,64 @@
+namespace NukeContainers.Build.Tests;
+
+/// Two runs in one repository: the second waits for the first, so neither reads what the other wrote to artifacts/.
+public sealed class RunLockSpecs : IDisposable
+{
+    private readonly BuildDriver _driver = new();
+
+    /// Its one target records when it starts and ends, and waits for the gate in between.
+    private sealed class GatedBuild(string name, List<string> events, Task gate, TaskCompletionSource? started = null) : BuildHost
+    {
+        public Target Work => _ => _.Executes(async () =>
+        {
+            lock (events) events.Add($"{name} started");
+            started?.SetResult();
+            await gate;
+            File.WriteAllText(RootDirectory / "artifacts" / "report.txt", name);
+            lock (events) events.Add($"{name} ended");
+        });
+    }
+
+    [Fact]
+    public async Task A_second_run_waits_for_the_first_to_end_and_says_so()
+    {
+        var events = new List<string>();
+        var gate = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        var first = _driver.RunAsync(new GatedBuild("first", events, gate.Task, started), "Work");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var second = _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), "Work");
+        await Task.Delay(1500);
+        var secondStartedEarly = events.Contains("second started");
+        gate.SetResult();
+        var (a, b) = (await first.WaitAsync(TimeSpan.FromSeconds(30)), await second.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.False(secondStartedEarly, string.Join(", ", events));
+        Assert.True(a.ExitCode == 0 && b.ExitCode == 0, a.Output + b.Output);
+        Assert.Equal(["first started", "first ended", "second started", "second ended"], events);
+        Assert.Contains($"Another run of this build is using {Path.Combine(_driver.Root, "artifacts")} (pid {Environment.ProcessId}, started ", b.Output);
+        Assert.Contains("Work --root", b.Output);
+        Assert.DoesNotContain("Another run", a.Output);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_waiting_stops_the_wait_and_runs_nothing()
+    {
+        var events = new List<string>();
+        var gate = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        var first = _driver.RunAsync(new GatedBuild("first", events, gate.Task, started), "Work");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+
+        var second = await _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), cancel.Token, "Work").WaitAsync(TimeSpan.FromSeconds(30));
+        gate.SetResult();
+        await first;
+
+        Assert.Equal(130, second.ExitCode);
+        Assert.DoesNotContain("second started", events);
+        Assert.Contains("Cancelled before the build started.", second.Output);
+    }
+
+    public void Dispose() => _driver.Dispose();
+}
