@@ -109,6 +109,25 @@ public sealed class ContextSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal(cli, ours);
     }
 
+    [Fact]
+    public async Task Excluding_the_Dockerfile_after_a_build_is_a_change_of_inputs_and_the_rebuilt_image_has_what_the_CLIs_has()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /ctx/\nRUN echo {Guid.NewGuid():N}\n")
+            .Write(".dockerignore", ".dockerignore\n").Write("keep.txt", "k");
+        var pipeline = () => EngineFixture.Pipeline("context-digest").FromDockerfile(_context.Path).WithLog(_ => { })
+            .RestoreCache(c => c with { Automatic = false });
+
+        var first = await ListAsync((await pipeline().RunAsync(fixture.Engine)).ImageId, Listing);
+        _context.Write(".dockerignore", ".dockerignore\nDockerfile\n");   // a file excluded only from now on, by a rule file that excludes itself
+        var second = await pipeline().RunAsync(fixture.Engine);
+        var cli = await CliBuildAndListAsync(Listing);
+
+        Assert.Contains("f /ctx/Dockerfile", first);
+        Assert.False(second.Step<Caching.RestoreCacheResult>()!.Skipped, "the input digest did not see the Dockerfile leave the context");
+        Assert.DoesNotContain("f /ctx/Dockerfile", cli);
+        Assert.Equal(cli, await ListAsync(second.ImageId, Listing));
+    }
+
     private async Task<IReadOnlyList<string>> BuildAndListAsync(Builder builder, string listing)
     {
         var result = await EngineFixture.Pipeline("context").FromDockerfile(_context.Path).UseBuilder(builder).WithLog(_ => { }).RunAsync(fixture.Engine);

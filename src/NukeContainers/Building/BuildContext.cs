@@ -55,8 +55,10 @@ public sealed partial class BuildContext
     internal HttpContent ToHttpContent(BuildSettings settings) => new TarContent(this, settings.Builder == Builder.BuildKit, settings.Labels);
 
     /// The entries the tar carries for BuildKit, in order, with their link targets: what the input digest reads.
+    /// What COPY can see, for the input digest: the Dockerfile only when .dockerignore does not exclude it (the engine
+    /// reads it apart from the context; its text is in the digest on its own).
     internal IEnumerable<(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, string? LinkTarget)> DigestEntries() =>
-        Walk(Directory, "", forBuildKit: true).Select(e => (e.Name, e.FullPath, e.Kind, e.Mode,
+        Walk(Directory, "", forBuildKit: true).Where(e => e.Name != DockerfileEntry || !Ignore.IsExcluded(e.Name)).Select(e => (e.Name, e.FullPath, e.Kind, e.Mode,
             e.Kind == FileKind.SymbolicLink ? new FileInfo(e.FullPath).LinkTarget : null));
 
     /// <summary>True when the Dockerfile has RUN --mount flags, which only BuildKit knows.</summary>

@@ -30,6 +30,9 @@ public static class InputDigest
             await using var file = File.OpenRead(entry.FullPath);
             for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;) hash.AppendData(buffer, 0, read);
         }
+        // The rules themselves, even where .dockerignore excludes itself: what they keep out is part of what COPY sees.
+        var ignore = Path.Combine(context.Directory, ".dockerignore");
+        Add($"dockerignore {(File.Exists(ignore) ? await File.ReadAllTextAsync(ignore, cancellationToken) : "")}");
         Add($"dockerfile {context.DockerfileEntry}");
         Add(await File.ReadAllTextAsync(context.DockerfilePath, cancellationToken));
         foreach (var (name, value) in settings.BuildArgs.Where(a => a.Key != "BUILDKIT_INLINE_CACHE").OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"arg {name}={value}");
