@@ -88,6 +88,27 @@ public sealed class DeliverySpecs : IDisposable
     }
 
     [Fact]
+    public async Task An_image_reused_for_another_registry_keeps_no_digest_tags_or_rollout_from_the_first()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var other = $"127.0.0.1:{EngineFixture.FreePort()}";   // named only: nothing is pushed there
+
+        var pushed = await _driver.RunAsync(new DeliveryBuild(_app.Path), "BuildImages", "RestoreCache", "TagImages", "PushImages", "--version", "1.0.0");
+        var first = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        var reused = await _driver.RunAsync(new DeliveryBuild(_app.Path), "BuildImages", "RestoreCache", "--version", "1.0.0", "--registry", other, "--skip", "LocalEnvironment");
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+
+        Assert.True(pushed.ExitCode == 0 && reused.ExitCode == 0, pushed.Output + reused.Output);
+        Assert.NotNull(first.Digest());
+        Assert.True(report.Cache()!.Skipped, reused.Output);
+        Assert.Equal(first.ImageId, report.ImageId);
+        Assert.StartsWith(other + "/", report.Repository);
+        Assert.Null(report.Digest());   // the first registry's digest would be deployed from the second, where it does not exist
+        Assert.Null(report.Tags());
+        Assert.NotNull(report.Field<object>("dockerfile"));   // what holds for the image itself stays
+    }
+
+    [Fact]
     public async Task Pushing_before_tagging_says_what_to_run_first()
     {
         _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");

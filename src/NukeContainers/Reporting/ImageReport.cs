@@ -51,11 +51,19 @@ public sealed partial record ImageReport
         };
     }
 
-    /// <summary>This image with a later run's results over it: the later image, fields and durations win.</summary>
+    /// <summary>The fields that hold for the image in one repository only: its tags there, its digest there, and what was rolled out from there.</summary>
+    public static IReadOnlyList<string> RepositoryFields { get; } = ["tags", "versionTag", "digest", "rollout"];
+
+    /// <summary>
+    /// This image with a later run's results over it: the later image, fields and durations win. When the later run
+    /// names the image in another repository (another --registry), what this one said of the old repository (its
+    /// tags, digest and rollout) is dropped: that digest may not exist in the new one.
+    /// </summary>
     public ImageReport Merge(ImageReport later) => later with
     {
         DurationsMs = DurationsMs.Concat(later.DurationsMs).GroupBy(d => d.Key).ToDictionary(g => g.Key, g => g.Last().Value),
-        Fields = Fields.Concat(later.Fields).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Last().Value),
+        Fields = Fields.Where(f => later.Repository == Repository || !RepositoryFields.Contains(f.Key))
+            .Concat(later.Fields).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Last().Value),
     };
 
     /// <summary>The tags the tag step gave it, when it ran.</summary>
