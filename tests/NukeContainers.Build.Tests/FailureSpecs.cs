@@ -31,6 +31,20 @@ public sealed class FailureSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_failure_whose_first_line_only_announces_the_cause_keeps_the_cause_in_the_summary()
+    {
+        var run = await _driver.RunAsync(new AnnouncingBuild(), "Deliver");
+
+        Assert.Equal("1 of 2 images failed: go-api: exit 7", run.NoteOf("Deliver"));
+        Assert.Contains("Build failed: target Deliver failed: 1 of 2 images failed: go-api: exit 7.", run.Output);
+    }
+
+    private sealed class AnnouncingBuild : BuildHost
+    {
+        public Target Deliver => _ => _.Executes(() => throw new InvalidOperationException("1 of 2 images failed:\n\n  go-api: exit 7\n  web: done"));
+    }
+
+    [Fact]
     public async Task ProceedAfterFailure_runs_independent_targets_but_not_the_failed_targets_dependents()
     {
         var build = new FailingBuild { ProceedOnLintFailure = true };

@@ -14,6 +14,7 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
     private readonly TempFolder _context = new();
     private readonly List<string> _log = [];
     private readonly List<(string Repository, string Digest)> _pushed = [];
+    private readonly List<string> _tagged = [];   // tags of shared images, removed at the end (the images stay)
 
     /// Repositories without a registry name Docker Hub: no automatic sources there (this machine reaches no registry outside).
     private ImagePipeline Pipeline(string name) =>
@@ -90,6 +91,7 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         var baseImage = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache-base")}:1";
         var baseReference = Images.ImageReference.Parse(baseImage);
         await fixture.Engine.TagAsync((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, baseReference);
+        _tagged.Add(baseImage);
         _pushed.Add((baseReference.Path, await fixture.Engine.PushAsync(baseReference, null, _ => { })));
         // Two stages: the build stage's layers are not in the image, so only its own exported cache can bring them.
         _context.Write("Dockerfile", $"FROM {baseImage} AS build\nRUN echo {Guid.NewGuid():N} > /one && sleep 1\nCOPY app.txt /app.txt\nRUN cat /app.txt > /built\n" +
@@ -136,6 +138,9 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
     {
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         foreach (var (repository, digest) in _pushed) await registry.DeleteManifestAsync(repository, digest);
+        foreach (var tag in _tagged)
+            try { await fixture.Engine.Client.Images.DeleteImageAsync(tag, new Docker.DotNet.Models.ImageDeleteParameters()); }
+            catch (Docker.DotNet.DockerApiException) { /* not made: the test failed before */ }
         _context.Dispose();
     }
 }

@@ -32,7 +32,9 @@ public sealed class ParallelSpecs(EngineFixture fixture) : IDisposable
         Assert.Contains("exit 3", error.Outcomes[1].Error!.Message);
         Assert.Null(error.Outcomes[2].Result);                             // its slot came after the failure: not started
         Assert.Null(error.Outcomes[2].StoppedBefore);
-        Assert.Contains("1 of 3 images failed:\n  slow: stopped before tag (another image failed)\n  broken: failed: ", error.Message);
+        Assert.StartsWith("1 of 3 images failed: broken: The build instruction ", error.Message);   // the first line names the cause
+        Assert.Contains("exit 3", error.Message.Split('\n')[0]);
+        Assert.Contains("\n  slow: stopped before tag (another image failed)\n  broken: failed: ", error.Message);
         Assert.Contains("\n  waiting: not started (another image failed)", error.Message);
         Assert.Contains(_log, l => l.StartsWith("[slow] ", StringComparison.Ordinal) && l.Contains("sleep 3"));
     }

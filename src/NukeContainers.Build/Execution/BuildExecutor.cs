@@ -133,5 +133,12 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
         _ => false,
     };
 
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    /// The first line for the summary; one that only announces what follows ("... failed:") takes the next line too.
+    internal static string FirstLine(string message)
+    {
+        var lines = message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var first = lines.Count == 0 ? "no reason given" : lines[0];
+        for (var i = 1; first.EndsWith(':') && i < lines.Count; i++) first += " " + lines[i];
+        return first;
+    }
 }

@@ -19,7 +19,9 @@ public sealed record ImageOutcome(string Name, ImageResult? Result, Exception? E
 
 /// <summary>Some images of a side-by-side run failed; <see cref="Outcomes"/> says how each one ended.</summary>
 public sealed class ImagesFailedException(IReadOnlyList<ImageOutcome> outcomes)
-    : ContainerException($"{outcomes.Count(o => o.Error is not null)} of {outcomes.Count} images failed:\n  " + string.Join("\n  ", outcomes))
+    : ContainerException($"{outcomes.Count(o => o.Error is not null)} of {outcomes.Count} images failed: " +
+                         string.Join("; ", outcomes.Where(o => o.Error is not null).Select(o => $"{o.Name}: {ContainerException.Headline(o.Error!.Message)}")) +
+                         "\n  " + string.Join("\n  ", outcomes))
 {
     /// <summary>Every image's outcome, in the order the images were given.</summary>
     public IReadOnlyList<ImageOutcome> Outcomes { get; } = outcomes;

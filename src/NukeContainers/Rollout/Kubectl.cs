@@ -73,6 +73,7 @@ internal sealed class Kubectl(string program, string? kubeconfig, string? contex
             : unauthorized ? $"The cluster refused the credentials ({Where}): check the kubeconfig's user and its rights in the namespace."
             : error.Contains("context was not found", StringComparison.Ordinal) || error.Contains("does not exist", StringComparison.Ordinal) ? $"Check --kube-context and --kubeconfig ({Where})."
             : $"({Where})";
-        return new ContainerException($"kubectl {string.Join(' ', arguments)} failed:\n{error}\n{hint}");
+        var cause = error.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0) ?? "it printed nothing on stderr";
+        return new ContainerException($"kubectl {string.Join(' ', arguments)} failed: {cause}\n{error}\n{hint}");
     }
 }
