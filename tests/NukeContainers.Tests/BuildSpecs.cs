@@ -63,6 +63,33 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task The_Dockerfile_is_checked_with_the_engines_own_syntax_so_what_this_engine_builds_is_built()
+    {
+        // Docker 20.10's frontend takes a stage name twice (today's refuses it); and refuses a heredoc (today's takes it).
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS app\nRUN echo one > /one\nFROM {EngineFixture.BaseImage} AS app\nRUN echo two > /two\n");
+        var apiVersion = await fixture.Engine.ApiVersionAsync();
+        Assert.Equal(DockerfileSyntax.Engine2010, DockerfileSyntax.ForApiVersion(apiVersion));   // what this machine's engine is
+
+        var built = await Pipeline().RunAsync(fixture.Engine);
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN <<EOT\necho hi\nEOT\n");
+        var heredoc = await Assert.ThrowsAsync<DockerfileException>(() => Pipeline().RunAsync(fixture.Engine));
+
+        Assert.Equal("two\n", await fixture.RunInImageAsync(built.ImageId, "cat", "/two"));
+        Assert.Contains("Dockerfile:3: unknown instruction 'echo'", heredoc.Message);   // as this engine's frontend reads it
+    }
+
+    [Fact]
+    public async Task A_COPY_from_a_mistyped_stage_says_so_not_that_a_FROM_failed()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS build\nRUN echo {Guid.NewGuid():N} > /a\nFROM {EngineFixture.BaseImage}\nCOPY --from=biuld /a /a\n");
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline().RunAsync(fixture.Engine));
+
+        Assert.StartsWith($"{Path.Combine(_context.Path, "Dockerfile")}:4: COPY --from=biuld names no stage before it, so the engine took 'biuld' for an image, docker.io/library/biuld:latest, and could not pull it: ", error.Message);
+        Assert.EndsWith("Name one of the stages (build, 1), or an image the engine can pull.", error.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_target_stage_fails_before_any_build_and_lists_the_stages()
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS build\nFROM build AS runtime\n");

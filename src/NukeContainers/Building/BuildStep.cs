@@ -13,10 +13,27 @@ internal static class BuildStep
     /// <summary>The working tag of the last build.</summary>
     public const string WorkingTag = "build";
 
+    /// The COPY --from of a Dockerfile whose image is the one a failed "FROM image" vertex pulled, unless a FROM names it too.
+    private static (Dockerfiles.Instruction Copy, string From)? MistypedStage(Dockerfiles.Dockerfile dockerfile, string pulled)
+    {
+        static string? Full(string image) => Images.ImageReference.TryParse(image, out var reference, out _) ? reference.FullName : null;
+        if (dockerfile.Stages.Any(s => Full(s.BaseImage) == pulled)) return null;
+        foreach (var copy in dockerfile.CopyFromImages())
+            if (Full(copy.From) == pulled) return copy;
+        return null;
+    }
+
     public static async Task<StepResult> RunAsync(BuildSettings settings, StepContext step, CancellationToken cancellationToken)
     {
         var (context, stage, baselineContext) = settings.Prepare();
         var (engine, log, repository) = (step.Engine, step.Log, step.Image.Repository);
+        // Checked with the syntax of the frontend that will read it (Prepare read it as any frontend would).
+        var apiVersion = await engine.ApiVersionAsync(cancellationToken);
+        var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
+        Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs, Dockerfiles.DockerfileSyntax.ForEngine(apiVersion, dockerfile));
+        if (baselineContext is not null)
+            Dockerfiles.DockerfileParser.Load(baselineContext.DockerfilePath, settings.BuildArgs,
+                Dockerfiles.DockerfileSyntax.ForEngine(apiVersion, Dockerfiles.DockerfileParser.Load(baselineContext.DockerfilePath, settings.BuildArgs)));
         log($"Building {repository} from {context.DockerfilePath} (stage {stage.Name ?? stage.Index.ToString()}, {settings.Builder})");
 
         var working = repository.WithTag(WorkingTag);
@@ -35,6 +52,14 @@ internal static class BuildStep
         catch (EngineConnectionException e)
         {
             throw new ContainerException($"Building {repository} from {context.DockerfilePath}: {e.Message}", e);
+        }
+        catch (ImageBuildException e) when (e.Instruction is { } failed && failed.StartsWith("FROM ", StringComparison.Ordinal)
+                                             && MistypedStage(dockerfile, failed[5..].Trim()) is { } copy)
+        {
+            // BuildKit names the pull of a COPY --from image "FROM <image>", as if the Dockerfile had one.
+            throw new ContainerException(
+                $"{context.DockerfilePath}:{copy.Copy.Line}: COPY --from={copy.From} names no stage before it, so the engine took '{copy.From}' for an image, " +
+                $"{failed[5..].Trim()}, and could not pull it: {e.Error}. Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
         }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");

@@ -16,12 +16,25 @@ public sealed record Dockerfile(
         Stages.FirstOrDefault(s => string.Equals(s.Name, target, StringComparison.OrdinalIgnoreCase))
         ?? (int.TryParse(target, out var index) && index >= 0 && index < Stages.Count ? Stages[index] : null);
 
+    /// <summary>
+    /// The <c>COPY --from</c> values that name no earlier stage (by name or index): the engine takes each as an image
+    /// to pull, so a mistyped stage name fails as a pull.
+    /// </summary>
+    public IEnumerable<(Instruction Copy, string From)> CopyFromImages() =>
+        Stages.SelectMany(stage => stage.Instructions
+            .Where(i => i.Keyword == "COPY" && i.Flags.TryGetValue("from", out _))
+            .Select(i => (Copy: i, From: i.Flags["from"]))
+            .Where(c => !Stages.Take(stage.Index).Any(s => string.Equals(s.Name, c.From, StringComparison.OrdinalIgnoreCase) || s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) == c.From)));
+
+    /// <summary>The stage names, or their indexes where they have none: <c>build, runtime</c>.</summary>
+    public string StageNames => string.Join(", ", Stages.Select(s => s.Name ?? s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     /// <summary>The stage a build with this target produces, or a clear error that lists the stages there are.</summary>
     public Stage RequireStage(string? target)
     {
         if (target is null) return Stages[^1];
         return FindStage(target) ?? throw new DockerfileException(Path, null,
-            $"has no stage '{target}'. Its stages are: {string.Join(", ", Stages.Select(s => s.Name ?? s.Index.ToString()))}. " +
+            $"has no stage '{target}'. Its stages are: {StageNames}. " +
             "Name one of them as the target, or leave the target out to build the last stage.");
     }
 }

@@ -15,9 +15,13 @@ public static partial class DockerfileParser
         "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
     ];
 
-    /// <summary>Reads and parses a Dockerfile; build args override the defaults of ARGs before the first FROM.</summary>
-    public static Dockerfile Load(string path, IReadOnlyDictionary<string, string>? buildArgs = null) =>
-        File.Exists(path) ? Parse(File.ReadAllText(path), path, buildArgs)
+    /// <summary>
+    /// Reads and parses a Dockerfile; build args override the defaults of ARGs before the first FROM. Without a
+    /// <paramref name="syntax"/> it is read as some frontend reads it (<see cref="DockerfileSyntax.Any"/>): the build
+    /// step checks it with its engine's (<see cref="DockerfileSyntax.ForEngine"/>).
+    /// </summary>
+    public static Dockerfile Load(string path, IReadOnlyDictionary<string, string>? buildArgs = null, DockerfileSyntax? syntax = null) =>
+        File.Exists(path) ? Parse(File.ReadAllText(path), path, buildArgs, syntax ?? DockerfileSyntax.Any)
             : throw new ContainerException($"There is no Dockerfile at '{path}'.");
 
     /// <summary>

@@ -27,9 +27,22 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         ["HEALTHCHECK"] = ["interval", "timeout", "start-period", "start-interval", "retries"],
     }, new HashSet<string>(["type", "target", "dst", "destination", "source", "src", "from", "readonly", "ro", "rw", "readwrite", "id", "sharing", "mode", "uid", "gid", "required", "size", "env"]), true);
 
+    /// <summary>
+    /// What some frontend accepts, for reading a Dockerfile before the engine is known (its stages, its base images):
+    /// today's flags and heredocs, and duplicate stage names. The build step checks again with the engine's syntax.
+    /// </summary>
+    public static DockerfileSyntax Any { get; } = Current with { UniqueStageNames = false };
+
     /// <summary>The syntax of an engine, by its API version: 1.42 (Docker 23) and later have today's frontend.</summary>
     public static DockerfileSyntax ForApiVersion(string? apiVersion) =>
         Version.TryParse(apiVersion, out var version) && version < new Version(1, 42) ? Engine2010 : Current;
+
+    /// <summary>
+    /// The syntax a Dockerfile is read with on an engine: a <c># syntax=</c> directive names a frontend image of its
+    /// own (taken as today's), otherwise the engine's built-in frontend, by its API version.
+    /// </summary>
+    public static DockerfileSyntax ForEngine(string? apiVersion, Dockerfile dockerfile) =>
+        dockerfile.Directives.ContainsKey("syntax") ? Current : ForApiVersion(apiVersion);
 
     private static readonly HashSet<string> MountTypes = ["bind", "cache", "tmpfs", "secret", "ssh"];
 
@@ -143,6 +156,8 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         if (words[0].StartsWith('=')) throw error($"{keyword} names can not be blank ('{words[0]}').", true);
     }
 
+    /// A port or a range as the engine reads it (go-connections' nat.ParsePortRange: 16-bit numbers, so 0 passes and
+    /// 65536 does not; a range may not run backwards).
     private static void CheckPort(string port, Func<string, bool, DockerfileException> error)
     {
         var match = Port().Match(port);
@@ -152,6 +167,11 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
             if (slash >= 0 && Port().IsMatch(port[..slash] + "/tcp")) throw error($"Invalid proto: {port[(slash + 1)..]} (EXPOSE takes tcp, udp or sctp).", false);
             throw error($"Invalid containerPort: {port} (EXPOSE takes a port or a range, with an optional /tcp, /udp or /sctp).", false);
         }
+        var start = match.Groups["start"].Value;
+        var end = match.Groups["end"].Success ? match.Groups["end"].Value : start;
+        if (!ushort.TryParse(start, CultureInfo.InvariantCulture, out var first) || !ushort.TryParse(end, CultureInfo.InvariantCulture, out var last))
+            throw error($"Invalid containerPort: {port} (a port is 0 to 65535).", false);
+        if (last < first) throw error($"Invalid containerPort: {port} (a range runs from the lower port to the higher).", false);
     }
 
     private static void CheckHealthcheck(List<(string Name, string? Value)> flags, string[] words, Func<string, bool, DockerfileException> error)
@@ -172,7 +192,7 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         else if (type != "CMD") throw error($"Unknown type \"{type}\" in HEALTHCHECK (try CMD).", true);
     }
 
-    [GeneratedRegex(@"^\d+(-\d+)?(/(tcp|udp|sctp))?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?<start>\d+)(-(?<end>\d+))?(/(tcp|udp|sctp))?$", RegexOptions.IgnoreCase)]
     private static partial Regex Port();
 
     [GeneratedRegex(@"^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$|^0$")]

@@ -63,6 +63,12 @@ public sealed class ContainerEngine : IDisposable
     /// <summary>Connects to an engine at an endpoint: a unix socket, TCP with or without TLS, or ssh.</summary>
     public static ContainerEngine Connect(EngineEndpoint endpoint) => endpoint.TcpHost is null && endpoint.SshHost is null ? new(endpoint.SocketPath) : new ContainerEngine(endpoint);
 
+    private string? _apiVersion;
+
+    /// <summary>The engine's API version (asked once): which Dockerfile frontend it has built in, among others.</summary>
+    public async Task<string> ApiVersionAsync(CancellationToken cancellationToken = default) =>
+        _apiVersion ??= (await Client.System.GetVersionAsync(cancellationToken)).APIVersion;
+
     /// <summary>Asks the engine whether it answers; an error names the endpoint and what to check.</summary>
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {

@@ -41,6 +41,20 @@ public sealed partial record ImageReference
     /// </summary>
     public string Registry => Domain is { } d && (d.Contains('.') || d.Contains(':') || d == "localhost" || d.Any(char.IsUpper)) ? d : "docker.io";
 
+    /// <summary>
+    /// The reference in full, as the engine writes it in build output: the registry, Docker Hub's <c>library/</c> for
+    /// a one-part name, and <c>latest</c> when no tag or digest is given (<c>nowhere</c> is <c>docker.io/library/nowhere:latest</c>).
+    /// </summary>
+    public string FullName
+    {
+        get
+        {
+            var path = Domain == Registry ? Path : Repository;
+            if (Registry == "docker.io" && !path.Contains('/')) path = "library/" + path;
+            return $"{Registry}/{path}" + (Tag is not null || Digest is null ? ":" + (Tag ?? "latest") : "") + (Digest is null ? "" : "@" + Digest);
+        }
+    }
+
     /// <summary>The last path component, such as <c>go-api</c>: a short name for reports.</summary>
     public string Name => Path[(Path.LastIndexOf('/') + 1)..];
 

@@ -37,8 +37,8 @@ internal static class ScanStep
         {
             var contextDirectory = settings.ContextDirectory ?? build?.ContextDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dockerfile))!;
             var config = new[] { Path.Combine(contextDirectory, ".hadolint.yaml"), Path.Combine(Directory.GetCurrentDirectory(), ".hadolint.yaml") }.FirstOrDefault(File.Exists);
-            var version = await engine.Client.System.GetVersionAsync(cancellationToken);
-            var lint = Dockerfiles.DockerfileLint.Lint(dockerfile, contextDirectory, config, Dockerfiles.DockerfileSyntax.ForApiVersion(version.APIVersion));
+            var lint = Dockerfiles.DockerfileLint.Lint(dockerfile, contextDirectory, config,
+                Dockerfiles.DockerfileSyntax.ForEngine(await engine.ApiVersionAsync(cancellationToken), Dockerfiles.DockerfileParser.Load(dockerfile)));
             log($"Linted {Dockerfiles.DockerfileLint.Shown(dockerfile)}: {lint.Count} findings{(config is null ? "" : $" ({config})")}");
             findings.AddRange(lint);
         }
