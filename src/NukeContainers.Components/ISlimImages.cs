@@ -56,6 +56,10 @@ public interface ISlimImages : IContainerImages
         .After<IBuildImages>(x => x.BuildImages)
         .Executes(async ct =>
         {
+            foreach (var (parameter, patterns) in new[] { ("--slim-remove", SlimRemove), ("--slim-keep", SlimKeep) })
+                foreach (var pattern in patterns)
+                    if (Building.DockerIgnore.PatternProblem(pattern) is { } problem)
+                        throw new ParameterException($"Parameter {parameter} got '{pattern}', which is not a pattern ({problem}). Patterns are .dockerignore's, over the image's paths: usr/share/fonts, **/*.a.");
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var settings = new SlimSettings().RemoveAll().RemovePaths(SlimRemove).KeepPaths(SlimKeep) with
             {
@@ -64,6 +68,11 @@ public interface ISlimImages : IContainerImages
             await RunImagesAsync(Image.Length > 0 ? await NamedAsync(engine, settings, ct) : Built(settings), engine, ct, result =>
             {
                 var slim = result.Slim!;
+                // Every removed path, one a line: the log shows the folders and the first paths only.
+                var list = ContainerArtifacts / "slim" / $"{string.Concat(result.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'))}.removed.txt";
+                Directory.CreateDirectory(Path.GetDirectoryName(list)!);
+                File.WriteAllLines(list, slim.RemovedPaths);
+                if (slim.RemovedPaths.Count > 0) Log.Info($"[{result.Name}] {(slim.DryRun ? "What would be removed" : "What was removed")}, every path: {Path.GetRelativePath(RootDirectory, list)}");
                 Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {100 * slim.After.Efficiency:0.0}%{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
             }, report: !SlimDryRun);
         });

@@ -58,4 +58,39 @@ public sealed class SlimImagesSpecs(EngineFixture fixture) : AppSpecs
         await fixture.Engine.Client.Images.DeleteImageAsync(tag, new Docker.DotNet.Models.ImageDeleteParameters());
         await fixture.Engine.Client.Images.DeleteImageAsync(tag + "-slim", new Docker.DotNet.Models.ImageDeleteParameters());
     }
+
+    [Fact]
+    public async Task A_named_image_without_report_json_gets_one_a_dry_run_summarises_and_a_bad_pattern_names_its_parameter()
+    {
+        App.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN mkdir -p /usr/share/doc/a && for i in $(seq 1 60); do echo $i > /usr/share/doc/a/f$i; done && echo {Guid.NewGuid():N} > /id\n");
+        var built = await EngineFixture.Pipeline("slim-named").FromDockerfile(App.Path).WithLog(_ => { }).RunAsync(fixture.Engine);
+        var tag = EngineFixture.Repository("slim-named") + ":2.0";
+        await fixture.Engine.TagAsync(built.ImageId, Images.ImageReference.Parse(tag));
+        try
+        {
+            var dryRun = await Driver.RunAsync(new AppBuild(App.Path, "slim-named"), "SlimImages", "--image", tag, "--slim-dry-run");
+            var list = Directory.GetFiles(Path.Combine(Driver.Root, "artifacts/containers/slim"), "*.removed.txt").Single();
+            var bad = await Driver.RunAsync(new AppBuild(App.Path, "slim-named"), "SlimImages", "--image", tag, "--slim-remove", "[");
+            var slimmed = await Driver.RunAsync(new AppBuild(App.Path, "slim-named"), "SlimImages", "--image", tag);
+
+            Assert.True(dryRun.ExitCode == 0, dryRun.Output);
+            Assert.Contains("Would remove 60 paths", dryRun.Output);
+            Assert.Matches(@"\d+ B\s+60 paths  /usr/share/doc", dryRun.Output);               // by folder
+            Assert.InRange(dryRun.Output.Split('\n').Count(l => l.Contains("/usr/share/doc/a/f")), 1, 20);   // not 60 lines
+            Assert.Contains("... and 40 more", dryRun.Output);
+            Assert.Equal(60, File.ReadAllLines(list).Length);                                   // every path, in the file it names
+            Assert.Contains(Path.GetRelativePath(Driver.Root, list), dryRun.Output);
+            Assert.Equal(TargetStatus.Failed, bad.StatusOf("SlimImages"));
+            Assert.Contains("Parameter --slim-remove got '[', which is not a pattern (", bad.Output);
+            Assert.True(slimmed.ExitCode == 0, slimmed.Output);
+            var report = ContainerReport.Read(Path.Combine(Driver.Root, "artifacts/containers/report.json"));
+            Assert.Equal(60, Assert.Single(report.Images).Slim()!.RemovedPaths);
+        }
+        finally
+        {
+            await fixture.Engine.Client.Images.DeleteImageAsync(tag, new Docker.DotNet.Models.ImageDeleteParameters());
+            try { await fixture.Engine.Client.Images.DeleteImageAsync(tag + "-slim", new Docker.DotNet.Models.ImageDeleteParameters()); }
+            catch (Docker.DotNet.DockerApiException) { /* not made: the test failed before */ }
+        }
+    }
 }

@@ -47,16 +47,31 @@ public sealed class DockerIgnore
             if (isException) line = line[1..].Trim();
             var cleaned = Clean(line);
             if (cleaned.Length == 0) continue;
-            try
-            {
-                patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
-            }
-            catch (ArgumentException e)
-            {
-                throw new ContainerException($"{path}:{number}: the pattern '{raw.Trim()}' is not valid ({e.Message.Split(" at offset")[0].TrimEnd('.')}). Fix or remove the line: the docker CLI refuses it too.");
-            }
+            if (Problem(cleaned) is { } problem)
+                throw new ContainerException($"{path}:{number}: the pattern '{raw.Trim()}' is not valid ({problem}). Fix or remove the line: the docker CLI refuses it too.");
+            patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
         }
         return new DockerIgnore(patterns);
+    }
+
+    /// <summary>What is wrong with one pattern (an unclosed '[', a reversed range), or null when it is one.</summary>
+    public static string? PatternProblem(string pattern)
+    {
+        var cleaned = Clean(pattern.Trim().TrimStart('!').Trim());
+        return cleaned.Length == 0 ? null : Problem(cleaned);
+    }
+
+    private static string? Problem(string cleaned)
+    {
+        try
+        {
+            _ = ToRegex(cleaned);
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message.Split(" at offset")[0].TrimEnd('.');
+        }
     }
 
     /// <summary>

@@ -13,6 +13,13 @@ namespace NukeContainers.Slimming;
 /// </summary>
 internal static class SlimStep
 {
+    /// The folder a removed path is counted under: its first three levels (/usr/share/doc), or its parent when shallower.
+    private static string Folder(string path)
+    {
+        var parts = path.TrimEnd('/').Split('/');
+        return "/" + string.Join('/', parts.Take(Math.Clamp(parts.Length - 1, 1, 3)));
+    }
+
     public static async Task<StepResult> RunAsync(SlimSettings settings, StepContext context, CancellationToken cancellationToken)
     {
         var (engine, log, image) = (context.Engine, context.Log, context.Image);
@@ -52,9 +59,15 @@ internal static class SlimStep
         var removed = removals.Select(r => "/" + r.Entry.Path).Distinct().ToList();
         if (removals.Count > 0)
         {
-            log($"{(settings.DryRun ? "Would remove" : "Removing")} {removed.Count} paths, {ImageAnalysis.Bytes(removedBytes)}{(settings.DryRun ? " (dry run: nothing changes)" : "")}:");
-            foreach (var path in removed.Take(settings.DryRun ? int.MaxValue : settings.ListRemoved)) log("  " + path);
-            if (!settings.DryRun && removed.Count > settings.ListRemoved) log($"  ... and {removed.Count - settings.ListRemoved} more");
+            // A summary, not thousands of lines: the folders the bytes come from, then the first paths (the result,
+            // and the SlimImages target's removed-paths file, have them all).
+            log($"{(settings.DryRun ? "Would remove" : "Removing")} {removed.Count} paths, {ImageAnalysis.Bytes(removedBytes)}{(settings.DryRun ? " (dry run: nothing changes)" : "")}; by folder:");
+            foreach (var group in removals.GroupBy(r => Folder(r.Entry.Path)).Select(g => (Folder: g.Key, Paths: g.Count(), Bytes: g.Sum(r => r.Entry.Size)))
+                         .OrderByDescending(g => g.Bytes).ThenBy(g => g.Folder, StringComparer.Ordinal).Take(10))
+                log($"  {ImageAnalysis.Bytes(group.Bytes),10}  {group.Paths,6} paths  {group.Folder}");
+            if (settings.ListRemoved > 0) log($"The first {Math.Min(settings.ListRemoved, removed.Count)} of them:");
+            foreach (var path in removed.Take(settings.ListRemoved)) log("  " + path);
+            if (removed.Count > settings.ListRemoved) log($"  ... and {removed.Count - settings.ListRemoved} more");
         }
 
         var (after, afterId, afterBytes, squashed) = (before, imageId, beforeBytes, 0);

@@ -32,7 +32,7 @@ public sealed record GitVersionResult(SemVersion Version, string? Commit, string
 /// incremented and the pre-release identifiers <c>alpha.0</c>, then the height; a pre-release tag keeps its identifiers
 /// and gets the height. Tags that are not SemVer 2.0 (after the prefix) are ignored. Git is the real git.
 /// </summary>
-public static class GitVersion
+public static partial class GitVersion
 {
     /// <summary>The version of HEAD in the repository at (or above) <paramref name="directory"/>.</summary>
     public static async Task<GitVersionResult> ReadAsync(string directory, VersionOptions? options = null, CancellationToken cancellationToken = default)
@@ -120,14 +120,36 @@ public static class GitVersion
             ? DateTimeOffset.FromUnixTimeSeconds(commitTime) : null;
     }
 
-    /// <summary>The origin remote's URL without any credentials in it, for <c>org.opencontainers.image.source</c>.</summary>
-    public static async Task<string?> SourceAsync(string directory, CancellationToken cancellationToken = default)
+    /// <summary>The origin remote's web address (<see cref="SourceUrl"/>), for <c>org.opencontainers.image.source</c>; null when it has none.</summary>
+    public static async Task<string?> SourceAsync(string directory, CancellationToken cancellationToken = default) =>
+        SourceUrl((await GitAsync(directory, ["config", "--get", "remote.origin.url"], cancellationToken))?.Trim());
+
+    /// <summary>
+    /// The web address of a git remote, for <c>org.opencontainers.image.source</c> (a URL, by the OCI spec): https and
+    /// http without credentials, port kept, <c>.git</c> dropped; <c>git@host:org/repo.git</c> and <c>ssh://git@host/org/repo.git</c> as
+    /// <c>https://host/org/repo</c>; null for a local path, <c>file://</c> or anything else that is no address on the web.
+    /// </summary>
+    public static string? SourceUrl(string? remote)
     {
-        var url = (await GitAsync(directory, ["config", "--get", "remote.origin.url"], cancellationToken))?.Trim();
-        return url is { Length: > 0 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
-            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
-            : url is { Length: > 0 } ? url : null;
+        if (string.IsNullOrWhiteSpace(remote)) return null;
+        string? host = null, path = null;
+        if (Uri.TryCreate(remote, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh" or "git" && uri.Host.Length > 0)
+        {
+            (host, path) = uri.Scheme is "https" or "http"
+                ? ($"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : $":{uri.Port}")}", uri.AbsolutePath)
+                : ($"https://{uri.Host}", uri.AbsolutePath);
+        }
+        else if (ScpLike().Match(remote) is { Success: true } scp)
+            (host, path) = ($"https://{scp.Groups["host"].Value}", scp.Groups["path"].Value);
+        if (host is null || path is null) return null;
+        path = path.Trim('/');
+        if (path.EndsWith(".git", StringComparison.Ordinal)) path = path[..^4];
+        return path.Length == 0 ? null : $"{host}/{path}";
     }
+
+    // user@host:path, git's scp-like syntax (a ':' before any '/', and not a Windows drive letter).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:[^@/:]+@)?(?<host>[A-Za-z0-9.-]{2,}):(?<path>[^/].*)$")]
+    private static partial System.Text.RegularExpressions.Regex ScpLike();
 
     private static SemVersion? Parse(string tag, string prefix) =>
         tag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && SemVersion.TryParse(tag[prefix.Length..], SemVersionStyles.Strict, out var version)
