@@ -248,6 +248,43 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         Assert.Equal(2, _log.Count(l => l.StartsWith("Push failed", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task While_the_engine_retries_a_layer_the_registry_failed_the_log_says_so_at_once()
+    {
+        // A registry that answers /v2/ and fails every upload with 500: the engine retries each layer for ~50 s.
+        var port = EngineFixture.FreePort();
+        using var failing = new System.Net.HttpListener { Prefixes = { $"http://127.0.0.1:{port}/" } };
+        failing.Start();
+        _ = Task.Run(async () =>
+        {
+            while (failing.IsListening)
+            {
+                var call = await failing.GetContextAsync();
+                call.Response.StatusCode = call.Request.Url!.AbsolutePath == "/v2/" ? 200 : call.Request.HttpMethod == "HEAD" ? 404 : 500;
+                call.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+                call.Response.Close();
+            }
+        });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var started = DateTime.UtcNow;
+        var said = TimeSpan.Zero;
+        var pipeline = Image($"127.0.0.1:{port}", "retrying", Guid.NewGuid().ToString("N")).Tag("1.0.0").Push(p => p with { MaxAttempts = 1 })
+            .WithLog(line =>
+            {
+                _log.Add(line);
+                if (!line.Contains("the engine sends it again", StringComparison.Ordinal) || said > TimeSpan.Zero) return;
+                said = DateTime.UtcNow - started;
+                cancel.CancelAfter(TimeSpan.FromSeconds(3));   // through the countdown's next ticks, not the engine's whole 50 s
+            });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pipeline.RunAsync(fixture.Engine, cancel.Token));
+
+        Assert.Contains(_log, l => l.Contains(": the registry failed this layer; the engine sends it again (retrying in ", StringComparison.Ordinal));
+        Assert.True(said > TimeSpan.Zero && said < TimeSpan.FromSeconds(20), $"said after {said}");
+        var layer = _log.First(l => l.Contains("sends it again", StringComparison.Ordinal)).Split(':')[0];
+        Assert.Equal(1, _log.Count(l => l.StartsWith(layer + ":", StringComparison.Ordinal) && l.Contains("sends it again", StringComparison.Ordinal)));   // once a round, not once a second
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// What the tests pushed to the shared registry goes again.

@@ -104,6 +104,19 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task An_SSH_agent_socket_that_is_missing_or_not_a_socket_fails_before_the_engine_is_asked_naming_it()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N}\n");
+        var missing = Path.Combine(_context.Path, "missing.sock");
+
+        var gone = await Assert.ThrowsAnyAsync<ContainerException>(() => Pipeline().ForwardSsh("foo", missing).RunAsync(fixture.Engine));
+        var file = await Assert.ThrowsAnyAsync<ContainerException>(() => Pipeline().ForwardSsh("foo", Path.Combine(_context.Path, "Dockerfile")).RunAsync(fixture.Engine));
+
+        Assert.StartsWith($"The build forwards the SSH agent 'foo' at {missing}, which does not exist: give an agent's socket", gone.Message);
+        Assert.Contains("Dockerfile, which is not a socket", file.Message);
+    }
+
+    [Fact]
     public async Task The_SSH_agent_is_forwarded_to_RUN_mount_type_ssh()
     {
         var bases = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);

@@ -265,6 +265,7 @@ public sealed class ContainerEngine : IDisposable
         }
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         string? digest = null;
+        var retrying = new HashSet<string>();   // layers in the engine's own retry countdown ("Retrying in 5 seconds" ... "1 second")
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length == 0) continue;
@@ -277,9 +278,19 @@ public sealed class ContainerEngine : IDisposable
             }
             if (root.TryGetProperty("aux", out var aux) && aux.ValueKind == System.Text.Json.JsonValueKind.Object && aux.TryGetProperty("Digest", out var d))
                 digest = d.GetString();
-            else if (root.TryGetProperty("status", out var status) && status.GetString() is { } s
-                     && (s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.Contains("digest:", StringComparison.Ordinal)))
-                log($"   {(root.TryGetProperty("id", out var id) ? id.GetString() + ": " : "")}{s}");
+            else if (root.TryGetProperty("status", out var status) && status.GetString() is { } s)
+            {
+                var layer = root.TryGetProperty("id", out var id) ? id.GetString() ?? "" : "";
+                if (s.StartsWith("Retrying in", StringComparison.Ordinal))
+                {
+                    // The engine retries a layer the registry failed, up to 5 times over about 50 s: said once a round.
+                    if (retrying.Add(layer)) log($"   {layer}: the registry failed this layer; the engine sends it again ({s.ToLowerInvariant()})");
+                    continue;
+                }
+                retrying.Remove(layer);
+                if (s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.Contains("digest:", StringComparison.Ordinal))
+                    log($"   {(layer.Length > 0 ? layer + ": " : "")}{s}");
+            }
         }
         return digest ?? throw new Pushing.PushException($"the engine finished pushing {reference} without a digest", transient: true);
     }

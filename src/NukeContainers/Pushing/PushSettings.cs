@@ -70,7 +70,8 @@ public sealed record PushSettings : IPipelineStep
             }
         }
 
-        var retry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        // One attempt is no retry (Polly wants at least one retry in a retry strategy).
+        var retry = MaxAttempts == 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
             ShouldHandle = new PredicateBuilder().Handle<PushException>(e => e.Transient),
             MaxRetryAttempts = MaxAttempts - 1,

@@ -77,7 +77,7 @@ internal sealed class BuildSession : IAsyncDisposable
     {
         var secrets = settings.Secrets.ToDictionary(s => s.Key, s => new ResolvedSecret(s.Value.Read(s.Key), s.Value.ToString()), StringComparer.Ordinal);
         foreach (var secret in secrets.Values) Scanning.Secrets.Hide(Encoding.UTF8.GetString(secret.Value));
-        var agents = settings.SshAgents.ToDictionary(a => a.Key, a => a.Value ?? DefaultAgent(a.Key), StringComparer.Ordinal);
+        var agents = settings.SshAgents.ToDictionary(a => a.Key, a => AgentSocket(a.Key, a.Value ?? DefaultAgent(a.Key)), StringComparer.Ordinal);
         var folders = new Dictionary<string, SyncedFolder>(StringComparer.Ordinal)
         {
             ["context"] = new("context", context.Directory, context.Ignore),
@@ -85,6 +85,17 @@ internal sealed class BuildSession : IAsyncDisposable
         };
         return new BuildSession(Path.GetFileName(context.Directory.TrimEnd('/')), BuildSharedKey(context.Directory), folders, secrets, agents,
             settings.RegistryCredentials, log);
+    }
+
+    /// The agent's socket, which must be one now: a missing one would fail only when a RUN asks the agent, mid-build.
+    private static string AgentSocket(string id, string socket)
+    {
+        Utils.FileKind? kind;
+        try { kind = Utils.FileStatus.Of(socket)?.Kind ?? (File.Exists(socket) ? Utils.FileKind.Socket : null); }
+        catch (IOException) { kind = null; }
+        return kind is Utils.FileKind.Socket or Utils.FileKind.SymbolicLink ? socket
+            : throw new ContainerException($"The build forwards the SSH agent '{id}' at {socket}, which {(kind is null ? "does not exist" : "is not a socket")}: " +
+                                           "give an agent's socket (ssh-agent prints it as SSH_AUTH_SOCK), or 'default' for SSH_AUTH_SOCK's agent.");
     }
 
     private static string DefaultAgent(string id) =>
