@@ -124,6 +124,11 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
 
         Assert.Equal(["buildcache-main"], pushed.Image.Tags);
         Assert.Equal([$"{repository}:buildcache-main-build"], stageCache);
+        // The export is announced with its size before its push starts, and its time after.
+        var announced = _log.FindIndex(l => l.StartsWith($"Exporting the build cache of stage build: pushing its image (", StringComparison.Ordinal) && l.Contains($"MB, layers the registry has are skipped) to {repository}:buildcache-main-build"));
+        Assert.True(announced >= 0, string.Join("\n", _log));
+        Assert.Contains(_log.Skip(announced), l => l.Contains("Pushed", StringComparison.Ordinal));
+        Assert.Contains(_log.Skip(announced), l => l.StartsWith("Exported the build cache of stage build in ", StringComparison.Ordinal));
         Assert.Equal([$"{repository}:buildcache-main", $"{repository}:buildcache-main-build"], rebuilt.Step<RestoreCacheResult>()!.Sources);
         var instructions = rebuilt.Build!.Output.Instructions;
         string Describe() => string.Join("\n", instructions);

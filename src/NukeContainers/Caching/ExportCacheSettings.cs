@@ -57,13 +57,18 @@ public sealed record ExportCacheSettings : IPipelineStep
                 Labels = new Dictionary<string, string>(build.Labels) { [Engine.ResourceLabels.BuiltBy] = Engine.ResourceLabels.Product },
             };
             var previous = (await context.Engine.InspectImageAsync(reference, cancellationToken))?.ID;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var built = await context.Engine.BuildAsync(buildContext, settings, [reference], _ => { }, cancellationToken);
             // The stage image the tag pointed at before is dangling now, as the build step's working image would be.
             if (previous is not null && previous != built.ImageId) await context.Engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
-            await context.Engine.PushAsync(reference, credentials, _ => { }, cancellationToken);
+            // Said before it starts: a toolchain stage is often hundreds of MB, a long first push to a new registry.
+            var size = await context.Engine.SizeAsync(built.ImageId, cancellationToken);
+            context.Log($"Exporting the build cache of stage {stage}: pushing its image ({size / 1e6:0.0} MB, layers the registry has are skipped) to {reference}, " +
+                        "so that an engine that never built it takes the toolchain and dependencies from the registry");
+            await context.Engine.PushAsync(reference, credentials, context.Log, cancellationToken);
+            context.Log($"Exported the build cache of stage {stage} in {watch.Elapsed.TotalSeconds:0.0} s");
             exported.Add(reference.ToString());
         }
-        if (exported.Count > 0) context.Log($"Exported the build cache of stage{(exported.Count > 1 ? "s" : "")} {string.Join(", ", stages)}: {string.Join(", ", exported)}");
         return new ExportCacheResult { Image = context.Image, Exported = exported };
     }
 }
