@@ -21,11 +21,7 @@ public sealed class RunLockSpecs : IDisposable
     [Fact]
     public async Task A_second_run_waits_for_the_first_to_end_and_says_so()
     {
-        var events = new List<string>();
-        var gate = new TaskCompletionSource();
-        var started = new TaskCompletionSource();
-        var first = _driver.RunAsync(new GatedBuild("first", events, gate.Task, started), "Work");
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (events, gate, first) = await StartFirstRunAsync();
 
         var second = _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), "Work");
         await Task.Delay(1500);
@@ -44,11 +40,7 @@ public sealed class RunLockSpecs : IDisposable
     [Fact]
     public async Task Ctrl_C_while_waiting_stops_the_wait_and_runs_nothing()
     {
-        var events = new List<string>();
-        var gate = new TaskCompletionSource();
-        var started = new TaskCompletionSource();
-        var first = _driver.RunAsync(new GatedBuild("first", events, gate.Task, started), "Work");
-        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (events, gate, first) = await StartFirstRunAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
 
         var second = await _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), cancel.Token, "Work").WaitAsync(TimeSpan.FromSeconds(30));
@@ -58,6 +50,17 @@ public sealed class RunLockSpecs : IDisposable
         Assert.Equal(130, second.ExitCode);
         Assert.DoesNotContain("second started", events);
         Assert.Contains("Cancelled before the build started.", second.Output);
+    }
+
+    /// A first run whose target has started and waits for the gate: it holds the lock until the gate opens.
+    private async Task<(List<string> Events, TaskCompletionSource Gate, Task<BuildDriver.Run> Run)> StartFirstRunAsync()
+    {
+        var events = new List<string>();
+        var gate = new TaskCompletionSource();
+        var started = new TaskCompletionSource();
+        var first = _driver.RunAsync(new GatedBuild("first", events, gate.Task, started), "Work");
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return (events, gate, first);
     }
 
     public void Dispose() => _driver.Dispose();
