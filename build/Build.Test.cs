@@ -16,13 +16,37 @@ partial class Build
             if (TestFilter is not null) arguments.AddRange(["--filter", TestFilter]);
             try
             {
-                await DotNet(ct, [.. arguments]);
+                // Both runs run, and the first failure is the target's.
+                Exception? failed = null;
+                try { await DotNet(ct, [.. arguments]); }
+                catch (InvalidOperationException e) { failed = e; }
+                if (ModernEngine) await TestOnDocker26Async(ct);
+                if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
             }
             finally
             {
                 WriteTestCounts();
             }
         });
+
+    [Parameter("Also run the engine specs on Debian 13's Docker 26 engine with the containerd image store (started with its own state; default true)")]
+    readonly bool ModernEngine = true;
+
+    /// The specs that hold the product against the engine itself (building, pushing, the Dockerfile frontend), run
+    /// again on Docker 26: the modern engine, API 1.45, today's frontend, the containerd image store. SessionSpecs is
+    /// not among them yet: on Docker 26 a secret and the SSH agent's answer reach the RUN altered (issue 21).
+    const string EngineSpecs = "FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs";
+
+    async Task TestOnDocker26Async(CancellationToken ct)
+    {
+        var engine = await NukeContainers.Provisioning.EmbeddedEnvironment.EnsureEngineAsync(NukeContainers.Provisioning.EmbeddedEnvironmentOptions.Docker26(Log.Info), ct);
+        Log.Info($"The engine specs again, on {engine.Endpoint.Source} ({engine.Endpoint.Uri})");
+        await DotNet(new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Endpoint.Uri.ToString() }, ct,
+            "test", RootDirectory / "tests/NukeContainers.Tests/NukeContainers.Tests.csproj", "--no-build", "-c", Configuration,
+            "--filter", TestFilter is null ? EngineSpecs : $"({EngineSpecs})&({TestFilter})",
+            "--logger", "trx;LogFileName=docker26.trx", "--logger", "console;verbosity=normal", "--results-directory", TestResultsDirectory);
+    }
 
     /// Sums the TRX files into one line in the plain 'N passed, N failed' form that CI reads.
     void WriteTestCounts()

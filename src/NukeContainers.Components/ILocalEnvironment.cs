@@ -13,13 +13,29 @@ public interface ILocalEnvironment : IContainerImages
     [Parameter("Make the embedded engine also listen on 127.0.0.1:PORT with TLS (certificates made in its state folder; the docker CLI's port is 2376), restarting it if it runs without")]
     int? ExposeTls => TryGetValue<int?>(() => ExposeTls);
 
+    /// <summary>The engine to start and use when DOCKER_HOST names none: Debian 12's (the default) or Debian 13's Docker 26.</summary>
+    [Parameter("The embedded engine to use: debian12 (Debian 12's docker.io, Docker 20.10; the default) or docker26 (Debian 13's, Docker 26.1 with the containerd image store, unpacked in its own state folder, not installed); the rest of the run uses it")]
+    EmbeddedEngine? EmbeddedEngine => TryGetValue<EmbeddedEngine?>(() => EmbeddedEngine);
+
     /// <summary>Finds or provisions the engine, and checks (or provisions) the registry.</summary>
     Target LocalEnvironment => _ => _
         .Description("Find the Docker engine, or install and start Debian's (root on Debian); check the --registry, starting Debian's registry there when it is local")
         .Executes(async ct =>
         {
             var options = new EmbeddedEnvironmentOptions { Log = Log.Info };
+            if (EmbeddedEngine == Provisioning.EmbeddedEngine.Docker26)
+            {
+                if (Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } named)
+                    throw new ParameterException($"--embedded-engine docker26, but DOCKER_HOST={named} names another engine: leave one of them out.");
+                options = EmbeddedEnvironmentOptions.Docker26(Log.Info);
+            }
             var engine = await Containers.ProvisionEngineAsync(options, ct);
+            if (options.Engine == Provisioning.EmbeddedEngine.Docker26)
+            {
+                // Every later target of this run finds it through DOCKER_HOST, as a user's shell would.
+                Environment.SetEnvironmentVariable("DOCKER_HOST", engine.Endpoint.Uri.ToString());
+                Log.Info($"This run uses the Docker 26 engine; to use it yourself: export DOCKER_HOST={engine.Endpoint.Uri}");
+            }
             Log.Info($"Engine: {engine.Endpoint.Uri} ({engine.Endpoint.Source}{(engine.Started ? ", started now" : "")})");
             Note($"engine: {engine.Endpoint.Source}");
             if (ExposeTls is { } port)

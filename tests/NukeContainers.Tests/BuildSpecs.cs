@@ -14,6 +14,16 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     private ImagePipeline Pipeline(string name = "build-specs") =>
         EngineFixture.Pipeline(name).FromDockerfile(_context.Path).WithLog(_log.Add);
 
+    /// An engine that keeps its images in containerd (Docker 26 here) cannot read a tar context through BuildKit: there
+    /// the tar route is refused before anything is sent, saying why, and that is what a tar theory holds instead.
+    private async Task<bool> TarRefusedHereAsync(ContextTransfer transfer)
+    {
+        if (transfer != ContextTransfer.Tar || await fixture.Engine.ImageStoreAsync() != "containerd") return false;
+        var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline().Transfer(ContextTransfer.Tar).RunAsync(fixture.Engine));
+        Assert.Contains("keeps its images in containerd, and with that store its BuildKit cannot read a context sent as a tar", error.Message);
+        return true;
+    }
+
     /// Through the session, an excluded Dockerfile stays out of COPY . as with the docker CLI's BuildKit build (the
     /// engine reads it from its own folder); the tar must carry it, so there it reaches COPY . (ENVIRONMENT.md).
     [Theory]
@@ -28,6 +38,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
             .Write("logs/a.log", "").Write("logs/keep.log", "")
             .Write("src/app/main.go", "").Write("src/app/x.tmp", "")
             .Write("node_modules/pkg/index.js", "").Write("docs/readme.md", "");
+        if (await TarRefusedHereAsync(transfer)) return;
 
         var result = await Pipeline().Transfer(transfer).RunAsync(fixture.Engine);
 
@@ -66,16 +77,18 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     public async Task The_Dockerfile_is_checked_with_the_engines_own_syntax_so_what_this_engine_builds_is_built()
     {
         // Docker 20.10's frontend takes a stage name twice (today's refuses it); and refuses a heredoc (today's takes it).
+        // Docker 20.10's and 26's frontends take a stage name twice (today's refuses it); 20.10's refuses a heredoc (26's builds it).
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage} AS app\nRUN echo one > /one\nFROM {EngineFixture.BaseImage} AS app\nRUN echo two > /two\n");
-        var apiVersion = await fixture.Engine.ApiVersionAsync();
-        Assert.Equal(DockerfileSyntax.Engine2010, DockerfileSyntax.ForApiVersion(apiVersion));   // what this machine's engine is
+        var syntax = DockerfileSyntax.ForApiVersion(await fixture.Engine.ApiVersionAsync());
+        Assert.Contains(syntax, new[] { DockerfileSyntax.Engine2010, DockerfileSyntax.Engine2026 });   // the engines this machine has
 
-        var built = await Pipeline().RunAsync(fixture.Engine);
-        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN <<EOT\necho hi\nEOT\n");
-        var heredoc = await Assert.ThrowsAsync<DockerfileException>(() => Pipeline().RunAsync(fixture.Engine));
+        var built = await fixture.RunInImageAsync((await Pipeline().RunAsync(fixture.Engine)).ImageId, "cat", "/two");   // read now: the next build replaces it
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN <<EOT\necho hi > /hi\nEOT\n");
+        var heredoc = await Record.ExceptionAsync(async () => _ = await fixture.RunInImageAsync((await Pipeline().RunAsync(fixture.Engine)).ImageId, "cat", "/hi"));
 
-        Assert.Equal("two\n", await fixture.RunInImageAsync(built.ImageId, "cat", "/two"));
-        Assert.Contains("Dockerfile:3: unknown instruction 'echo'", heredoc.Message);   // as this engine's frontend reads it
+        Assert.Equal("two\n", built);
+        if (syntax.Heredocs) Assert.Null(heredoc);
+        else Assert.Contains("Dockerfile:3: unknown instruction 'echo'", Assert.IsType<DockerfileException>(heredoc).Message);   // as 20.10's frontend reads it
     }
 
     [Fact]
@@ -296,6 +309,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         // that the copy is not taken from the cache of an earlier run.
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N}\nCOPY big.bin /big.bin\n");
         using (var big = File.Create(Path.Combine(_context.Path, "big.bin"))) big.SetLength(size); // sparse: cheap to make, read as zeros
+        if (await TarRefusedHereAsync(transfer)) return;
 
         var before = GC.GetTotalAllocatedBytes(precise: true);
         await Pipeline().Transfer(transfer).RunAsync(fixture.Engine);
@@ -318,6 +332,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         var data = new byte[size];
         Random.Shared.NextBytes(data); // random, so no other test's context shares its cache records
         await File.WriteAllBytesAsync(Path.Combine(_context.Path, "big.bin"), data);
+        if (await TarRefusedHereAsync(transfer)) return;
 
         var before = await LargeCacheRecordsAsync(size);
         await Pipeline().Transfer(transfer).RunAsync(fixture.Engine);

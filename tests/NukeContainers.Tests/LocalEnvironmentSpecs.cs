@@ -107,6 +107,26 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
     }
 
     [Fact]
+    public async Task The_Docker_26_engine_runs_from_Debian_13s_packages_in_its_own_state_folder_with_the_containerd_image_store()
+    {
+        var options = EmbeddedEnvironmentOptions.Docker26(_ => { });
+
+        var provisioned = await EmbeddedEnvironment.EnsureEngineAsync(options);
+        using var engine = ContainerEngine.Connect(provisioned.Endpoint);
+        var again = await EmbeddedEnvironment.EnsureEngineAsync(options);
+
+        Assert.Equal(Path.Combine(options.StateDirectory, "docker.sock"), provisioned.Endpoint.SocketPath);
+        Assert.NotEqual(fixture.Endpoint.SocketPath, provisioned.Endpoint.SocketPath);
+        Assert.False(again.Started);
+        Assert.Equal("1.45", await engine.ApiVersionAsync());
+        Assert.Equal("containerd", await engine.ImageStoreAsync());
+        Assert.Equal("graphdriver", await fixture.Engine.ImageStoreAsync());
+        // Unpacked, not installed: the system's docker.io is still Debian 12's.
+        var installed = await Utils.Shell.RunAsync("dpkg-query", ["-W", "-f=${Version}", "docker.io"], CancellationToken.None);
+        Assert.StartsWith("20.10", installed.StandardOutput);
+    }
+
+    [Fact]
     public async Task When_it_may_not_start_anything_a_missing_engine_is_an_error_that_says_what_to_do()
     {
         using var state = new TempFolder();

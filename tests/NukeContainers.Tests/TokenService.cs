@@ -54,14 +54,23 @@ internal sealed class TokenService : IDisposable
                 return;
             }
             using var response = context.Response;
+            // GET with basic auth and scope parameters (the docker engine's distribution client), or an OAuth2 POST
+            // with a form of grant_type=password, username, password and scope (containerd's, as Docker 26's
+            // containerd image store asks): scopes are repeated or space-separated.
+            var form = context.Request.HttpMethod == "POST"
+                ? System.Web.HttpUtility.ParseQueryString(await new StreamReader(context.Request.InputStream).ReadToEndAsync())
+                : new System.Collections.Specialized.NameValueCollection();
             var basic = context.Request.Headers["Authorization"] is { } header && header.StartsWith("Basic ", StringComparison.Ordinal)
-                ? Encoding.UTF8.GetString(Convert.FromBase64String(header[6..])) : null;
+                ? Encoding.UTF8.GetString(Convert.FromBase64String(header[6..]))
+                : form["username"] is { } formUser ? $"{formUser}:{form["password"]}" : null;
             if (basic != $"{_user}:{_password}")
             {
                 response.StatusCode = 401;
                 continue;
             }
-            var token = Token(context.Request.QueryString["scope"]);
+            var scopes = (context.Request.QueryString.GetValues("scope") ?? []).Concat(form.GetValues("scope") ?? [])
+                .SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            var token = Token(scopes);
             Issued++;
             var body = JsonSerializer.SerializeToUtf8Bytes(new { token, access_token = token, expires_in = 300 });
             response.ContentType = "application/json";
@@ -69,11 +78,11 @@ internal sealed class TokenService : IDisposable
         }
     }
 
-    /// A JWT granting the scope ("repository:NAME:pull,push") asked for.
-    private string Token(string? scope)
+    /// A JWT granting the scopes ("repository:NAME:pull,push") asked for.
+    private string Token(IEnumerable<string> scopes)
     {
-        var access = scope?.Split(':') is [var type, var name, var actions]
-            ? new[] { new { type, name, actions = actions.Split(',') } } : [];
+        var access = scopes.Select(scope => scope.Split(':')).Where(parts => parts.Length == 3)
+            .Select(parts => new { type = parts[0], name = parts[1], actions = parts[2].Split(',') }).ToArray();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var header = new { typ = "JWT", alg = "RS256", x5c = new[] { Convert.ToBase64String(_certificate.RawData) } };
         var claims = new { iss = Issuer, sub = _user, aud = Service, exp = now + 300, nbf = now - 10, iat = now, jti = Guid.NewGuid().ToString("N"), access };

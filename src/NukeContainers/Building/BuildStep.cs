@@ -13,6 +13,14 @@ internal static class BuildStep
     /// <summary>The working tag of the last build.</summary>
     public const string WorkingTag = "build";
 
+    /// The image a failed BuildKit step was pulling: BuildKit 0.8 names the pull of a COPY --from image "FROM image",
+    /// as if the Dockerfile had one; later ones fail it as "[internal] load metadata for image".
+    private static string? PulledImage(string? instruction) =>
+        instruction is null ? null
+        : instruction.StartsWith("FROM ", StringComparison.Ordinal) ? instruction[5..].Trim()
+        : instruction.StartsWith("[internal] load metadata for ", StringComparison.Ordinal) ? instruction["[internal] load metadata for ".Length..].Trim()
+        : null;
+
     /// The COPY --from of a Dockerfile whose image is the one a failed "FROM image" vertex pulled, unless a FROM names it too.
     private static (Dockerfiles.Instruction Copy, string From)? MistypedStage(Dockerfiles.Dockerfile dockerfile, string pulled)
     {
@@ -53,13 +61,11 @@ internal static class BuildStep
         {
             throw new ContainerException($"Building {repository} from {context.DockerfilePath}: {e.Message}", e);
         }
-        catch (ImageBuildException e) when (e.Instruction is { } failed && failed.StartsWith("FROM ", StringComparison.Ordinal)
-                                             && MistypedStage(dockerfile, failed[5..].Trim()) is { } copy)
+        catch (ImageBuildException e) when (PulledImage(e.Instruction) is { } pulled && MistypedStage(dockerfile, pulled) is { } copy)
         {
-            // BuildKit names the pull of a COPY --from image "FROM <image>", as if the Dockerfile had one.
             throw new ContainerException(
                 $"{context.DockerfilePath}:{copy.Copy.Line}: COPY --from={copy.From} names no stage before it, so the engine took '{copy.From}' for an image, " +
-                $"{failed[5..].Trim()}, and could not pull it: {e.Error}. Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
+                $"{pulled}, and could not pull it: {e.Error}. Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
         }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");

@@ -33,9 +33,22 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
     /// </summary>
     public static DockerfileSyntax Any { get; } = Current with { UniqueStageNames = false };
 
-    /// <summary>The syntax of an engine, by its API version: 1.42 (Docker 23) and later have today's frontend.</summary>
+    /// <summary>
+    /// The frontend built into Docker 23 to 27 (BuildKit 0.11 to 0.16): today's flags and heredocs, and duplicate stage
+    /// names still pass (held against Docker 26.1.5, API 1.45, which builds them).
+    /// </summary>
+    public static DockerfileSyntax Engine2026 { get; } = Current with { UniqueStageNames = false };
+
+    /// <summary>
+    /// The syntax of an engine, by its API version: before 1.42 (Docker 23) 20.10's frontend; before 1.48 (Docker 28)
+    /// today's without unique stage names; then today's. 1.41 and 1.45 are held against real engines here; the
+    /// boundary at 1.48 is BuildKit's release notes' (unique stage names enforced from its 0.17).
+    /// </summary>
     public static DockerfileSyntax ForApiVersion(string? apiVersion) =>
-        Version.TryParse(apiVersion, out var version) && version < new Version(1, 42) ? Engine2010 : Current;
+        !Version.TryParse(apiVersion, out var version) ? Current
+        : version < new Version(1, 42) ? Engine2010
+        : version < new Version(1, 48) ? Engine2026
+        : Current;
 
     /// <summary>
     /// The syntax a Dockerfile is read with on an engine: a <c># syntax=</c> directive names a frontend image of its

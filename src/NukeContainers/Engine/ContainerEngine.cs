@@ -192,6 +192,7 @@ public sealed class ContainerEngine : IDisposable
         {
             if (needsSession)
                 throw new ContainerException($"The build has secrets or SSH agents ({string.Join(", ", settings.Secrets.Keys.Concat(settings.SshAgents.Keys))}), which reach the build only through a BuildKit session: build with BuildKit and the session (the defaults).");
+            if (settings.Builder == Builder.BuildKit) await RequireTarContextsAsync("The build asks for the tar (Transfer(ContextTransfer.Tar))", cancellationToken);
             return null;
         }
         var session = Session.BuildSession.For(context, settings, log);
@@ -200,9 +201,28 @@ public sealed class ContainerEngine : IDisposable
         await session.DisposeAsync();
         if (needsSession)
             throw new ContainerException($"The engine at {Endpoint} refused a BuildKit session ({refusal}), and the build's secrets or SSH agents reach it only through one: use an engine with BuildKit sessions (Docker 18.09 or later).");
+        await RequireTarContextsAsync($"The engine at {Endpoint} refused a BuildKit session ({refusal})", cancellationToken);
         log($"The engine at {Endpoint} refused a BuildKit session ({refusal}): sending the whole context as a tar instead (every file, every build).");
         return null;
     }
+
+    /// An engine with the containerd image store does not read a tar context through BuildKit: its builder fetches the
+    /// uploaded body as http://build-context-ID, and its containerd worker resolves that name in DNS (seen on Docker
+    /// 26.1: "lookup build-context-...: no such host"). Said before the upload, not after it.
+    private async Task RequireTarContextsAsync(string why, CancellationToken cancellationToken)
+    {
+        if (await ImageStoreAsync(cancellationToken) == "containerd")
+            throw new ContainerException($"{why}, but the engine at {Endpoint} keeps its images in containerd, and with that store its BuildKit cannot read a " +
+                                         "context sent as a tar (it looks the upload up as a host name). Build through the BuildKit session (the default), or with the legacy builder.");
+    }
+
+    private string? _imageStore;
+
+    /// <summary>Where the engine keeps its images: <c>containerd</c> (the containerd image store, Docker 24 and later when on) or <c>graphdriver</c>.</summary>
+    public async Task<string> ImageStoreAsync(CancellationToken cancellationToken = default) =>
+        _imageStore ??= (await Client.System.GetSystemInfoAsync(cancellationToken)).DriverStatus?
+            .Any(s => s.Length == 2 && s[0] == "driver-type" && s[1].StartsWith("io.containerd.snapshotter", StringComparison.Ordinal)) == true
+            ? "containerd" : "graphdriver";
 
     /// <summary>
     /// Removes the context tars that BuildKit keeps from tar-context builds (<c>http url http://build-context-...</c>
@@ -278,6 +298,10 @@ public sealed class ContainerEngine : IDisposable
             }
             if (root.TryGetProperty("aux", out var aux) && aux.ValueKind == System.Text.Json.JsonValueKind.Object && aux.TryGetProperty("Digest", out var d))
                 digest = d.GetString();
+            // The containerd image store (Docker 26) sends no aux, only the CLI's last line: "TAG: digest: sha256:... size: N".
+            if (digest is null && root.TryGetProperty("status", out var last) && last.GetString() is { } said
+                && said.IndexOf(": digest: sha256:", StringComparison.Ordinal) is var at and > 0 && said[(at + 10)..].Split(' ')[0] is { Length: 71 } named)
+                digest = named;
             else if (root.TryGetProperty("status", out var status) && status.GetString() is { } s)
             {
                 var layer = root.TryGetProperty("id", out var id) ? id.GetString() ?? "" : "";

@@ -153,16 +153,36 @@ public static class EmbeddedEnvironment
         var folder = Path.Combine(options.StateDirectory, "tls");
         if (listen.Length == 0 && File.Exists(setting) && int.TryParse(await File.ReadAllTextAsync(setting, cancellationToken), out var tlsPort) && EngineCertificates.ValidIn(folder, TimeSpan.Zero) is { } tls)
             listen = TlsListener(tlsPort, tls, folder);
-        await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
         var state = options.StateDirectory;
-        options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
+        string[] daemon;
+        if (options.Engine == EmbeddedEngine.Docker26)
+        {
+            // Debian 13's engine, unpacked in the state folder (never installed over the system's), with Debian 12's
+            // runc (13's needs a newer glibc) and 13's containerd first on its PATH; the containerd image store on.
+            await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "runc");
+            var root = await DebianPackages.UnpackFromReleaseAsync(Path.Combine(state, "packages"), "trixie", Docker26Packages, options.Log, cancellationToken);
+            var config = Path.Combine(state, "daemon.json");
+            await File.WriteAllTextAsync(config, """{ "features": { "containerd-snapshotter": true } }""" + "\n", cancellationToken);
+            daemon = ["env", $"PATH={Path.Combine(root, "usr/bin")}:{Path.Combine(root, "usr/sbin")}:/usr/sbin:/usr/bin:/sbin:/bin",
+                Path.Combine(root, "usr/sbin/dockerd"), "--config-file", config];
+            options.Log($"Starting dockerd 26 (Debian 13's docker.io, the containerd image store) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
+        }
+        else
+        {
+            await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "docker.io");
+            daemon = ["dockerd", "--storage-driver=overlay2"];
+            options.Log($"Starting dockerd (Debian's docker.io) with its state in {state}; its log is {Path.Combine(state, "dockerd.log")}");
+        }
         await StartDetachedAsync(Path.Combine(state, "dockerd.log"), cancellationToken,
-            ["dockerd", "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2",
+            [.. daemon, "--iptables=false", "--ip6tables=false", "--bridge=none",
             "--data-root", Path.Combine(state, "docker"), "--exec-root", Path.Combine(state, "exec"),
             "-H", "unix://" + options.EngineSocket, .. listen, "--pidfile", Path.Combine(state, "docker.pid")]);
         await WaitUntilAsync(() => UnixHttp.PingAsync(options.EngineSocket, cancellationToken), "dockerd", Path.Combine(state, "dockerd.log"), cancellationToken);
-        return new EngineEndpoint(options.EngineSocket, "the embedded engine");
+        return new EngineEndpoint(options.EngineSocket, options.Engine == EmbeddedEngine.Docker26 ? "the embedded Docker 26 engine" : "the embedded engine");
     }
+
+    /// Debian 13's packages of the Docker 26 engine and the tools held against it.
+    private static readonly string[] Docker26Packages = ["docker.io", "containerd", "docker-buildx", "cosign", "oras"];
 
     /// dockerd's arguments for a TLS listener on 127.0.0.1 that wants a client certificate signed by the CA.
     private static string[] TlsListener(int port, EngineTls client, string folder) =>
@@ -295,9 +315,36 @@ public sealed record EmbeddedEnvironmentOptions
     /// <summary>The engine socket this environment starts, when none answers elsewhere.</summary>
     public string EngineSocket => Path.Combine(StateDirectory, "docker.sock");
 
+    /// <summary>Which engine is started when none answers: Debian 12's docker.io (20.10), or Debian 13's (26.1).</summary>
+    public EmbeddedEngine Engine { get; init; } = EmbeddedEngine.Debian12;
+
+    /// <summary>
+    /// The options of the embedded Docker 26 engine: its own state folder (<c>docker26/</c> of the default one) and
+    /// socket, looked for there only (DOCKER_HOST and the system's socket name other engines).
+    /// </summary>
+    public static EmbeddedEnvironmentOptions Docker26(Action<string>? log = null)
+    {
+        var state = Path.Combine(DefaultStateDirectory, "docker26");
+        return new EmbeddedEnvironmentOptions
+        {
+            StateDirectory = state, Engine = EmbeddedEngine.Docker26, Log = log ?? Console.WriteLine,
+            Discovery = new EngineDiscovery([new SocketProvider(Path.Combine(state, "docker.sock"), "the embedded Docker 26 engine")]),
+        };
+    }
+
     /// <summary>When false, a missing engine or registry is an error instead of being installed and started.</summary>
     public bool AllowStart { get; init; } = true;
 
     /// <summary>Receives one line for each thing installed or started.</summary>
     public Action<string> Log { get; init; } = Console.WriteLine;
+}
+
+/// <summary>The engines the embedded environment can start.</summary>
+public enum EmbeddedEngine
+{
+    /// <summary>Debian 12's docker.io: Docker 20.10 (API 1.41), BuildKit 0.8's frontend, the graph driver's image store.</summary>
+    Debian12,
+
+    /// <summary>Debian 13's docker.io, unpacked from its packages: Docker 26.1 (API 1.45), today's frontend, the containerd image store.</summary>
+    Docker26,
 }

@@ -40,6 +40,10 @@ public sealed record PushSettings : IPipelineStep
         if (MaxAttempts < 1) throw new ContainerException($"The push step of {pipeline.Repository} needs at least 1 attempt, not {MaxAttempts}.");
     }
 
+    /// True when the registry's manifest is the engine's image: its config is the image's id (the graph driver's
+    /// store), or the manifest itself is (the containerd image store, where an image's id is its manifest's digest).
+    private static bool IsImage(RegistryManifest manifest, string imageId) => manifest.ConfigDigest == imageId || manifest.Digest == imageId;
+
     async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         var image = context.Image;
@@ -54,8 +58,7 @@ public sealed record PushSettings : IPipelineStep
         var versionTag = VersionTag ?? context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;
         if (versionTag is not null && image.Tags.Contains(versionTag) && await client.DigestAsync(path, versionTag, cancellationToken) is { } existing)
         {
-            var existingConfig = (await client.GetManifestAsync(path, existing, cancellationToken)).ConfigDigest;
-            if (existingConfig != imageId && !Force)
+            if (!IsImage(await client.GetManifestAsync(path, existing, cancellationToken), imageId) && !Force)
             {
                 // A version names a commit: the same commit built again (a re-run CI job, another checkout) may replace
                 // it, since builds are seldom bit for bit the same; another commit under the same version may not.
@@ -101,8 +104,7 @@ public sealed record PushSettings : IPipelineStep
         if (digests.Values.Distinct().Count() != 1)
             throw new ContainerException($"The tags of {image.Repository} were pushed with different digests ({string.Join(", ", digests.Select(d => $"{d.Key}={d.Value[..19]}"))}): another run moved a tag while this one pushed. Push again.");
         var digest = digests.Values.First();
-        var pushedConfig = (await client.GetManifestAsync(path, digest, cancellationToken)).ConfigDigest;
-        if (pushedConfig != imageId)
+        if (!IsImage(await client.GetManifestAsync(path, digest, cancellationToken), imageId))
             throw new ContainerException($"{image.Repository}@{digest[..19]} is not the image this run built ({imageId[..19]}): a tag was moved to another image while this run pushed. Push again.");
         context.Log($"Pushed {image.Repository} {string.Join(", ", image.Tags)}: {digest}");
         return new PushResult { Image = image with { Digest = digest }, Digest = digest, Registry = registry };

@@ -22,6 +22,35 @@ internal static class DebianPackages
         }
     }
 
+    /// <summary>
+    /// Downloads packages of another Debian release (<c>trixie</c>) with apt-get, without installing them (lists and
+    /// cache of their own in <paramref name="folder"/>; apt checks the release's signatures), and unpacks them into
+    /// <c>folder/root</c>. Returns that root. Done once: a root with a <c>.complete</c> file listing the same packages is reused.
+    /// </summary>
+    public static async Task<string> UnpackFromReleaseAsync(string folder, string release, IReadOnlyList<string> packages, Action<string> log, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(folder, "root");
+        var marker = Path.Combine(root, ".complete");
+        var wanted = $"{release}: {string.Join(' ', packages)}";
+        if (File.Exists(marker) && (await File.ReadAllTextAsync(marker, cancellationToken)).Trim() == wanted) return root;
+        log($"Downloading {string.Join(", ", packages)} from Debian {release} into {folder} (unpacked there, not installed)");
+        foreach (var sub in new[] { "lists/partial", "cache/archives/partial", "debs" }) Directory.CreateDirectory(Path.Combine(folder, sub));
+        var sources = Path.Combine(folder, "sources.list");
+        await File.WriteAllTextAsync(sources, $"deb http://deb.debian.org/debian {release} main\n", cancellationToken);
+        string[] options = ["-q", "-o", $"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/dev/null", "-o", $"Dir::State::Lists={Path.Combine(folder, "lists")}",
+            "-o", $"Dir::Cache={Path.Combine(folder, "cache")}", "-o", "APT::Sandbox::User=root"];
+        await Shell.RunAsync("apt-get", [.. options, "update"], cancellationToken);
+        var debs = Path.Combine(folder, "debs");
+        foreach (var old in Directory.EnumerateFiles(debs, "*.deb")) File.Delete(old);
+        await Shell.RunAsync("apt-get", [.. options, "download", .. packages], cancellationToken, workingDirectory: debs);
+        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
+        Directory.CreateDirectory(root);
+        foreach (var deb in Directory.EnumerateFiles(debs, "*.deb").Order(StringComparer.Ordinal))
+            await Shell.RunAsync("dpkg-deb", ["-x", deb, root], cancellationToken);
+        await File.WriteAllTextAsync(marker, wanted + "\n", cancellationToken);
+        return root;
+    }
+
     /// Debian's policy-rc.d convention: while it exits 101, package scripts start no services. Installing docker.io
     /// must not start a dockerd of its own (with the default bridge network); the local environment starts its own.
     private sealed class NoServiceStarts : IDisposable

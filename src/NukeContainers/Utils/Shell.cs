@@ -8,9 +8,9 @@ namespace NukeContainers.Utils;
 internal static class Shell
 {
     public static async Task<BufferedCommandResult> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool check = true,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
-        var result = await Cli.Wrap(program).WithArguments(arguments)
+        var result = await Cli.Wrap(program).WithArguments(arguments).WithWorkingDirectory(workingDirectory ?? Directory.GetCurrentDirectory())
             .WithEnvironmentVariables(e =>
             {
                 e.Set("DEBIAN_FRONTEND", "noninteractive");
