@@ -346,7 +346,10 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         // build, so at most the last one may be left.
         static bool IsUpload(string record) => record.Contains(" http url http://build-context-", StringComparison.Ordinal);
         Assert.InRange(afterFirst.Except(before).Count(r => !IsUpload(r)), 1, 2);
-        Assert.Equal(afterFirst.Where(r => !IsUpload(r)).Order(), afterThird.Where(r => !IsUpload(r)).Order());
+        // Counted, not named: BuildKit's own GC may replace the synced copy between builds (its default policy keeps
+        // only 512 MB of local sources, and other specs sync a 256 MB folder), and a replaced copy is not a new one.
+        Assert.Equal(afterFirst.Count(r => !IsUpload(r)), afterThird.Count(r => !IsUpload(r)));
+        Assert.Equal(afterFirst.Where(r => !IsUpload(r)).Select(r => r.Split(' ', 2)[1]).Order(), afterThird.Where(r => !IsUpload(r)).Select(r => r.Split(' ', 2)[1]).Order());
         Assert.True(afterThird.Count(IsUpload) <= 1, $"The builds left their context uploads: {string.Join(", ", afterThird.Where(IsUpload))}");
         if (transfer == ContextTransfer.Session)
             Assert.Contains(afterFirst.Except(before), r => r.Contains(" local source for context", StringComparison.Ordinal));
