@@ -32,11 +32,12 @@ partial class Build
     [Parameter("Also run the engine specs on Debian 13's Docker 26 engine with the containerd image store (started with its own state; default true)")]
     readonly bool ModernEngine = true;
 
-    /// The specs that hold the product against the engine itself (building, pushing, the Dockerfile frontend), run
-    /// again on Docker 26: the modern engine, API 1.45, today's frontend, the containerd image store. SessionSpecs is
-    /// not among them yet: on Docker 26 a secret and the SSH agent's answer reach the RUN altered (issue 21).
-    const string EngineSpecs = "FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
-                               "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs";
+    /// The specs that hold the product against the engine itself (building, the session, pushing, the Dockerfile
+    /// frontend), run again on Docker 26: the modern engine, API 1.45, today's frontend, the containerd image store.
+    /// Not the SSH agent's spec: it builds on the local Node base, which would be made on that engine first (minutes).
+    const string EngineSpecs = "(FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs)" +
+                               "&FullyQualifiedName!~The_SSH_agent_is_forwarded";
 
     async Task TestOnDocker26Async(CancellationToken ct)
     {

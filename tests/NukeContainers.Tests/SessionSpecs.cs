@@ -75,14 +75,15 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
     }
 
     /// A secret is not part of the RUN's cache key (BuildKit's rule): a step before it that differs per run keeps an
-    /// earlier run's layer, built with another value, from being taken.
+    /// earlier run's layer, built with another value, from being taken. It must change a file: BuildKit 0.13 (Docker
+    /// 26) finds an earlier layer by content too, and a RUN that only prints leaves the same content each run.
     [Fact]
     public async Task A_secret_reaches_the_RUN_and_no_layer_log_line_or_report()
     {
         var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
         _context.Write("Dockerfile", $"""
             FROM {EngineFixture.BaseImage}
-            RUN echo {Guid.NewGuid():N}
+            RUN echo {Guid.NewGuid():N} > /run-id
             RUN --mount=type=secret,id=token,required=true sha256sum /run/secrets/token | cut -d' ' -f1 > /token.sha256 && echo "the token is $(cat /run/secrets/token)"
             """);
 
@@ -140,7 +141,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
             // The agent protocol's "list identities" (a 1-byte message, 11), answered with the key and its comment.
             _context.Write("Dockerfile", $$$"""
                 FROM {{{bases["NODE_IMAGE"]}}}
-                RUN echo {{{comment}}}
+                RUN echo {{{comment}}} > /run-id
                 RUN --mount=type=ssh node -e "const s=require('net').connect(process.env.SSH_AUTH_SOCK);let r=Buffer.alloc(0);s.on('data',d=>{r=Buffer.concat([r,d]);if(r.length>=4&&r.length>=4+r.readUInt32BE(0)){require('fs').writeFileSync('/identities',r.toString('latin1'));s.end();}});s.write(Buffer.from([0,0,0,1,11]));"
                 """);
 
