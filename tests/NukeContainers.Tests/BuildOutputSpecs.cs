@@ -16,6 +16,20 @@ public sealed class BuildOutputSpecs
         ImageBuilder.ReadOutputAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output)), builder, _log.Add, CancellationToken.None);
 
     [Fact]
+    public void The_failure_named_is_the_step_whose_error_is_the_cause_not_one_stopped_by_it()
+    {
+        // As BuildKit 0.13 (Docker 26) reported a COPY --from of a mistyped stage: the base's lookup, cut off, says EOF.
+        var status = new Building.Proto.StatusResponse();
+        status.Vertexes.Add(new Building.Proto.Vertex { Digest = "sha256:a", Name = "[internal] load metadata for docker.io/library/busybox:1", Error = "EOF: unknown" });
+        status.Vertexes.Add(new Building.Proto.Vertex { Digest = "sha256:b", Name = "[internal] load metadata for docker.io/library/biuld:latest", Error = "failed to do request: no such host" });
+        var progress = new BuildKitProgress(_log.Add);
+
+        progress.Apply(Google.Protobuf.MessageExtensions.ToByteArray(status));
+
+        Assert.Equal("[internal] load metadata for docker.io/library/biuld:latest", progress.Failure!.Value.Instruction);
+    }
+
+    [Fact]
     public async Task A_BuildKit_failure_names_the_step_the_error_and_the_steps_output()
     {
         var error = await Assert.ThrowsAsync<ImageBuildException>(() => Read("buildkit-failing-run.jsonl", Builder.BuildKit));

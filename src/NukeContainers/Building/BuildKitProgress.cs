@@ -34,9 +34,15 @@ internal sealed class BuildKitProgress(Action<string> log)
     /// The instruction that started last and has not finished, if any.
     public string? Running => _order.LastOrDefault(v => v.Announced && !v.Finished)?.Name;
 
+    private static bool StoppedByAnother(string error) =>
+        error.Contains("context canceled", StringComparison.Ordinal) || error.Trim() is "EOF" or "EOF: unknown" || error.TrimEnd().EndsWith(": EOF", StringComparison.Ordinal);
+
     /// The instruction that failed, its error, and its last output lines.
+    /// A step stopped because another failed reports "context canceled", or (a pull cut off, seen on BuildKit 0.13)
+    /// "EOF": the cause is the step whose error is neither, when there is one.
     public (string Instruction, string Error, IReadOnlyList<string> Tail)? Failure =>
-        _order.FirstOrDefault(v => v.Error is not null && !v.Error.Contains("context canceled")) is { } failed
+        (_order.FirstOrDefault(v => v.Error is not null && !StoppedByAnother(v.Error))
+         ?? _order.FirstOrDefault(v => v.Error is not null && !v.Error.Contains("context canceled"))) is { } failed
             ? (failed.Name, failed.Error!, failed.Output.Lines)
             : null;
 
