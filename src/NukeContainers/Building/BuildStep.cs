@@ -35,13 +35,18 @@ internal static class BuildStep
     {
         var (context, stage, baselineContext) = settings.Prepare();
         var (engine, log, repository) = (step.Engine, step.Log, step.Image.Repository);
-        // Checked with the syntax of the frontend that will read it (Prepare read it as any frontend would).
+        // Checked with the syntax of the frontend that will read it (Prepare read it as any frontend would): read again
+        // only when that syntax is not the one it was read with.
         var apiVersion = await engine.ApiVersionAsync(cancellationToken);
-        var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
-        Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs, Dockerfiles.DockerfileSyntax.ForEngine(apiVersion, dockerfile));
-        if (baselineContext is not null)
-            Dockerfiles.DockerfileParser.Load(baselineContext.DockerfilePath, settings.BuildArgs,
-                Dockerfiles.DockerfileSyntax.ForEngine(apiVersion, Dockerfiles.DockerfileParser.Load(baselineContext.DockerfilePath, settings.BuildArgs)));
+        Dockerfiles.Dockerfile CheckForEngine(string path)
+        {
+            var lenient = Dockerfiles.DockerfileParser.Load(path, settings.BuildArgs);
+            if (Dockerfiles.DockerfileSyntax.ForEngine(apiVersion, lenient) is var syntax && syntax != Dockerfiles.DockerfileSyntax.Any)
+                Dockerfiles.DockerfileParser.Load(path, settings.BuildArgs, syntax);
+            return lenient;
+        }
+        var dockerfile = CheckForEngine(context.DockerfilePath);
+        if (baselineContext is not null) CheckForEngine(baselineContext.DockerfilePath);
         log($"Building {repository} from {context.DockerfilePath} (stage {stage.Name ?? stage.Index.ToString()}, {settings.Builder})");
 
         var working = repository.WithTag(WorkingTag);

@@ -47,9 +47,10 @@ public sealed class DockerIgnore
             if (isException) line = line[1..].Trim();
             var cleaned = Clean(line);
             if (cleaned.Length == 0) continue;
-            if (Problem(cleaned) is { } problem)
+            var (regex, problem) = Compile(cleaned);
+            if (problem is not null)
                 throw new ContainerException($"{path}:{number}: the pattern '{raw.Trim()}' is not valid ({problem}). Fix or remove the line: the docker CLI refuses it too.");
-            patterns.Add(new Pattern(cleaned, ToRegex(cleaned), isException));
+            patterns.Add(new Pattern(cleaned, regex!, isException));
         }
         return new DockerIgnore(patterns);
     }
@@ -58,19 +59,19 @@ public sealed class DockerIgnore
     public static string? PatternProblem(string pattern)
     {
         var cleaned = Clean(pattern.Trim().TrimStart('!').Trim());
-        return cleaned.Length == 0 ? null : Problem(cleaned);
+        return cleaned.Length == 0 ? null : Compile(cleaned).Problem;
     }
 
-    private static string? Problem(string cleaned)
+    /// The pattern's regex, or what is wrong with it.
+    private static (System.Text.RegularExpressions.Regex? Regex, string? Problem) Compile(string cleaned)
     {
         try
         {
-            _ = ToRegex(cleaned);
-            return null;
+            return (ToRegex(cleaned), null);
         }
         catch (ArgumentException e)
         {
-            return e.Message.Split(" at offset")[0].TrimEnd('.');
+            return (null, e.Message.Split(" at offset")[0].TrimEnd('.'));
         }
     }
 

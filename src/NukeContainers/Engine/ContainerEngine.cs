@@ -298,12 +298,11 @@ public sealed class ContainerEngine : IDisposable
             }
             if (root.TryGetProperty("aux", out var aux) && aux.ValueKind == System.Text.Json.JsonValueKind.Object && aux.TryGetProperty("Digest", out var d))
                 digest = d.GetString();
-            // The containerd image store (Docker 26) sends no aux, only the CLI's last line: "TAG: digest: sha256:... size: N".
-            if (digest is null && root.TryGetProperty("status", out var last) && last.GetString() is { } said
-                && said.IndexOf(": digest: sha256:", StringComparison.Ordinal) is var at and > 0 && said[(at + 10)..].Split(' ')[0] is { Length: 71 } named)
-                digest = named;
             else if (root.TryGetProperty("status", out var status) && status.GetString() is { } s)
             {
+                // The containerd image store (Docker 26) sends no aux, only the CLI's last line: "TAG: digest: sha256:... size: N".
+                if (digest is null && s.IndexOf(": digest: sha256:", StringComparison.Ordinal) is var at and > 0 && s[(at + 10)..].Split(' ')[0] is { Length: 71 } named)
+                    digest = named;
                 var layer = root.TryGetProperty("id", out var id) ? id.GetString() ?? "" : "";
                 if (s.StartsWith("Retrying in", StringComparison.Ordinal))
                 {
