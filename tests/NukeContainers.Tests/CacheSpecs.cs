@@ -24,19 +24,24 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
     public async Task An_unchanged_build_is_skipped_a_change_to_a_sent_file_is_not_and_a_change_to_an_ignored_file_is()
     {
         _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\nRUN echo {Guid.NewGuid():N}\n")
+            .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\nRUN head -c 300000 /dev/zero > /padding\n")
             .Write(".dockerignore", "*.log\n").Write("app.txt", "a").Write("debug.log", "1");
 
-        var first = await Pipeline("skip").RunAsync(fixture.Engine);
-        var unchanged = await Pipeline("skip").RunAsync(fixture.Engine);
+        var first = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
+        // Reused: the image is not built, but its baseline is still measured (a new clone has no report that said it).
+        var unchanged = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
         _context.Write("debug.log", "2");                       // a byte of a file the .dockerignore drops
-        var ignoredChange = await Pipeline("skip").RunAsync(fixture.Engine);
+        var ignoredChange = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
         _context.Write("app.txt", "b");                         // a byte of a file it keeps
-        var sentChange = await Pipeline("skip").RunAsync(fixture.Engine);
+        var sentChange = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
 
         Assert.False(first.Step<RestoreCacheResult>()!.Skipped);
         Assert.True(unchanged.Step<RestoreCacheResult>()!.Skipped);
         Assert.True(unchanged.Build!.Reused);
         Assert.Equal(first.ImageId, unchanged.ImageId);
+        Assert.Equal(first.Build!.Image.SizeBytes + 300_000, first.Build.Baseline?.SizeBytes);   // the same COPY, and the padding
+        Assert.Equal(first.Build.Baseline?.SizeBytes, unchanged.Build.Baseline?.SizeBytes);
+        Assert.Equal("Dockerfile.naive", ContainerReport.From([unchanged], _context.Path).Images[0].Baseline()?.Dockerfile);
         Assert.True(ignoredChange.Step<RestoreCacheResult>()!.Skipped);
         Assert.False(sentChange.Step<RestoreCacheResult>()!.Skipped);
         Assert.NotEqual(first.ImageId, sentChange.ImageId);

@@ -5,8 +5,8 @@ namespace NukeContainers.Building;
 /// <summary>
 /// Runs the build step: builds the Dockerfile's target, tags it with the working tag <c>REPOSITORY:build</c> (the last
 /// image this engine built for the repository: it keeps the image from being dangling, and later steps refer to it by
-/// id), removes the image that tag pointed at before when nothing else uses it, and builds and measures the baseline,
-/// a working image that is removed once measured.
+/// id), removes the image that tag pointed at before when nothing else uses it, and builds and measures the baseline
+/// (also when it reuses an image), a working image that is removed once measured.
 /// </summary>
 internal static class BuildStep
 {
@@ -53,7 +53,7 @@ internal static class BuildStep
         var previous = (await engine.InspectImageAsync(working, cancellationToken))?.ID;
         var contributions = step.Results.OfType<IBuildContribution>().ToList();
         if (contributions.Select(c => c.ReuseImageId).FirstOrDefault(id => id is not null) is { } reuse)
-            return await ReuseAsync(reuse, settings, context, stage, step, previous, cancellationToken);
+            return await ReuseAsync(reuse, settings, context, baselineContext, stage, step, previous, cancellationToken);
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.BuiltBy] = ResourceLabels.Product };
         foreach (var (name, value) in contributions.SelectMany(c => c.Labels)) labels[name] = value;
         settings = settings with { CacheFrom = [.. settings.CacheFrom, .. contributions.SelectMany(c => c.CacheFrom)] };
@@ -76,23 +76,7 @@ internal static class BuildStep
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");
         if (previous is not null && previous != output.ImageId) await engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
 
-        BaselineResult? baseline = null;
-        if (baselineContext is not null)
-        {
-            log($"Building the baseline {settings.BaselineDockerfile} to compare with");
-            var baselineLabels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.Run] = ResourceLabels.RunId };
-            var baselineSettings = settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Labels = baselineLabels };
-            var built = await engine.BuildAsync(baselineContext, baselineSettings, [], log, cancellationToken);
-            try
-            {
-                baseline = new BaselineResult(baselineContext.DockerfilePath, built.ImageId, await engine.SizeAsync(built.ImageId, cancellationToken));
-            }
-            finally
-            {
-                await engine.RemoveIfUnusedAsync(built.ImageId, cancellationToken: CancellationToken.None);
-            }
-            log($"Baseline {baseline.SizeBytes / 1e6:0.0} MB; the image is {100.0 * size / baseline.SizeBytes:0.0}% of it");
-        }
+        var baseline = await MeasureBaselineAsync(settings, baselineContext, size, step, cancellationToken);
 
         return new BuildResult
         {
@@ -104,9 +88,33 @@ internal static class BuildStep
         };
     }
 
-    /// An image with the same inputs exists: it gets the working tag instead of a build (and no baseline is built).
-    private static async Task<StepResult> ReuseAsync(string imageId, BuildSettings settings, BuildContext context, Dockerfiles.Stage stage,
-        StepContext step, string? previous, CancellationToken cancellationToken)
+    /// Builds the baseline, measures it and removes it (its layers stay in the builder's cache, so measuring it again on
+    /// this engine is a cached build). Null without a baseline.
+    private static async Task<BaselineResult?> MeasureBaselineAsync(BuildSettings settings, BuildContext? baselineContext, long size,
+        StepContext step, CancellationToken cancellationToken)
+    {
+        if (baselineContext is null) return null;
+        step.Log($"Building the baseline {settings.BaselineDockerfile} to compare with");
+        var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.Run] = ResourceLabels.RunId };
+        var built = await step.Engine.BuildAsync(baselineContext, settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Labels = labels },
+            [], step.Log, cancellationToken);
+        BaselineResult baseline;
+        try
+        {
+            baseline = new BaselineResult(baselineContext.DockerfilePath, built.ImageId, await step.Engine.SizeAsync(built.ImageId, cancellationToken));
+        }
+        finally
+        {
+            await step.Engine.RemoveIfUnusedAsync(built.ImageId, cancellationToken: CancellationToken.None);
+        }
+        step.Log($"Baseline {baseline.SizeBytes / 1e6:0.0} MB; the image is {100.0 * size / baseline.SizeBytes:0.0}% of it");
+        return baseline;
+    }
+
+    /// An image with the same inputs exists: it gets the working tag instead of a build. The baseline is still measured:
+    /// report.json holds it for every image that has one, even when no earlier report (a new clone) said it.
+    private static async Task<StepResult> ReuseAsync(string imageId, BuildSettings settings, BuildContext context, BuildContext? baselineContext,
+        Dockerfiles.Stage stage, StepContext step, string? previous, CancellationToken cancellationToken)
     {
         var working = step.Image.Repository.WithTag(WorkingTag);
         await step.Engine.TagAsync(imageId, working, cancellationToken);
@@ -120,6 +128,7 @@ internal static class BuildStep
             Target = stage.Name,
             Output = new BuildOutput(imageId, [], settings.Builder, TimeSpan.Zero),
             Reused = true,
+            Baseline = await MeasureBaselineAsync(settings, baselineContext, size, step, cancellationToken),
         };
     }
 }
