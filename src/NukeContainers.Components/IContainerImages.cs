@@ -112,6 +112,17 @@ public interface IContainerImages : IBuild
     ImagePipeline PipelineFor(ContainerImage image) =>
         Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
+    /// <summary>
+    /// The image as PushImages left it in report.json (its id, size, tags and pushed digest), as a pipeline for a step
+    /// that works on the pushed digest; an image not pushed is an error that says to run PushImages before <paramref name="target"/>.
+    /// </summary>
+    ImagePipeline PushedPipelineFor(ContainerImage image, string target)
+    {
+        var pushed = ReadReport().Find(image.Name);
+        return pushed?.Digest() is { } digest ? PipelineFor(image).FromImage(pushed.ImageId, pushed.SizeBytes, pushed.Tags(), digest)
+            : throw new ContainerException($"report.json has no digest for '{image.Name}': push it first (./build.sh PushImages {target}).");
+    }
+
     /// <summary>The registry's host (and port) alone, as the engine and the registry API address it.</summary>
     string RegistryHost => ImageReference.TryParse($"{Registry.TrimEnd('/')}/probe", out var reference, out var error) ? reference.Registry
         : throw new ParameterException($"--registry '{Registry}' is not a registry: {error}");

@@ -4,22 +4,23 @@ using NukeContainers.Reporting;
 namespace NukeContainers.Components;
 
 /// <summary>
-/// The whole delivery as one target: restore the cache, build, slim, tag, scan, push and roll out each declared image
+/// The whole delivery as one target: restore the cache, build, slim, tag, scan, push, sign (given a key) and roll out each declared image
 /// (<c>./build.sh Publish</c>). Each step is its component's target with its own parameters and settings hook, so a
 /// build overrides one step (its <c>...Settings</c> hook, or the target itself) without copying the others; the steps
 /// hand each other the images through report.json. The rollout runs when a cluster is configured (--kubeconfig,
 /// KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
 /// </summary>
-public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, IRolloutImages
+public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, ISignImages, IRolloutImages
 {
     /// <summary>Runs every step and prints the summary of what was delivered.</summary>
     Target Publish => _ => _
-        .Description("Restore the cache, build, slim, tag, scan, push and roll out (when a cluster is configured) every selected image; print the summary")
+        .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image; print the summary")
         .DependsOn<IBuildImages>(x => x.BuildImages)
         .DependsOn<ISlimImages>(x => x.SlimImages)
         .DependsOn<ITagImages>(x => x.TagImages)
         .DependsOn<IScanImages>(x => x.ScanImages)
         .DependsOn<IPushImages>(x => x.PushImages)
+        .DependsOn<ISignImages>(x => x.SignImages)
         .DependsOn<IRolloutImages>(x => x.RolloutImages)
         .Executes(() =>
         {

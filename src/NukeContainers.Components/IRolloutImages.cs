@@ -41,6 +41,10 @@ public interface IRolloutImages : IContainerImages
     [Parameter("Kubernetes manifests to apply instead of patching each deployment: a folder of YAML files, a kustomization folder or a file; every pushed image in them is pinned to its digest, and a server-side dry run comes first")]
     string? Manifests => TryGetValue(() => Manifests);
 
+    /// <summary>The public key a pushed image must be signed with to be rolled out.</summary>
+    [Parameter("A public key (cosign.pub, or env://NAME): only images with a signature by it in the registry are rolled out (cosign's layout)")]
+    string? RequireSignature => TryGetValue(() => RequireSignature);
+
     /// <summary>Show what applying the manifests changes.</summary>
     [Parameter("Print kubectl diff (server-side) of the manifests before applying them")]
     bool ShowDiff => TryGetValue<bool?>(() => ShowDiff) ?? false;
@@ -60,6 +64,7 @@ public interface IRolloutImages : IContainerImages
     Target RolloutImages => _ => _
         .Description("Roll the pushed images (report.json digests) out to their deployments with kubectl; diagnose and undo a failed rollout")
         .After<IPushImages>(x => x.PushImages)
+        .After<ISignImages>(x => x.SignImages)
         .Executes(async ct =>
         {
             // Publish delivers as far as the machine allows: with no cluster to talk to, the rollout is skipped, with the reason.
@@ -86,9 +91,7 @@ public interface IRolloutImages : IContainerImages
             var manifests = Manifests is { } path ? Path.GetFullPath(path, RootDirectory) : null;
             foreach (var image in SelectedImages())
             {
-                var pushed = ReadReport().Find(image.Name);
-                if (pushed?.Digest() is not { } digest)
-                    throw new ContainerException($"report.json has no digest for '{image.Name}': push it first (./build.sh PushImages RolloutImages).");
+                var pushed = PushedPipelineFor(image, "RolloutImages");
                 var settings = RolloutImagesSettings(new RolloutSettings
                 {
                     Deployment = image.Deployment ?? image.Name, Container = image.Container, Namespace = Namespace, Context = KubeContext,
@@ -96,9 +99,10 @@ public interface IRolloutImages : IContainerImages
                     Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
                     Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
                     Manifests = manifests, ManifestImages = pins, ShowDiff = ShowDiff,
+                    RequireSignedBy = RequireSignature is { } signer && !signer.StartsWith("env://", StringComparison.Ordinal) ? Path.GetFullPath(signer, RootDirectory) : RequireSignature,
                 }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
                     resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
-                var pipeline = PipelineFor(image).FromImage(pushed.ImageId, pushed.SizeBytes, pushed.Tags(), digest).Rollout(_ => settings);
+                var pipeline = pushed.Rollout(_ => settings);
                 try
                 {
                     var result = await pipeline.RunAsync(ct);   // kubectl only: no container engine needed

@@ -43,13 +43,19 @@ public sealed class PublishSpecs : IDisposable
 
         var first = await _driver.RunAsync(new PublishBuild(_app.Path), [.. common, "--environment", "dev"]);
         var dev = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
-        var second = await _driver.RunAsync(new PublishBuild(_app.Path), [.. common, "--environment", "production"]);
+        // The second run signs (with an unencrypted PKCS#8 key, as openssl writes it; kept out of the build context); the first had no key.
+        using var keys = new TempFolder();
+        using (var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
+            keys.Write("signing.key", key.ExportPkcs8PrivateKeyPem()).Write("signing.pub", key.ExportSubjectPublicKeyInfoPem());
+        var second = await _driver.RunAsync(new PublishBuild(_app.Path), [.. common, "--environment", "production", "--signing-key", Path.Combine(keys.Path, "signing.key")]);
         var production = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.True(second.ExitCode == 0, second.Output);
-        foreach (var step in new[] { "RestoreCache", "BuildImages", "SlimImages", "TagImages", "ScanImages", "PushImages", "RolloutImages", "Publish" })
+        foreach (var step in new[] { "RestoreCache", "BuildImages", "SlimImages", "TagImages", "ScanImages", "PushImages", "SignImages", "RolloutImages", "Publish" })
             Assert.Equal(TargetStatus.Succeeded, first.StatusOf(step));
+        Assert.Equal("signing skipped: no --signing-key", first.NoteOf("SignImages"));
+        Assert.Null(dev.Signature());
         Assert.False(dev.Cache()!.Skipped);
         Assert.NotNull(dev.Baseline());
         Assert.NotNull(dev.Slim());
@@ -66,6 +72,10 @@ public sealed class PublishSpecs : IDisposable
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "production"));
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "dev"));
+        Assert.Equal("app signed", second.NoteOf("SignImages"));
+        using var publicKey = Signing.VerificationKey.Load(Path.Combine(keys.Path, "signing.pub"));
+        Assert.Equal((true, ""), await Signing.CosignSignatures.VerifyAsync(registry, EngineFixture.Repository("publish"), production.Digest()!, publicKey));
+        Assert.Equal(publicKey.Fingerprint, production.Signature()?.Key);
     }
 
     [Fact]

@@ -42,6 +42,8 @@ public static class StepOrder
     public const int Scan = 500;
     /// <summary>Push it.</summary>
     public const int Push = 600;
+    /// <summary>Sign the pushed digest.</summary>
+    public const int Sign = 650;
     /// <summary>Roll it out.</summary>
     public const int Rollout = 700;
 }

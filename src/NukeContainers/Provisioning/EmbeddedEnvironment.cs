@@ -160,7 +160,7 @@ public static class EmbeddedEnvironment
             // Debian 13's engine, unpacked in the state folder (never installed over the system's), with Debian 12's
             // runc (13's needs a newer glibc) and 13's containerd first on its PATH; the containerd image store on.
             await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "runc");
-            var root = await DebianPackages.UnpackFromReleaseAsync(Path.Combine(state, "packages"), "trixie", Docker26Packages, options.Log, cancellationToken);
+            var root = await UnpackDocker26Async(state, options.Log, cancellationToken);
             var config = Path.Combine(state, "daemon.json");
             await File.WriteAllTextAsync(config, """{ "features": { "containerd-snapshotter": true } }""" + "\n", cancellationToken);
             daemon = ["env", $"PATH={Path.Combine(root, "usr/bin")}:{Path.Combine(root, "usr/sbin")}:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -183,6 +183,19 @@ public static class EmbeddedEnvironment
 
     /// Debian 13's packages of the Docker 26 engine and the tools held against it.
     private static readonly string[] Docker26Packages = ["docker.io", "containerd", "docker-buildx", "cosign", "oras"];
+
+    private static Task<string> UnpackDocker26Async(string stateDirectory, Action<string> log, CancellationToken cancellationToken) =>
+        DebianPackages.UnpackFromReleaseAsync(Path.Combine(stateDirectory, "packages"), "trixie", Docker26Packages, log, cancellationToken);
+
+    /// <summary>
+    /// The root Debian 13's packages of the Docker 26 engine are unpacked into (downloaded the first time): its
+    /// <c>usr/bin</c> has the peers the product is held against, cosign, oras and docker-buildx.
+    /// </summary>
+    public static Task<string> ModernToolsAsync(Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var options = EmbeddedEnvironmentOptions.Docker26(log);
+        return UnpackDocker26Async(options.StateDirectory, options.Log, cancellationToken);
+    }
 
     /// dockerd's arguments for a TLS listener on 127.0.0.1 that wants a client certificate signed by the CA.
     private static string[] TlsListener(int port, EngineTls client, string folder) =>

@@ -64,7 +64,7 @@ public sealed class RegistryClient : IDisposable
         await EnsureAsync(response, $"fetch the manifest {repository}@{reference}");
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var digest = response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First()
-            : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body));
+            : Digest(body);
         return new RegistryManifest(body, response.Content.Headers.ContentType?.MediaType ?? ManifestTypes[^1], digest);
     }
 
@@ -124,6 +124,40 @@ public sealed class RegistryClient : IDisposable
             $"v2/{repository}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(fromRepository)}"), repository, cancellationToken, push: true);
         return response.StatusCode == HttpStatusCode.Created;
     }
+
+    /// <summary>A blob's bytes (small ones: configs, signature payloads), checked against its digest.</summary>
+    public async Task<byte[]> GetBlobAsync(string repository, string digest, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/blobs/{digest}"), repository, cancellationToken);
+        await EnsureAsync(response, $"fetch the blob {repository}@{digest}");
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (Digest(body) != digest) throw new ContainerException($"The registry {Registry} sent a blob for {repository}@{digest} whose content has another digest, {Digest(body)}.");
+        return body;
+    }
+
+    /// <summary>Uploads a small blob in one request (unless the repository has it already); returns its digest.</summary>
+    public async Task<string> PutBlobAsync(string repository, byte[] content, CancellationToken cancellationToken = default)
+    {
+        var digest = Digest(content);
+        if (await BlobExistsAsync(repository, digest, cancellationToken)) return digest;
+        Uri location;
+        using (var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), repository, cancellationToken, push: true))
+        {
+            await EnsureAsync(start, $"start an upload to {repository}");
+            location = start.Headers.Location ?? throw new ContainerException($"The registry {Registry} started an upload to {repository} without saying where to send it (no Location).");
+        }
+        var url = (location.IsAbsoluteUri ? location : new Uri(_http.BaseAddress!, location)).ToString();
+        url += (url.Contains('?') ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest);
+        using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, url)
+        {
+            Content = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+        }, repository, cancellationToken, push: true);
+        await EnsureAsync(put, $"upload the blob {digest} to {repository}");
+        return digest;
+    }
+
+    /// <summary>The <c>sha256:...</c> digest of content.</summary>
+    public static string Digest(byte[] content) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
 
     private static HttpRequestMessage ManifestRequest(HttpMethod method, string repository, string reference)
     {

@@ -53,6 +53,12 @@ public sealed record RolloutSettings : IPipelineStep
     /// <summary>Print what applying the manifests would change (kubectl diff, server-side) before applying them.</summary>
     public bool ShowDiff { get; init; }
 
+    /// <summary>
+    /// A public key (a PEM file such as cosign.pub, or <c>env://NAME</c>) whose signature the pushed digest must have in
+    /// the registry (cosign's layout): without one the cluster is not touched.
+    /// </summary>
+    public string? RequireSignedBy { get; init; }
+
     /// <summary>Undo a failed rollout (on by default).</summary>
     public bool UndoOnFailure { get; init; } = true;
 

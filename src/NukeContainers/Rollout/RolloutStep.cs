@@ -12,6 +12,7 @@ internal static class RolloutStep
         var reference = image.Digest is { } digest ? $"{image.Repository.Repository}@{digest}"
             : throw new ContainerException($"The rollout step of {image.Repository} needs the pushed image's digest, so that the cluster runs exactly this image: add .Push() before .Rollout(...).");
         var name = settings.Deployment!;
+        if (settings.RequireSignedBy is { } signer) await RequireSignatureAsync(image, signer, log, cancellationToken);
         var kubectl = new Kubectl(settings.KubectlPath, settings.Kubeconfig, settings.Context, settings.Namespace);
         var (found, before, getError) = await kubectl.RunWithCodeAsync(["get", "deployment", name, "-o", "json"], cancellationToken);
         if (found != 0 && (settings.Manifests is null || !getError.Contains("NotFound", StringComparison.Ordinal)))
@@ -77,6 +78,18 @@ internal static class RolloutStep
             (restored ? $"It was undone: deployment/{name} serves {previous} again."
                 : $"Undoing it did not bring {previous} back (it runs {now}; {backError.Trim()}): check kubectl rollout status deployment/{name}."),
             Result(restored ? "rolled-back" : "failed", diagnosis));
+    }
+
+    /// Fails, before the cluster is asked anything, unless the pushed digest has a signature by the key.
+    private static async Task RequireSignatureAsync(PipelineImage image, string keyLocation, Action<string> log, CancellationToken cancellationToken)
+    {
+        using var key = Signing.VerificationKey.Load(keyLocation);
+        using var registry = await Registry.RegistryClient.ConnectAsync(image.Repository.Registry, cancellationToken: cancellationToken);
+        var (verified, reason) = await Signing.CosignSignatures.VerifyAsync(registry, image.Repository.Path, image.Digest!, key, cancellationToken);
+        if (!verified)
+            throw new ContainerException($"Not rolling out {image.Repository.Repository}@{image.Digest}: a signature by {key} is required and {reason}. " +
+                                         "Sign it (SignImages --signing-key, or cosign sign), or roll out without requiring a signature.");
+        log($"{image.Repository.Repository}@{image.Digest![..19]} is signed by {key}");
     }
 
     /// Resource quantities as the container spec writes them; null (left out) when there are none.

@@ -1,0 +1,47 @@
+using NukeContainers.Build;
+using NukeContainers.Signing;
+
+namespace NukeContainers.Components;
+
+/// <summary>
+/// Signs the pushed digests (report.json) in cosign's layout, so that <c>cosign verify --key cosign.pub</c> and
+/// RolloutImages' <c>--require-signature</c> accept them. The key is cosign's own (<c>cosign generate-key-pair</c>,
+/// with its password) or an unencrypted PKCS#8 EC key, from a file or <c>env://NAME</c>.
+/// </summary>
+public interface ISignImages : IPushImages
+{
+    /// <summary>The private key.</summary>
+    [Parameter("The private key to sign pushed images with: a PEM file (cosign generate-key-pair's, or a PKCS#8 EC key) or env://NAME; Publish signs only when it is given")]
+    string? SigningKey => TryGetValue(() => SigningKey);
+
+    /// <summary>The key's password; masked in every log line.</summary>
+    [Parameter("The password of an encrypted signing key (COSIGN_PASSWORD when not given, as cosign reads it)"), Secret]
+    string? SigningKeyPassword => TryGetValue(() => SigningKeyPassword);
+
+    /// <summary>The settings hook: each image's sign settings pass through it.</summary>
+    Configure<SignSettings> SignImagesSettings => _ => _;
+
+    /// <summary>Signs each pushed image.</summary>
+    Target SignImages => _ => _
+        .Description("Sign the pushed digests (report.json) with --signing-key, as cosign sign does (verify with cosign verify --key, or --require-signature)")
+        .After<IPushImages>(x => x.PushImages)
+        .Executes(async ct =>
+        {
+            if (SigningKey is not { } key)
+            {
+                // Publish signs when a key is given; asked for by name, the target needs one.
+                if (this is IContainerPublish) { Note("signing skipped: no --signing-key"); return; }
+                throw new ParameterException("SignImages needs --signing-key: a PEM private key (cosign generate-key-pair makes one) or env://NAME.");
+            }
+            var location = key.StartsWith("env://", StringComparison.Ordinal) ? key : Path.GetFullPath(key, RootDirectory);
+            var results = new List<ImageResult>();
+            foreach (var image in SelectedImages())
+            {
+                var settings = SignImagesSettings(new SignSettings { Key = location, Password = SigningKeyPassword, Credentials = GivenCredentials });
+                var result = await PushedPipelineFor(image, "SignImages").Sign(_ => settings).RunAsync(ct);
+                results.Add(result);
+                Note($"{image.Name} {(result.Step<SignResult>()!.Signature.Added ? "signed" : "signed already")}");
+            }
+            await AddToReportAsync(results, ct);
+        });
+}
