@@ -6,7 +6,8 @@ namespace NukeContainers.Components;
 
 /// <summary>
 /// Scans the images BuildImages built (read from report.json), or any images named with <c>--image</c>: image checks,
-/// secrets, the package inventory as a CycloneDX SBOM, OSV advisories from <c>--advisories</c>, Trivy when it is
+/// secrets, the package inventory as a CycloneDX SBOM, OSV advisories from <c>--advisories</c> or OSV's archives
+/// (<c>--osv-archives</c>, <c>--osv-url</c>), Trivy when it is
 /// installed; fails at <c>--fail-on</c> (critical by default), with <c>.trivyignore</c> honoured.
 /// </summary>
 public interface IScanImages : IContainerImages
@@ -18,6 +19,23 @@ public interface IScanImages : IContainerImages
     /// <summary>A folder of OSV advisories.</summary>
     [Parameter("A folder of OSV advisories (JSON files, such as osv.dev's all.zip unpacked) to match the packages with, offline")]
     string? Advisories => TryGetValue(() => Advisories);
+
+    /// <summary>Fetch OSV's per-ecosystem archives.</summary>
+    [Parameter("Match the packages with OSV's advisories, fetched from osv.dev's per-ecosystem archives (or --osv-url's) and cached in ~/.cache/nukecontainers/osv for 6 hours")]
+    bool OsvArchives => TryGetValue<bool?>(() => OsvArchives) ?? false;
+
+    /// <summary>A mirror of osv.dev's archives.</summary>
+    [Parameter("Where OSV's archives are (ECOSYSTEM/all.zip under it; implies --osv-archives): a mirror of osv.dev's bucket")]
+    string? OsvUrl => TryGetValue(() => OsvUrl);
+
+    /// <summary>The archive source the parameters ask for, or null.</summary>
+    OsvArchiveSource? OsvSource() =>
+        OsvUrl is { } url ? new OsvArchiveSource
+            {
+                BaseUrl = Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" ? parsed
+                    : throw new ParameterException($"--osv-url '{url}' is not an http or https address, such as {OsvArchiveSource.OsvDev}."),
+            }
+        : OsvArchives ? new OsvArchiveSource() : null;
 
     /// <summary>A .trivyignore file.</summary>
     [Parameter("A file of finding ids to ignore, in .trivyignore's format (exp:YYYY-MM-DD dates); .trivyignore in the root when there is one")]
@@ -32,7 +50,7 @@ public interface IScanImages : IContainerImages
 
     /// <summary>Scans each image.</summary>
     Target ScanImages => _ => _
-        .Description("Scan the built images (or --image): checks, secrets, an SBOM, OSV advisories (--advisories), Trivy if installed; fail at --fail-on")
+        .Description("Scan the built images (or --image): checks, secrets, an SBOM, OSV advisories (--advisories offline, or --osv-archives), Trivy if installed; fail at --fail-on")
         .After<IBuildImages>(x => x.BuildImages)
         .After<ISlimImages>(x => x.SlimImages)
         .After<ITagImages>(x => x.TagImages)
@@ -41,9 +59,10 @@ public interface IScanImages : IContainerImages
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var ignore = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore");
             var advisories = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null;
+            var osv = OsvSource();
             ScanSettings SettingsFor(string name, string? dockerfile) => ScanImagesSettings(new ScanSettings
             {
-                FailOn = FailOn, AdvisoryFolder = advisories, IgnoreFile = ignore, UseTrivy = !NoTrivy, Dockerfile = dockerfile,
+                FailOn = FailOn, AdvisoryFolder = advisories, OsvArchives = osv, IgnoreFile = ignore, UseTrivy = !NoTrivy, Dockerfile = dockerfile,
                 OutputFolder = ContainerArtifacts / "scan" / string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')),
             });
             var pipelines = Image.Length > 0

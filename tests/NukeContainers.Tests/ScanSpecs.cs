@@ -76,6 +76,29 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     }
 
     [Fact]
+    public async Task The_local_distroless_style_bases_list_their_packages_in_status_d_as_distroless_does()
+    {
+        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        async Task<List<Package>> DebianPackagesOf(string buildArg) =>
+            (await Scanning("scan-" + buildArg.ToLowerInvariant(), (await fixture.Engine.InspectImageAsync(baseImages[buildArg]))!.ID).RunAsync(fixture.Engine))
+            .Scan!.Packages.Where(p => p.Ecosystem == "Debian:12").ToList();
+
+        var staticBase = await DebianPackagesOf("STATIC_IMAGE");
+        var cc = await DebianPackagesOf("CC_IMAGE");
+        var nginx = await DebianPackagesOf("NGINX_IMAGE");
+        // The peer: dpkg itself, in the Debian base the bases are made from.
+        var libc = (await fixture.Engine.RunAsync(baseImages["DEBIAN_IMAGE"], ["dpkg-query", "-W", "-f", "${Version}", "libc6"])).StandardOutput.Trim();
+
+        Assert.Equal(["ca-certificates", "tzdata"], staticBase.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.All(staticBase, p => Assert.StartsWith("var/lib/dpkg/status.d/", p.Path));
+        Assert.Equal(["ca-certificates", "libc6", "libgcc-s1", "libssl3", "libstdc++6", "tzdata", "zlib1g"], cc.Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(libc, cc.Single(p => p.Name == "libc6").Version);
+        Assert.Contains(nginx, p => p.Name == "nginx-light");
+        Assert.Equal(libc, nginx.Single(p => p.Name == "libc6").Version);
+        output.WriteLine($"nginx base: {string.Join(", ", nginx.Select(p => $"{p.Name} {p.Version}"))}");
+    }
+
+    [Fact]
     public async Task The_npm_Go_and_dotnet_inventories_of_the_samples_agree_with_their_lock_file_and_toolchains()
     {
         var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);

@@ -20,9 +20,22 @@ public sealed class OsvDatabase
     public int Count => _advisories.Count;
 
     /// <summary>Reads every <c>*.json</c> under the folder; a file that is not an OSV record is an error naming it.</summary>
-    public static OsvDatabase Load(string folder)
+    public static OsvDatabase Load(string folder) => Load([folder]);
+
+    /// <summary>Reads every <c>*.json</c> under the folders (an advisory in two of them counts once).</summary>
+    public static OsvDatabase Load(IEnumerable<string> folders)
     {
-        if (!Directory.Exists(folder)) throw new ContainerException($"The OSV advisory folder {folder} does not exist: give a folder of OSV JSON files (osv.dev's all.zip, unpacked).");
+        var advisories = new List<Advisory>();
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder)) throw new ContainerException($"The OSV advisory folder {folder} does not exist: give a folder of OSV JSON files (osv.dev's all.zip, unpacked).");
+            advisories.AddRange(LoadFolder(folder));
+        }
+        return new OsvDatabase(advisories.DistinctBy(a => a.Id).ToList());
+    }
+
+    private static List<Advisory> LoadFolder(string folder)
+    {
         var advisories = new List<Advisory>();
         foreach (var file in Directory.EnumerateFiles(folder, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -36,7 +49,7 @@ public sealed class OsvDatabase
                 throw new ContainerException($"{file} is not an OSV advisory ({e.Message}). Remove it from the folder, or fix it.");
             }
         }
-        return new OsvDatabase(advisories);
+        return advisories;
     }
 
     private static Advisory Parse(JsonElement root)

@@ -17,6 +17,12 @@ public sealed record ScanSettings : IPipelineStep
     /// <summary>A folder of OSV advisories (JSON files) to match the packages with; none by default.</summary>
     public string? AdvisoryFolder { get; init; }
 
+    /// <summary>
+    /// OSV's per-ecosystem archives to fetch (and cache) the advisories from, for the ecosystems the image's packages
+    /// are of; none by default (this machine may be offline: <see cref="AdvisoryFolder"/> is the offline way).
+    /// </summary>
+    public OsvArchiveSource? OsvArchives { get; init; }
+
     /// <summary>A file of ids to ignore, in .trivyignore's format (ids, <c>exp:YYYY-MM-DD</c>).</summary>
     public string? IgnoreFile { get; init; }
 
@@ -43,6 +49,9 @@ public sealed record ScanSettings : IPipelineStep
 
     /// <summary>Matches the packages with the OSV advisories in this folder.</summary>
     [Pure] public ScanSettings WithAdvisories(string folder) => this with { AdvisoryFolder = folder };
+
+    /// <summary>Matches the packages with advisories from OSV's archives (osv.dev's, or a mirror's), fetched and cached.</summary>
+    [Pure] public ScanSettings WithOsvArchives(OsvArchiveSource? source = null) => this with { OsvArchives = source ?? new OsvArchiveSource() };
 
     /// <summary>Ignores the ids in this .trivyignore file.</summary>
     [Pure] public ScanSettings Ignoring(string ignoreFile) => this with { IgnoreFile = ignoreFile };

@@ -13,11 +13,16 @@ internal static class ScanStep
         findings.AddRange(ImageChecks.Config(contents.Config));
         findings.AddRange(contents.FileChecks);
         findings.AddRange(contents.Secrets);
-        if (settings.AdvisoryFolder is { } folder)
+        var advisoryFolders = new List<string>();
+        if (settings.AdvisoryFolder is { } folder) advisoryFolders.Add(folder);
+        if (settings.OsvArchives is { } source)
+            foreach (var ecosystem in packages.Select(p => OsvArchives.ArchiveName(p.Ecosystem)).Distinct().Order(StringComparer.Ordinal))
+                advisoryFolders.Add(await OsvArchives.FetchAsync(source, ecosystem, log, cancellationToken));
+        if (advisoryFolders.Count > 0)
         {
-            var advisories = OsvDatabase.Load(folder);
+            var advisories = OsvDatabase.Load(advisoryFolders);
             findings.AddRange(advisories.Match(packages));
-            log($"Matched {packages.Count} packages with {advisories.Count} OSV advisories from {folder}");
+            log($"Matched {packages.Count} packages with {advisories.Count} OSV advisories from {string.Join(", ", advisoryFolders)}");
         }
         if (settings.UseTrivy && TrivyReport.Locate() is { } trivy)
         {

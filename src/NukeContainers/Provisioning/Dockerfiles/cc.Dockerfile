@@ -1,4 +1,5 @@
-# A distroless-style base for dynamically linked programs: the static base plus glibc, libstdc++, libgcc, zlib, OpenSSL.
+# A distroless-style base for dynamically linked programs: the static base plus glibc, libstdc++, libgcc, zlib, OpenSSL,
+# each with its dpkg status file in /var/lib/dpkg/status.d, as distroless has them.
 ARG DEBIAN_IMAGE=local/debian:bookworm
 ARG STATIC_IMAGE=local/static:nonroot
 FROM ${DEBIAN_IMAGE} AS build
@@ -10,6 +11,7 @@ RUN mkdir -p /out/usr/lib /out/usr/lib64 /out/usr/bin /out/usr/sbin \
  && for package in libc6 libgcc-s1 libstdc++6 zlib1g libssl3; do \
       dpkg -L "$package" | grep -vE '^/usr/share/(doc|man|info|lintian|locale|bug)|^/usr/lib/x86_64-linux-gnu/gconv|^/usr/libexec|^/sbin|^/usr/bin|^/usr/sbin' \
       | while read -r path; do if [ -f "$path" ] || [ -L "$path" ]; then cp -a --parents "$path" /out; fi; done; \
+      mkdir -p /out/var/lib/dpkg/status.d && dpkg-query -s "$package" > "/out/var/lib/dpkg/status.d/$package"; \
     done
 
 FROM ${STATIC_IMAGE}

@@ -1,4 +1,5 @@
 # A distroless-style static base: CA certificates, time zones, passwd/group with a non-root user 65532, /tmp.
+# Like distroless, it says what it holds: os-release, and one dpkg status file a package in /var/lib/dpkg/status.d.
 ARG DEBIAN_IMAGE=local/debian:bookworm
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
@@ -9,7 +10,9 @@ RUN mkdir -p /out/etc/ssl/certs /out/usr/share /out/tmp /out/home/nonroot /out/r
  && printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > /out/etc/group \
  && printf 'hosts: files dns\n' > /out/etc/nsswitch.conf \
  && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
- && cp -a /usr/share/zoneinfo /out/usr/share/zoneinfo
+ && cp -a /usr/share/zoneinfo /out/usr/share/zoneinfo \
+ && mkdir -p /out/usr/lib /out/var/lib/dpkg/status.d && cp /usr/lib/os-release /out/usr/lib/os-release && ln -s ../usr/lib/os-release /out/etc/os-release \
+ && for package in ca-certificates tzdata; do dpkg-query -s "$package" > "/out/var/lib/dpkg/status.d/$package"; done
 
 FROM scratch
 COPY --from=build /out /
