@@ -9,10 +9,10 @@ public sealed class BuildOutputSpecs
 
     private static string Recorded(string file) => Path.Combine(AppContext.BaseDirectory, "testdata", "engine", file);
 
-    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> Read(string file, Builder builder) =>
+    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions, IReadOnlyList<string> StepImages)> Read(string file, Builder builder) =>
         ReadText(File.ReadAllText(Recorded(file)), builder);
 
-    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> ReadText(string output, Builder builder) =>
+    private Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions, IReadOnlyList<string> StepImages)> ReadText(string output, Builder builder) =>
         ImageBuilder.ReadOutputAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output)), builder, _log.Add, CancellationToken.None);
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class BuildOutputSpecs
     [Fact]
     public async Task A_cached_BuildKit_rebuild_reports_every_step_cached_and_the_image_id()
     {
-        var (imageId, instructions) = await Read("buildkit-cached.jsonl", Builder.BuildKit);
+        var (imageId, instructions, _) = await Read("buildkit-cached.jsonl", Builder.BuildKit);
 
         Assert.StartsWith("sha256:", imageId);
         Assert.Equal(["[2/3] COPY Dockerfile /d", "[3/3] RUN wc -c /d"], instructions.Select(s => s.Name));

@@ -182,6 +182,35 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     [Theory]
     [InlineData(Builder.BuildKit)]
     [InlineData(Builder.Legacy)]
+    public async Task A_build_leaves_no_image_of_its_steps_beside_the_one_it_built(Builder builder)
+    {
+        // Several RUNs and several labels: each a step image of the legacy builder's. On the graph driver's store those
+        // are the image's hidden parents, removed with it; on the containerd store they are untagged images of their
+        // own, which that store does not always remove with the image (a run of these specs on Docker 26 left 8).
+        var marker = Guid.NewGuid().ToString("N");
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {marker} > /a\nRUN echo b > /b\n");
+        async Task<List<string>> Ours()
+        {
+            var ours = new List<string>();
+            foreach (var image in await fixture.Engine.Client.Images.ListImagesAsync(new Docker.DotNet.Models.ImagesListParameters { All = true }))
+                if ((await fixture.Engine.Client.Images.GetImageHistoryAsync(image.ID)).Any(h => h.CreatedBy.Contains(marker, StringComparison.Ordinal)))
+                    ours.Add(image.ID);
+            return ours;
+        }
+
+        var result = await Pipeline().UseBuilder(builder).Label("one", "1").Label("two", "2").RunAsync(fixture.Engine);
+        var afterBuild = await Ours();
+        await fixture.Engine.Client.Images.DeleteImageAsync(result.ImageId, new Docker.DotNet.Models.ImageDeleteParameters { Force = true });   // as the run's reaper does
+        var afterRemoval = await Ours();
+
+        if (await fixture.Engine.ImageStoreAsync() == "containerd") Assert.Equal([result.ImageId], afterBuild);
+        else Assert.Contains(result.ImageId, afterBuild);
+        Assert.Empty(afterRemoval);
+    }
+
+    [Theory]
+    [InlineData(Builder.BuildKit)]
+    [InlineData(Builder.Legacy)]
     public async Task A_fully_cached_rebuild_counts_every_instruction_cached_with_ARGs_before_FROM_left_out(Builder builder)
     {
         // The legacy builder reports the ARG before FROM as a step of its own that never says "Using cache".
@@ -193,7 +222,10 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         // (The legacy builder also counts a LABEL for each label the API passes; BuildKit does not.)
         Assert.Equal(0, first.Build!.Output.InstructionsCached);
         Assert.True(second.Build!.Output.InstructionsTotal >= 2, string.Join(", ", second.Build.Output.Instructions));
-        Assert.Equal(second.Build.Output.InstructionsTotal, second.Build.Output.InstructionsCached);
+        // The legacy builder's cache is its step images; on the containerd store the product removes them (they would
+        // stay forever there), so that builder caches nothing between builds on such an engine.
+        var legacyOnContainerd = builder == Builder.Legacy && await fixture.Engine.ImageStoreAsync() == "containerd";
+        Assert.Equal(legacyOnContainerd ? 0 : second.Build.Output.InstructionsTotal, second.Build.Output.InstructionsCached);
         Assert.DoesNotContain(second.Build.Output.Instructions, i => i.Name.StartsWith("ARG", StringComparison.Ordinal));
     }
 

@@ -93,7 +93,7 @@ public sealed partial class BuildContext
     }
 
     /// <summary>The instruction <see cref="ForLegacyBuilder"/> adds, which the progress leaves out of the build's instructions.</summary>
-    internal const string StageLabel = "LABEL org.nukecontainers.stage=earlier";
+    internal const string StageLabel = $"LABEL {Engine.ResourceLabels.Stage}=earlier";
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*FROM\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex FromLine();

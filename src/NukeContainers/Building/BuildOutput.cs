@@ -23,6 +23,9 @@ public sealed record BuildOutput(string ImageId, IReadOnlyList<BuiltInstruction>
 
     /// <summary>How many instructions there were.</summary>
     public int InstructionsTotal => Instructions.Count;
+
+    /// The images the legacy builder's steps left (short ids, in order), its base's and the built one's included.
+    internal IReadOnlyList<string> StepImages { get; init; } = [];
 }
 
 /// <summary>The engine's two image builders.</summary>

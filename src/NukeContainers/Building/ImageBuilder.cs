@@ -26,13 +26,13 @@ internal static class ImageBuilder
             throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
 
         await using var output = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var (imageId, instructions) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
-        return new BuildOutput(imageId, instructions, settings.Builder, watch.Elapsed);
+        var (imageId, instructions, stepImages) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
+        return new BuildOutput(imageId, instructions, settings.Builder, watch.Elapsed) { StepImages = stepImages };
     }
 
     /// Reads the /build endpoint's output: one JSON message a line, BuildKit's trace or the legacy builder's text,
     /// the image id, or an error that ends the build. A line that is not such a message is a BuildOutputException.
-    internal static async Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions)> ReadOutputAsync(
+    internal static async Task<(string ImageId, IReadOnlyList<BuiltInstruction> Instructions, IReadOnlyList<string> StepImages)> ReadOutputAsync(
         Stream output, Builder builder, Action<string> log, CancellationToken cancellationToken)
     {
         var buildKit = new BuildKitProgress(log);
@@ -67,7 +67,7 @@ internal static class ImageBuilder
 
         cancellationToken.ThrowIfCancellationRequested();
         if (imageId is null) throw new BuildOutputException("it ended without naming the image it built");
-        return (imageId, builder == Builder.BuildKit ? buildKit.Instructions : legacy.Instructions(DateTimeOffset.UtcNow));
+        return builder == Builder.BuildKit ? (imageId, buildKit.Instructions, []) : (imageId, legacy.Instructions(DateTimeOffset.UtcNow), legacy.StepImages);
     }
 
     /// A line of the engine's output; the connection cut under it is an error that says so, with the instruction running.

@@ -9,6 +9,10 @@ internal sealed partial class LegacyProgress(Action<string> log)
 {
     private readonly List<(string Name, bool Cached, DateTimeOffset Started)> _instructions = [];
     private readonly OutputTail _output = new();
+    private readonly List<string> _stepImages = [];
+
+    /// The image each step left (" ---> 4c0d255566d1"), the base's and the last one's included, short ids.
+    public IReadOnlyList<string> StepImages => _stepImages;
 
     /// The step running now: the engine may send a step's line and its newline apart, so a step line still waiting for
     /// its newline counts.
@@ -35,10 +39,15 @@ internal sealed partial class LegacyProgress(Action<string> log)
             }
             else if (line.Trim() == "---> Using cache" && _instructions.Count > 0)
                 _instructions[^1] = _instructions[^1] with { Cached = true };
+            else if (StepImageLine().Match(line) is { Success: true } image)
+                _stepImages.Add(image.Groups[1].Value);
             else _output.Remember(line);
         }
     }
 
     [GeneratedRegex(@"^Step \d+/\d+ : (.*)$")]
     private static partial Regex StepLine();
+
+    [GeneratedRegex(@"^ ---> ([0-9a-f]{12,64})$")]
+    private static partial Regex StepImageLine();
 }

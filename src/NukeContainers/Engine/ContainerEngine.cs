@@ -148,12 +148,12 @@ public sealed class ContainerEngine : IDisposable
         try
         {
             session = await OpenSessionAsync(context, settings, log, cancellationToken);
-            return await ImageBuilder.BuildAsync(Http, context, settings, tags, session, log, cancellationToken);
+            return await RemoveStepImagesAsync(await ImageBuilder.BuildAsync(Http, context, settings, tags, session, log, cancellationToken));
         }
         catch (BuildRefusedException refused) when (refused.BuildKitUnavailable)
         {
             log($"{refused.Message}; building with the legacy builder instead.");
-            return await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, null, log, cancellationToken);
+            return await RemoveStepImagesAsync(await ImageBuilder.BuildAsync(Http, context, settings with { Builder = Builder.Legacy }, tags, null, log, cancellationToken));
         }
         catch (ContainerException e) when (session is not null && !cancellationToken.IsCancellationRequested)
         {
@@ -429,6 +429,31 @@ public sealed class ContainerEngine : IDisposable
         {
             // A container or a child image still uses it, or another run removed it first.
         }
+    }
+
+    /// On the containerd image store the legacy builder keeps each step's image as an untagged image of its own. The
+    /// graph driver's store keeps them as the built image's hidden parents and removes them with it; the containerd
+    /// store removes them with it only at times (Docker 26.1: a run of its specs left 8 such images, each time): they
+    /// go once the build is done. They are the legacy builder's cache, so there it caches nothing between builds; that
+    /// builder is deprecated there, and BuildKit, its default, keeps its cache apart from the images.
+    private async Task<BuildOutput> RemoveStepImagesAsync(BuildOutput output)
+    {
+        if (output.StepImages.Count == 0 || await ImageStoreAsync(CancellationToken.None) != "containerd") return output;
+        foreach (var id in output.StepImages)
+        {
+            var image = await InspectImageAsync(id, CancellationToken.None);
+            // An earlier stage's last image is labelled (the run's reaper and Prune find it): it stays.
+            if (image is null || image.ID == output.ImageId || image.RepoTags is { Count: > 0 } || image.Config?.Labels?.ContainsKey(ResourceLabels.Stage) == true) continue;
+            try
+            {
+                await Client.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters(), CancellationToken.None);
+            }
+            catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
+            {
+                // A container uses it, or a concurrent build of the same steps removed it first.
+            }
+        }
+        return output;
     }
 
     /// <summary>

@@ -15,6 +15,9 @@ public static class ResourceLabels
     /// <summary>On every image the pipeline builds.</summary>
     public const string BuiltBy = "org.nukecontainers.built-by";
 
+    /// <summary>On the last image of each earlier stage the legacy builder keeps (value <c>earlier</c>).</summary>
+    public const string Stage = "org.nukecontainers.stage";
+
     /// <summary>The value of <see cref="BuiltBy"/>.</summary>
     public const string Product = "nukecontainers";
 
