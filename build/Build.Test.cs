@@ -39,14 +39,33 @@ partial class Build
                                "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs)" +
                                "&FullyQualifiedName!~The_SSH_agent_is_forwarded";
 
+    /// The components' specs (a team's build: Publish, build, slim, scan, tag, push, sign, promote, prune, roll out)
+    /// on Docker 26 too; not the adoption spec, which packs the packages and builds a new repository from the template.
+    const string ComponentSpecs = "FullyQualifiedName!~NukeContainers.Components.Tests.AdoptionSpecs";
+
     async Task TestOnDocker26Async(CancellationToken ct)
     {
         var engine = await NukeContainers.Provisioning.EmbeddedEnvironment.EnsureEngineAsync(NukeContainers.Provisioning.EmbeddedEnvironmentOptions.Docker26(Log.Info), ct);
-        Log.Info($"The engine specs again, on {engine.Endpoint.Source} ({engine.Endpoint.Uri})");
-        await DotNet(new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Endpoint.Uri.ToString() }, ct,
-            "test", RootDirectory / "tests/NukeContainers.Tests/NukeContainers.Tests.csproj", "--no-build", "-c", Configuration,
-            "--filter", TestFilter is null ? EngineSpecs : $"({EngineSpecs})&({TestFilter})",
-            "--logger", "trx;LogFileName=docker26.trx", "--logger", "console;verbosity=normal", "--results-directory", TestResultsDirectory);
+        Log.Info($"The engine specs and the components' specs again, on {engine.Endpoint.Source} ({engine.Endpoint.Uri})");
+        var environment = new Dictionary<string, string> { ["DOCKER_HOST"] = engine.Endpoint.Uri.ToString() };
+        // Both run, and the first failure is the target's.
+        Exception? failed = null;
+        foreach (var (project, filter, trx) in new[]
+                 {
+                     ("tests/NukeContainers.Tests/NukeContainers.Tests.csproj", EngineSpecs, "docker26.trx"),
+                     ("tests/NukeContainers.Components.Tests/NukeContainers.Components.Tests.csproj", ComponentSpecs, "docker26-components.trx"),
+                 })
+            try
+            {
+                await DotNet(environment, ct, "test", RootDirectory / project, "--no-build", "-c", Configuration,
+                    "--filter", TestFilter is null ? filter : $"({filter})&({TestFilter})",
+                    "--logger", $"trx;LogFileName={trx}", "--logger", "console;verbosity=normal", "--results-directory", TestResultsDirectory);
+            }
+            catch (InvalidOperationException e)
+            {
+                failed ??= e;
+            }
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
     }
 
     /// Sums the TRX files into one line in the plain 'N passed, N failed' form that CI reads.

@@ -199,7 +199,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         return result.ImageId;
     }
 
-    /// Loads an image made of these layers on scratch (labelled as this run's), and returns its id.
+    /// Loads an image made of these layers on scratch (labelled as this run's), and returns the id the engine gave it.
     private async Task<string> LoadAsync(string name, Entry[][] layers)
     {
         var tars = layers.Select(Tar).ToList();
@@ -212,7 +212,6 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
             ["history"] = new JsonArray([.. tars.Select((_, i) => (JsonNode)new JsonObject { ["created_by"] = $"layer {i}" })]),
         };
         var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
-        var id = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(configBytes));
         var manifest = new JsonArray(new JsonObject
         {
             ["Config"] = "config.json",
@@ -227,7 +226,8 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
                 await archive.WriteEntryAsync(new UstarTarEntry(TarEntryType.RegularFile, $"{i}/layer.tar") { DataStream = new MemoryStream(tars[i]) }, token);
             await archive.WriteEntryAsync(new UstarTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString())) }, token);
         });
-        return id;
+        // The config's digest on the graph driver's store; the digest of the manifest it writes on the containerd store.
+        return (await fixture.Engine.InspectImageAsync(EngineFixture.Repository(name) + ":fixture"))!.ID;
     }
 
     private static byte[] Tar(Entry[] entries)
@@ -249,30 +249,35 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     }
 
     /// The engine's own export of each layer: its files as "path size", links as "path -> target", folders as "path/".
+    /// The layers are the ones manifest.json lists: "N/layer.tar" in the graph driver's export, "blobs/sha256/..." in
+    /// the containerd store's (an OCI layout, where blobs are configs and manifests too); these images are small.
     private async Task<List<List<string>>> ExportedLayersAsync(string image)
     {
-        var layers = new Dictionary<string, List<string>>();
-        List<string>? order = null;
+        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         await using var archive = await fixture.Engine.ExportAsync(image);
         await using var reader = new TarReader(archive);
         while (await reader.GetNextEntryAsync() is { } entry)
         {
-            if (entry.Name.EndsWith("layer.tar", StringComparison.Ordinal))
-            {
-                var files = new List<string>();
-                await using var layer = new TarReader(entry.DataStream!, leaveOpen: true);
-                while (await layer.GetNextEntryAsync() is { } file)
-                    files.Add(file.EntryType switch
-                    {
-                        TarEntryType.Directory => file.Name,
-                        TarEntryType.HardLink => $"{file.Name} -> {file.LinkName}",
-                        _ => $"{file.Name} {file.Length}",
-                    });
-                layers[entry.Name] = files;
-            }
-            else if (entry.Name == "manifest.json")
-                order = [.. JsonNode.Parse(entry.DataStream!)!.AsArray()[0]!["Layers"]!.AsArray().Select(l => l!.GetValue<string>())];
+            if (entry.DataStream is null) continue;
+            using var buffer = new MemoryStream();
+            await entry.DataStream.CopyToAsync(buffer);
+            entries[entry.Name] = buffer.ToArray();
         }
-        return [.. order!.Select(l => layers[l])];
+        var order = JsonNode.Parse(entries["manifest.json"])!.AsArray()[0]!["Layers"]!.AsArray().Select(l => l!.GetValue<string>());
+        var layers = new List<List<string>>();
+        foreach (var path in order)
+        {
+            var files = new List<string>();
+            await using var layer = new TarReader(new MemoryStream(entries[path]));
+            while (await layer.GetNextEntryAsync() is { } file)
+                files.Add(file.EntryType switch
+                {
+                    TarEntryType.Directory => file.Name,
+                    TarEntryType.HardLink => $"{file.Name} -> {file.LinkName}",
+                    _ => $"{file.Name} {file.Length}",
+                });
+            layers.Add(files);
+        }
+        return layers;
     }
 }

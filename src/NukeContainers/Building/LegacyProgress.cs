@@ -11,7 +11,8 @@ internal sealed partial class LegacyProgress(Action<string> log)
     private readonly OutputTail _output = new();
     private readonly List<string> _stepImages = [];
 
-    /// The image each step left (" ---> 4c0d255566d1"), the base's and the last one's included, short ids.
+    /// The image each step left (" ---> 4c0d255566d1", short ids), the base's and the last one's included; not the
+    /// images of the LABEL that marks an earlier stage's last image (the run's reaper and Prune remove those).
     public IReadOnlyList<string> StepImages => _stepImages;
 
     /// The step running now: the engine may send a step's line and its newline apart, so a step line still waiting for
@@ -39,7 +40,8 @@ internal sealed partial class LegacyProgress(Action<string> log)
             }
             else if (line.Trim() == "---> Using cache" && _instructions.Count > 0)
                 _instructions[^1] = _instructions[^1] with { Cached = true };
-            else if (StepImageLine().Match(line) is { Success: true } image)
+            else if (StepImageLine().Match(line) is { Success: true } image
+                     && !(_instructions.Count > 0 && _instructions[^1].Name.StartsWith(BuildContext.StageLabel, StringComparison.Ordinal)))
                 _stepImages.Add(image.Groups[1].Value);
             else _output.Remember(line);
         }

@@ -442,8 +442,7 @@ public sealed class ContainerEngine : IDisposable
         foreach (var id in output.StepImages)
         {
             var image = await InspectImageAsync(id, CancellationToken.None);
-            // An earlier stage's last image is labelled (the run's reaper and Prune find it): it stays.
-            if (image is null || image.ID == output.ImageId || image.RepoTags is { Count: > 0 } || image.Config?.Labels?.ContainsKey(ResourceLabels.Stage) == true) continue;
+            if (image is null || image.ID == output.ImageId || image.RepoTags is { Count: > 0 }) continue;
             try
             {
                 await Client.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters(), CancellationToken.None);

@@ -47,7 +47,11 @@ internal static class SlimStep
             }, cancellationToken);
         }
         var before = analyzer.Analyze(description);
-        var beforeBytes = await engine.SizeAsync(imageId, cancellationToken);
+        // The engine's size of an image is its layers unpacked on the graph driver's store, but their compressed blobs on
+        // the containerd store, where a loaded (slimmed) image's blobs are not compressed: there both sides are measured
+        // as dive measures them, the sum of the layers' file sizes, so that before and after compare.
+        var measuredByLayers = await engine.ImageStoreAsync(cancellationToken) == "containerd";
+        var beforeBytes = measuredByLayers ? before.SizeBytes : await engine.SizeAsync(imageId, cancellationToken);
         var diffIds = before.Layers.Select(l => l.DiffId).ToList();
         var baseLayers = await BaseLayersAsync(settings, context, diffIds, cancellationToken);
         log($"Layers of {image.Repository} {imageId[..19]} ({ImageAnalysis.Bytes(beforeBytes)}{(baseLayers > 0 ? $"; b: the base's {baseLayers}" : "")}):");
@@ -81,9 +85,12 @@ internal static class SlimStep
             {
                 var config = Config(description.Config, rewrite, baseLayers);
                 var tag = image.Repository.WithTag(settings.ResultTag ?? BuildStep.WorkingTag);
-                afterId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config));
-                await engine.LoadAsync((stream, token) => WriteArchiveAsync(stream, config, afterId, rewrite.Layers, tag.ToString(), token), cancellationToken);
-                afterBytes = await engine.SizeAsync(afterId, cancellationToken);
+                var configDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config));
+                await engine.LoadAsync((stream, token) => WriteArchiveAsync(stream, config, configDigest, rewrite.Layers, tag.ToString(), token), cancellationToken);
+                // The id the engine gave it: its config's digest on the graph driver's store, the digest of the manifest
+                // it wrote for it on the containerd store.
+                afterId = (await engine.InspectImageAsync(tag, cancellationToken))?.ID
+                          ?? throw new ContainerException($"The engine loaded the slimmed image of {image.Repository} but has no {tag}: another run may have moved the tag.");
                 if (afterId != imageId) await engine.RemoveIfUnusedAsync(imageId, cancellationToken: cancellationToken);
                 var afterEntries = new List<IReadOnlyList<LayerEntry>>();
                 for (var i = 0; i < rewrite.Layers.Count; i++)
@@ -93,6 +100,7 @@ internal static class SlimStep
                     afterEntries.Add(await LayerAnalyzer.ReadAsync(input, cancellationToken));
                 }
                 after = LayerAnalyzer.Analyze(afterEntries, JsonNode.Parse(config)!.AsObject());
+                afterBytes = measuredByLayers ? after.SizeBytes : await engine.SizeAsync(afterId, cancellationToken);
                 squashed = rewrite.SquashedLayers;
                 if (squashed > 0) log($"Squashed {squashed} layers of {image.Repository} into one above the base's {baseLayers}.");
                 log(FormattableString.Invariant($"Slimmed {image.Repository} {imageId[..19]} -> {afterId[..19]} ({tag}): {ImageAnalysis.Bytes(beforeBytes)} -> {ImageAnalysis.Bytes(afterBytes)} ") +
