@@ -33,11 +33,17 @@ partial class Build
     readonly bool ModernEngine = true;
 
     /// The specs that hold the product against the engine itself (building, the session, pushing, the Dockerfile
-    /// frontend), run again on Docker 26: the modern engine, API 1.45, today's frontend, the containerd image store.
-    /// Not the SSH agent's spec: it builds on the local Node base, which would be made on that engine first (minutes).
+    /// frontend, slimming, scanning, images side by side, the step seam, the reaper), run again on Docker 26: the
+    /// modern engine, API 1.45, today's frontend, the containerd image store. Not those that build on the local Node,
+    /// Debian or distroless-style bases (the SSH agent's, the inventories'), which would be made on that engine first
+    /// (minutes); nor the context specs, whose peer there is the 20.10 CLI, nor the cache specs' fresh engine (20.10).
     const string EngineSpecs = "(FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
-                               "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs)" +
-                               "&FullyQualifiedName!~The_SSH_agent_is_forwarded";
+                               "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.SlimSpecs|FullyQualifiedName~NukeContainers.Tests.ScanSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.ParallelSpecs|FullyQualifiedName~NukeContainers.Tests.PipelineSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.StepSeamSpecs|FullyQualifiedName~NukeContainers.Tests.ReaperSpecs)" +
+                               "&FullyQualifiedName!~The_SSH_agent_is_forwarded&FullyQualifiedName!~The_dpkg_inventory" +
+                               "&FullyQualifiedName!~The_npm_Go_and_dotnet_inventories&FullyQualifiedName!~The_local_distroless_style_bases";
 
     /// The components' specs (a team's build: Publish, build, slim, scan, tag, push, sign, promote, prune, roll out)
     /// on Docker 26 too; not the adoption spec, which packs the packages and builds a new repository from the template.

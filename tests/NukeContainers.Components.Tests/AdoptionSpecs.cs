@@ -49,6 +49,9 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         {
             // The template's default: the whole Publish (no cluster here: its rollout is skipped, saying why).
             var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
+            // The bootstrapper builds the build project only when something it is made of changed: its stamp says when.
+            var stamp = Path.Combine(repository, "build", "bin", ".built-with");
+            var builtAt = File.GetLastWriteTimeUtc(stamp);
 
             // The same build against an engine over TCP with TLS (a temporary one, started with --tlsverify): through
             // DOCKER_HOST, through a docker context the docker CLI made, and refused clearly with a wrong CA or no TLS.
@@ -77,6 +80,10 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             var throughPowerShell = await RunAsync(EngineFixture.RepositoryRoot(), "dotnet",
                 ["tool", "run", "pwsh", "--", "-NoProfile", "-File", Path.Combine(repository, "build.ps1"), "--help"], new() { ["NUGET_PACKAGES"] = null });
             var unknown = await RunAsync(repository, Path.Combine(repository, "build.sh"), ["NoSuchTarget"], [], expectFailure: true);
+            var unchangedSince = File.GetLastWriteTimeUtc(stamp);
+            await File.AppendAllTextAsync(Path.Combine(repository, "build", "Build.cs"), "\n// a change to the build\n");
+            await RunAsync(repository, Path.Combine(repository, "build.sh"), "--help");
+            var rebuiltAt = File.GetLastWriteTimeUtc(stamp);
 
             Assert.Contains("Build succeeded", output);
             Assert.Contains("Rollout skipped: no cluster is configured", output);
@@ -87,6 +94,9 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             Assert.Contains("Publish", throughPowerShell);
             Assert.Contains("RolloutImages", throughPowerShell);
             Assert.Contains("NoSuchTarget", unknown);
+            Assert.Equal(builtAt, unchangedSince);               // six runs through both bootstrappers, none built it again
+            Assert.True(rebuiltAt > builtAt, $"{rebuiltAt:O} > {builtAt:O}");
+            Assert.StartsWith("/", File.ReadAllText(stamp));     // the full path of the SDK that built it
             Assert.Contains($"<PackageReference Include=\"NukeContainers.Components\" Version=\"{version}\" />", File.ReadAllText(Path.Combine(repository, "_build.csproj")));
             using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
             var tags = await registry.TagsAsync(name);
