@@ -24,7 +24,8 @@ public sealed record BuildOutput(string ImageId, IReadOnlyList<BuiltInstruction>
     /// <summary>How many instructions there were.</summary>
     public int InstructionsTotal => Instructions.Count;
 
-    /// The images the legacy builder's steps left (short ids, in order), its base's and the built one's included.
+    /// The images the legacy builder's steps left (short ids, in order; its base's and the built one's included, not an
+    /// earlier stage's labelled last image): on the containerd image store they are removed after the build.
     internal IReadOnlyList<string> StepImages { get; init; } = [];
 }
 
