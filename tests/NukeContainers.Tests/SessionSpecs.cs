@@ -97,7 +97,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
         Assert.DoesNotContain(_log, l => l.Contains(secret, StringComparison.Ordinal));
         using var reports = new TempFolder();
         var json = await ContainerReport.From([result], _context.Path).WriteAsync(reports.Path);
-        Assert.DoesNotContain(secret, await File.ReadAllTextAsync(json) + await File.ReadAllTextAsync(Path.Combine(reports.Path, "report.md")));
+        Assert.DoesNotContain(secret, await File.ReadAllTextAsync(json) + await File.ReadAllTextAsync(Path.Combine(reports.Path, "report.md")) + await File.ReadAllTextAsync(Path.Combine(reports.Path, "report.html")));
     }
 
     [Fact]

@@ -56,6 +56,9 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         // data/del and the folder's two files; layer 2 adds data/new and removes data/over.
         Assert.Equal([(7, 0, 0), (0, 2, 3), (1, 0, 1)], slim.Before.Layers.Select(l => (l.Added, l.Changed, l.Removed)));
         Assert.Equal(["layer 0", "layer 1", "layer 2"], slim.Before.Layers.Select(l => l.Instruction));
+        // Each layer's bytes a later one hid: layer 0's data/over 1000 (replaced), data/del 2000 (deleted), data/dir/x 300
+        // and data/dir/y 400 (their folder replaced by a file); layer 1's data/over 1500 (deleted); nothing of layer 2's.
+        Assert.Equal([3700L, 1500, 0], slim.Before.Layers.Select(l => l.HiddenBytes));
         Assert.Equal(image, result.ImageId); // nothing to remove or squash: the same image
         Assert.Contains(_log, l => l.Contains("efficiency 37.93%, wasted 4.5 kB", StringComparison.Ordinal));
     }

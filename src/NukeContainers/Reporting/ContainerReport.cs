@@ -61,7 +61,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>The image of that name, or null.</summary>
     public ImageReport? Find(string name) => Images.FirstOrDefault(i => i.Name == name);
 
-    /// <summary>Writes report.json and report.md into the folder (artifacts/containers); returns report.json's path.</summary>
+    /// <summary>Writes report.json, report.md and report.html into the folder (artifacts/containers); returns report.json's path.</summary>
     public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(folder);
@@ -69,6 +69,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         await File.WriteAllTextAsync(json, JsonSerializer.Serialize(this, Json) + "\n", cancellationToken);
         var markdown = ToMarkdown();
         await File.WriteAllTextAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
         if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
             await File.AppendAllTextAsync(summary, markdown, cancellationToken);
         return json;
@@ -109,6 +110,12 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         }
         return text.ToString();
     }
+
+    /// <summary>
+    /// One page (report.html, written beside report.md): each image's size against its naive build, each layer's size
+    /// and the part a later layer hides, and the findings by severity, as bars; no script, nothing fetched.
+    /// </summary>
+    public string ToHtml() => ReportHtml.Render(this);
 
     /// <summary>A size in megabytes with one decimal, the same in every culture: <c>6.1 MB</c>.</summary>
     public static string Megabytes(long bytes) => Invariant($"{bytes / 1e6:0.0} MB");

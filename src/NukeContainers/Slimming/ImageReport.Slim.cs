@@ -34,9 +34,15 @@ public sealed record SlimReport(long BeforeBytes, long AfterBytes, double Effici
     /// <summary>The image's layers after.</summary>
     public int Layers { get; init; }
 
+    /// <summary>Each layer of the image as it ships: its size, the bytes a later layer hides, what made it, whether it is the base's.</summary>
+    public IReadOnlyList<SlimLayerReport> LayerFigures { get; init; } = [];
+
     /// <summary>True when nothing was changed, only listed.</summary>
     public bool DryRun { get; init; }
 
     /// <summary><c>passed</c>, or <c>none</c> when no gate was set (a failed gate fails the step).</summary>
     public string Gate { get; init; } = "none";
 }
+
+/// <summary>One layer in the slim section: its place, size, the bytes of it a later layer hides, what made it, and whether it is the base's.</summary>
+public sealed record SlimLayerReport(int Index, long SizeBytes, long HiddenBytes, string Instruction, bool Base);

@@ -10,7 +10,14 @@ namespace NukeContainers.Slimming;
 /// <param name="Added">Files (not folders) it adds.</param>
 /// <param name="Changed">Files it replaces.</param>
 /// <param name="Removed">Files and folders it deletes from the layers below (whiteouts, opaque folders, a file over a folder).</param>
-public sealed record LayerFacts(int Index, string DiffId, long SizeBytes, string Instruction, int Added, int Changed, int Removed);
+public sealed record LayerFacts(int Index, string DiffId, long SizeBytes, string Instruction, int Added, int Changed, int Removed)
+{
+    /// <summary>
+    /// The bytes of this layer's files that a later layer replaces or deletes: shipped, never seen (the layer's part of
+    /// the waste; a folder's own size is not counted).
+    /// </summary>
+    public long HiddenBytes { get; init; }
+}
 
 /// <summary>A path that more than one layer holds: dive's inefficiency.</summary>
 public sealed record Inefficiency(string Path, int Count, long CumulativeBytes);
@@ -89,10 +96,11 @@ internal sealed class LayerAnalyzer
                 paths[path] = paths.TryGetValue(path, out var seen)
                     ? (seen.Cumulative + bytes, Math.Min(seen.Minimum, bytes), seen.Count + 1)
                     : (bytes, bytes, 1);
-            var (added, changed, removed) = stacked.Apply(layer);
+            var (added, changed, removed) = stacked.Apply(layer, index);
             facts.Add(new LayerFacts(index, index < diffIds.Count ? diffIds[index] : "", layer.Sum(e => e.Size),
                 index < instructions.Count ? instructions[index] : "", added, changed, removed));
         }
+        facts = [.. facts.Select(f => f with { HiddenBytes = stacked.Hidden.GetValueOrDefault(f.Index) })];
 
         long minimum = 0, cumulative = 0, wasted = 0;
         var inefficiencies = new List<Inefficiency>();
@@ -162,10 +170,14 @@ internal sealed class LayerAnalyzer
 
     private static string Parent(string path) => path.LastIndexOf('/') is var slash and >= 0 ? path[..slash] : "";
 
-    /// The file system as the layers so far make it: each path's size and whether it is a folder.
+    /// The file system as the layers so far make it: each path's size, whether it is a folder, and the layer that holds
+    /// it; and the bytes of each layer that later layers hid.
     private sealed class StackedTree
     {
-        private readonly Dictionary<string, (long Size, bool Folder)> _nodes = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (long Size, bool Folder, int Layer)> _nodes = new(StringComparer.Ordinal);
+
+        /// <summary>By layer: the bytes of its files a later layer replaced or deleted.</summary>
+        public Dictionary<int, long> Hidden { get; } = [];
         private readonly SortedSet<string> _paths = new(StringComparer.Ordinal);
 
         /// What deleting the path removes when it is a folder (the sizes beneath it); 0 for a file, as dive counts.
@@ -174,7 +186,7 @@ internal sealed class LayerAnalyzer
 
         private List<string> Below(string folder) => [.. _paths.GetViewBetween(folder + "/", folder + "0")];
 
-        public (int Added, int Changed, int Removed) Apply(IReadOnlyList<LayerEntry> layer)
+        public (int Added, int Changed, int Removed) Apply(IReadOnlyList<LayerEntry> layer, int index)
         {
             int added = 0, changed = 0, removed = 0;
             foreach (var entry in layer.Where(e => e.Path.Length > 0))
@@ -193,7 +205,8 @@ internal sealed class LayerAnalyzer
                         var existed = _nodes.TryGetValue(entry.Path, out var before);
                         if (existed && before.Folder && !folder) removed += RemoveBelow(entry.Path);
                         if (!folder) { if (existed) changed++; else added++; }
-                        _nodes[entry.Path] = (entry.Size, folder);
+                        if (existed && !before.Folder && before.Layer != index) Hide(before);
+                        _nodes[entry.Path] = (entry.Size, folder, index);
                         _paths.Add(entry.Path);
                         break;
                 }
@@ -201,7 +214,14 @@ internal sealed class LayerAnalyzer
             return (added, changed, removed);
         }
 
-        private bool Remove(string path) => _nodes.Remove(path) && _paths.Remove(path);
+        private bool Remove(string path)
+        {
+            if (!_nodes.Remove(path, out var node)) return false;
+            if (!node.Folder) Hide(node);
+            return _paths.Remove(path);
+        }
+
+        private void Hide((long Size, bool Folder, int Layer) node) => Hidden[node.Layer] = Hidden.GetValueOrDefault(node.Layer) + node.Size;
 
         private int RemoveBelow(string folder)
         {

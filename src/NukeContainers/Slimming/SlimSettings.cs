@@ -141,6 +141,7 @@ public sealed record SlimResult : StepResult
             SquashedLayers = SquashedLayers,
             BaseLayers = BaseLayers,
             Layers = After.Layers.Count,
+            LayerFigures = [.. After.Layers.Select(l => new Reporting.SlimLayerReport(l.Index, l.SizeBytes, l.HiddenBytes, l.Instruction, l.Index < BaseLayers))],
             DryRun = DryRun,
             Gate = Gate,
         }),

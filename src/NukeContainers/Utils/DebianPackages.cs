@@ -13,7 +13,8 @@ internal static class DebianPackages
         }
         if (missing.Count == 0) return;
         log($"Installing {string.Join(", ", missing)} from Debian's packages (apt-get install)");
-        var install = new[] { "install", "-y", "--no-install-recommends" }.Concat(missing).ToArray();
+        // Another apt-get at work (a parallel test, the system's own) holds dpkg's lock: wait for it rather than fail.
+        var install = new[] { "-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends" }.Concat(missing).ToArray();
         using var _ = NoServiceStarts.Create();
         if ((await Shell.RunAsync("apt-get", install, cancellationToken, check: false)).ExitCode != 0)
         {
