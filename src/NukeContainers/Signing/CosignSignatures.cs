@@ -50,13 +50,14 @@ public static class CosignSignatures
         if (await registry.DigestAsync(repository, digest, cancellationToken) is null)
             throw new ContainerException($"{registry.Registry}/{repository} has no image {digest} to sign: push it first (or check --registry).");
         using var verification = key.VerificationKey;
-        var existing = await ReadAsync(registry, repository, digest, cancellationToken);
-        if (existing.Any(s => s.Verifies(verification, digest)))
-            return new SignatureResult(tag, (await registry.DigestAsync(repository, tag, cancellationToken))!, verification.Fingerprint, Added: false);
+        // The signature manifest is read once: what it holds is checked, and kept beside the new signature.
+        var (existingDigest, existingLayers) = await ExistingLayersAsync(registry, repository, tag, cancellationToken);
+        if ((await SignaturesInAsync(registry, repository, existingLayers, cancellationToken)).Any(s => s.Verifies(verification, digest)))
+            return new SignatureResult(tag, existingDigest!, verification.Fingerprint, Added: false);
 
         var payload = Payload(dockerReference, digest);
         var signature = Convert.ToBase64String(key.Sign(payload));
-        var layers = (await ExistingLayersAsync(registry, repository, tag, cancellationToken)) ?? [];
+        var layers = existingLayers ?? [];
         var payloadDigest = await registry.PutBlobAsync(repository, payload, cancellationToken);
         layers.Add(new JsonObject
         {
@@ -83,9 +84,12 @@ public static class CosignSignatures
     }
 
     /// <summary>The signatures the registry holds for the image digest (none when it has no signature tag).</summary>
-    public static async Task<IReadOnlyList<StoredSignature>> ReadAsync(RegistryClient registry, string repository, string digest, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<StoredSignature>> ReadAsync(RegistryClient registry, string repository, string digest, CancellationToken cancellationToken = default) =>
+        await SignaturesInAsync(registry, repository, (await ExistingLayersAsync(registry, repository, SignatureTag(digest), cancellationToken)).Layers, cancellationToken);
+
+    /// The signatures of a signature manifest's layers (their payloads fetched).
+    private static async Task<IReadOnlyList<StoredSignature>> SignaturesInAsync(RegistryClient registry, string repository, List<JsonNode?>? layers, CancellationToken cancellationToken)
     {
-        var layers = await ExistingLayersAsync(registry, repository, SignatureTag(digest), cancellationToken);
         if (layers is null) return [];
         var signatures = new List<StoredSignature>();
         foreach (var layer in layers)
@@ -112,12 +116,12 @@ public static class CosignSignatures
             : (false, $"none of its {signatures.Count} signature(s) is by {key}");
     }
 
-    /// The layers of the signature manifest under the tag, or null when there is none.
-    private static async Task<List<JsonNode?>?> ExistingLayersAsync(RegistryClient registry, string repository, string tag, CancellationToken cancellationToken)
+    /// The digest and layers of the signature manifest under the tag, or nulls when there is none.
+    private static async Task<(string? Digest, List<JsonNode?>? Layers)> ExistingLayersAsync(RegistryClient registry, string repository, string tag, CancellationToken cancellationToken)
     {
-        if (await registry.DigestAsync(repository, tag, cancellationToken) is null) return null;
+        if (await registry.DigestAsync(repository, tag, cancellationToken) is null) return (null, null);
         var manifest = await registry.GetManifestAsync(repository, tag, cancellationToken);
-        return JsonNode.Parse(manifest.Body)?["layers"]?.AsArray().Select(l => l?.DeepClone()).ToList() ?? [];
+        return (manifest.Digest, JsonNode.Parse(manifest.Body)?["layers"]?.AsArray().Select(l => l?.DeepClone()).ToList() ?? []);
     }
 }
 
