@@ -112,4 +112,22 @@ public sealed class BuildOutputSpecs
 
         Assert.Contains("it ended without naming the image it built", error.Message);
     }
+
+    /// Docker 20.10 fails a mistyped COPY --from as the pull of that name ("FROM docker.io/library/biuld:latest");
+    /// Docker 26 as "[internal] load metadata for" it, and once as the base's lookup, cut off by it: each names the COPY.
+    [Theory]
+    [InlineData("FROM docker.io/library/biuld:latest", "docker.io/library/biuld:latest")]
+    [InlineData("[internal] load metadata for docker.io/library/biuld:latest", "docker.io/library/biuld:latest")]
+    [InlineData("[internal] load metadata for docker.io/nukecontainers-test/busybox:1", "docker.io/nukecontainers-test/busybox:1")]
+    public void A_failed_pull_is_traced_to_the_COPY_from_that_names_no_stage(string instruction, string pulled)
+    {
+        var dockerfile = Dockerfiles.DockerfileParser.Parse("FROM nukecontainers-test/busybox:1 AS build\nRUN true\nFROM nukecontainers-test/busybox:1\nCOPY --from=biuld /a /a\nCOPY --from=registry.example.com/tools:1 /t /t\n");
+        var elsewhere = Dockerfiles.DockerfileParser.Parse("FROM nukecontainers-test/busybox:1\nCOPY --from=registry.example.com/tools:1 /t /t\n");
+
+        Assert.Equal(pulled, BuildStep.PulledImage(instruction));
+        var copy = BuildStep.MistypedStage(dockerfile, pulled);
+        Assert.Equal((4, "biuld", "docker.io/library/biuld:latest"), (copy?.Copy.Line, copy?.From, copy?.Image));
+        // A COPY --from that names an image (a registry, a tag) is taken at its word: no stage is named for it.
+        Assert.Null(BuildStep.MistypedStage(elsewhere, pulled));
+    }
 }

@@ -98,7 +98,8 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
 
         var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline().RunAsync(fixture.Engine));
 
-        Assert.StartsWith($"{Path.Combine(_context.Path, "Dockerfile")}:4: COPY --from=biuld names no stage before it, so the engine took 'biuld' for an image, docker.io/library/biuld:latest, and could not pull it: ", error.Message);
+        // Which pull the engine reports failing varies on Docker 26 (the mistyped name's, or the base's it cut off).
+        Assert.StartsWith($"{Path.Combine(_context.Path, "Dockerfile")}:4: COPY --from=biuld names no stage before it, so the engine took 'biuld' for an image, docker.io/library/biuld:latest, and ", error.Message);
         Assert.EndsWith("Name one of the stages (build, 1), or an image the engine can pull.", error.Message);
     }
 

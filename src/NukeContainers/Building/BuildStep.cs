@@ -15,20 +15,25 @@ internal static class BuildStep
 
     /// The image a failed BuildKit step was pulling: BuildKit 0.8 names the pull of a COPY --from image "FROM image",
     /// as if the Dockerfile had one; later ones fail it as "[internal] load metadata for image".
-    private static string? PulledImage(string? instruction) =>
+    internal static string? PulledImage(string? instruction) =>
         instruction is null ? null
         : instruction.StartsWith("FROM ", StringComparison.Ordinal) ? instruction[5..].Trim()
         : instruction.StartsWith("[internal] load metadata for ", StringComparison.Ordinal) ? instruction["[internal] load metadata for ".Length..].Trim()
         : null;
 
-    /// The COPY --from of a Dockerfile whose image is the one a failed "FROM image" vertex pulled, unless a FROM names it too.
-    private static (Dockerfiles.Instruction Copy, string From)? MistypedStage(Dockerfiles.Dockerfile dockerfile, string pulled)
+    /// The COPY --from of a Dockerfile that the failed pull stands for, and the image the engine took it for. Its own
+    /// pull, unless a FROM names that image too; or, when the pull that failed is a FROM's base (Docker 26 once reported
+    /// the base's lookup, cut off by the mistyped one's), a COPY --from that names no stage and looks like a stage's
+    /// name (no registry, path or tag), which the engine cannot have pulled either.
+    internal static (Dockerfiles.Instruction Copy, string From, string Image)? MistypedStage(Dockerfiles.Dockerfile dockerfile, string pulled)
     {
         static string? Full(string image) => Images.ImageReference.TryParse(image, out var reference, out _) ? reference.FullName : null;
-        if (dockerfile.Stages.Any(s => Full(s.BaseImage) == pulled)) return null;
-        foreach (var copy in dockerfile.CopyFromImages())
-            if (Full(copy.From) == pulled) return copy;
-        return null;
+        var bases = dockerfile.Stages.Select(s => Full(s.BaseImage)).ToHashSet();
+        var copies = dockerfile.CopyFromImages().Where(c => !bases.Contains(Full(c.From))).ToList();
+        if (!bases.Contains(pulled))
+            return copies.Where(c => Full(c.From) == pulled).Select(c => ((Dockerfiles.Instruction, string, string)?)(c.Copy, c.From, pulled)).FirstOrDefault();
+        return copies.Where(c => c.From.IndexOfAny(['/', ':', '@']) < 0 && Full(c.From) is not null)
+            .Select(c => ((Dockerfiles.Instruction, string, string)?)(c.Copy, c.From, Full(c.From)!)).FirstOrDefault();
     }
 
     public static async Task<StepResult> RunAsync(BuildSettings settings, StepContext step, CancellationToken cancellationToken)
@@ -70,7 +75,8 @@ internal static class BuildStep
         {
             throw new ContainerException(
                 $"{context.DockerfilePath}:{copy.Copy.Line}: COPY --from={copy.From} names no stage before it, so the engine took '{copy.From}' for an image, " +
-                $"{pulled}, and could not pull it: {e.Error}. Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
+                $"{copy.Image}, and " + (copy.Image == pulled ? $"could not pull it: {e.Error}" : $"the build failed on the images' pulls ({pulled}: {e.Error})") +
+                $". Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
         }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");
