@@ -112,6 +112,9 @@ public interface IContainerImages : IBuild
     ImagePipeline PipelineFor(ContainerImage image) =>
         Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
+    /// <summary>A key's location as a parameter gives it: <c>env://NAME</c> as it is, a path against the root.</summary>
+    string KeyLocation(string location) => location.StartsWith("env://", StringComparison.Ordinal) ? location : Path.GetFullPath(location, RootDirectory);
+
     /// <summary>
     /// The image as PushImages left it in report.json (its id, size, tags and pushed digest), as a pipeline for a step
     /// that works on the pushed digest; an image not pushed is an error that says to run PushImages before <paramref name="target"/>.

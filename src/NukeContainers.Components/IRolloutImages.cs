@@ -99,7 +99,7 @@ public interface IRolloutImages : IContainerImages
                     Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
                     Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
                     Manifests = manifests, ManifestImages = pins, ShowDiff = ShowDiff,
-                    RequireSignedBy = RequireSignature is { } signer && !signer.StartsWith("env://", StringComparison.Ordinal) ? Path.GetFullPath(signer, RootDirectory) : RequireSignature,
+                    RequireSignedBy = RequireSignature is { } signer ? KeyLocation(signer) : null,
                 }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
                     resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
                 var pipeline = pushed.Rollout(_ => settings);

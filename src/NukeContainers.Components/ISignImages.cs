@@ -33,7 +33,7 @@ public interface ISignImages : IPushImages
                 if (this is IContainerPublish) { Note("signing skipped: no --signing-key"); return; }
                 throw new ParameterException("SignImages needs --signing-key: a PEM private key (cosign generate-key-pair makes one) or env://NAME.");
             }
-            var location = key.StartsWith("env://", StringComparison.Ordinal) ? key : Path.GetFullPath(key, RootDirectory);
+            var location = KeyLocation(key);
             var results = new List<ImageResult>();
             foreach (var image in SelectedImages())
             {
