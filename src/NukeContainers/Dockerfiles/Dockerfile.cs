@@ -24,7 +24,11 @@ public sealed record Dockerfile(
         Stages.SelectMany(stage => stage.Instructions
             .Where(i => i.Keyword == "COPY" && i.Flags.TryGetValue("from", out _))
             .Select(i => (Copy: i, From: i.Flags["from"]))
-            .Where(c => !Stages.Take(stage.Index).Any(s => string.Equals(s.Name, c.From, StringComparison.OrdinalIgnoreCase) || s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) == c.From)));
+            .Where(c => StageBefore(stage.Index, c.From) is null));
+
+    /// <summary>The stage before stage <paramref name="index"/> that a FROM or COPY --from names (by its name, case-insensitive, or its index), if any.</summary>
+    public Stage? StageBefore(int index, string name) =>
+        Stages.Take(index).FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase) || s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture) == name);
 
     /// <summary>The stage names, or their indexes where they have none: <c>build, runtime</c>.</summary>
     public string StageNames => string.Join(", ", Stages.Select(s => s.Name ?? s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)));

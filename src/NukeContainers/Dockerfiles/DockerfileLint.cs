@@ -24,7 +24,7 @@ public static partial class DockerfileLint
         new("DL3007", "warning", "Using latest is prone to errors if the image will ever update. Pin the version explicitly to a release tag"),
         new("DL3014", "warning", "Use the -y switch to avoid manual input `apt-get -y install <package>`"),
         new("DL3015", "info", "Avoid additional packages by specifying `--no-install-recommends`"),
-        new("DL3009", "info", "Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/* in the same RUN)"),
+        new("DL3009", "info", "Delete the apt lists (/var/lib/apt/lists) after installing something: rm -rf /var/lib/apt/lists/* in the RUN that runs apt-get update"),
         new("NCL001", "warning", "Use `npm ci` (the lock file, a clean install) instead of `npm install`"),
         new("DL3042", "warning", "Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`"),
         new("NCL002", "warning", "Copy the dependency manifests and install before copying the sources: every source change reruns this install"),
@@ -36,13 +36,29 @@ public static partial class DockerfileLint
         new("NCL004", "error", "A secret in ARG or ENV stays in the image's history or config: use a build secret (RUN --mount=type=secret)"),
         new("DL4006", "warning", "Set the SHELL option -o pipefail before RUN with a pipe in it"),
         new("DL3024", "error", "FROM aliases (stage names) must be unique"),
+        new("DL3008", "warning", "Pin versions in apt get install. Instead of `apt-get install <package>` use `apt-get install <package>=<version>`"),
+        new("DL3013", "warning", "Pin versions in pip. Instead of `pip install <package>` use `pip install <package>==<version>` or `pip install --requirement <requirements file>`"),
+        new("DL3016", "warning", "Pin versions in npm. Instead of `npm install <package>` use `npm install <package>@<version>`"),
+        new("DL3018", "warning", "Pin versions in apk add. Instead of `apk add <package>` use `apk add <package>=<version>`"),
+        new("DL3019", "info", "Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages"),
+        new("DL3027", "warning", "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead"),
+        new("DL3047", "info", "Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>`, or `-q` / `-nv`"),
+        new("DL4001", "warning", "Either use Wget or Curl but not both"),
+        new("DL3003", "warning", "Use WORKDIR to switch to a directory"),
+        new("DL3004", "error", "Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root"),
+        new("DL3000", "error", "Use absolute WORKDIR"),
+        new("DL3011", "error", "Valid UNIX ports range from 0 to 65535"),
+        new("DL4000", "error", "MAINTAINER is deprecated"),
+        new("DL3045", "warning", "`COPY` to a relative destination without `WORKDIR` set"),
     ];
 
     /// <summary>Lints a Dockerfile; <paramref name="contextDirectory"/> (for the .dockerignore check) and the config file are optional.</summary>
     public static IReadOnlyList<Finding> Lint(string dockerfilePath, string? contextDirectory = null, string? configFile = null, DockerfileSyntax? syntax = null)
     {
         var text = File.ReadAllText(dockerfilePath);
-        var dockerfile = DockerfileParser.Parse(text, dockerfilePath, null, syntax);
+        // Read as the engine reads it, but for what the rules report themselves (ports, DL3011), and without the build's
+        // arguments (a FROM of an ARG without a default keeps its text).
+        var dockerfile = DockerfileParser.Parse(text, dockerfilePath, null, (syntax ?? DockerfileSyntax.Any) with { ChecksPorts = false }, unsetBaseAllowed: true);
         var (ignored, levels) = configFile is not null && File.Exists(configFile) ? LoadConfig(configFile) : ([], new Dictionary<string, string>());
         var lines = text.Replace("\r\n", "\n").Split('\n');
         var global = lines.SelectMany(l => Pragma().Match(l) is { Success: true, Groups: var g } && g[1].Success ? g[2].Value.Split(',') : []).Select(i => i.Trim()).ToHashSet();
@@ -106,23 +122,17 @@ public static partial class DockerfileLint
 
     private static void Check(Dockerfile dockerfile, string? contextDirectory, List<(string, int, string?)> found)
     {
+        CheckHadolint(dockerfile, found);
         var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var group in dockerfile.Stages.Where(s => s.Name is not null).GroupBy(s => s.Name!.ToLowerInvariant()).Where(g => g.Count() > 1))
-            found.Add(("DL3024", group.ElementAt(1).From.Line, group.Key));
         foreach (var arg in dockerfile.GlobalArgs) SecretArg(arg, found);
         foreach (var stage in dockerfile.Stages)
         {
             var image = stage.BaseImage;
-            if (!stageNames.Contains(image) && image != "scratch" && !image.Contains('@'))
-            {
-                var tag = image.LastIndexOf(':') > image.LastIndexOf('/') ? image[(image.LastIndexOf(':') + 1)..] : null;
-                if (tag is null) found.Add(("DL3006", stage.From.Line, image));
-                else if (tag == "latest") found.Add(("DL3007", stage.From.Line, image));
-            }
-            var pipefail = false;
+            if (!stageNames.Contains(image) && image != "scratch" && !image.Contains('@')
+                && image.LastIndexOf(':') > image.LastIndexOf('/') && image[(image.LastIndexOf(':') + 1)..] == "latest")
+                found.Add(("DL3007", stage.From.Line, image));
             var sourcesCopied = 0;
             var installedBeforeSources = false;
-            Instruction? previous = null;
             foreach (var instruction in stage.Instructions)
             {
                 var args = instruction.Arguments;
@@ -130,50 +140,25 @@ public static partial class DockerfileLint
                 {
                     case "RUN":
                         var command = Regex.Replace(args, @"^(--\S+\s+)*", "");
-                        if (AptInstall().IsMatch(command))
-                        {
-                            if (!Regex.IsMatch(command, @"\s(-y|--yes|--assume-yes|-[a-z]*y[a-z]*|-qq)\b")) found.Add(("DL3014", instruction.Line, null));
-                            if (!command.Contains("--no-install-recommends", StringComparison.Ordinal)) found.Add(("DL3015", instruction.Line, null));
-                        }
-                        if ((AptInstall().IsMatch(command) || command.Contains("apt-get update", StringComparison.Ordinal))
-                            && !command.Contains("/var/lib/apt/lists", StringComparison.Ordinal) && !args.Contains("target=/var/lib/apt", StringComparison.Ordinal))
-                            found.Add(("DL3009", instruction.Line, null));
                         if (NpmInstall().IsMatch(command)) found.Add(("NCL001", instruction.Line, null));
-                        if (PipInstall().IsMatch(command) && !command.Contains("--no-cache-dir", StringComparison.Ordinal) && !args.Contains("type=cache", StringComparison.Ordinal))
-                            found.Add(("DL3042", instruction.Line, null));
                         // An explicit install after the sources, or a build that restores by itself when nothing installed before them.
                         var install = DependencyInstall().Match(command);
                         var implicitInstall = install.Success ? install : ImplicitInstall().Match(command);
                         if (sourcesCopied > 0 && (install.Success || (implicitInstall.Success && !installedBeforeSources)))
                             found.Add(("NCL002", instruction.Line, $"'{implicitInstall.Value.Trim()}' after the COPY at line {sourcesCopied}"));
                         if (install.Success && sourcesCopied == 0) installedBeforeSources = true;
-                        if (!pipefail && !command.TrimStart().StartsWith('[') && Pipe().IsMatch(command)) found.Add(("DL4006", instruction.Line, null));
-                        if (previous?.Keyword == "RUN" && !previous.Arguments.StartsWith("--", StringComparison.Ordinal) && !args.StartsWith("--", StringComparison.Ordinal))
-                            found.Add(("DL3059", instruction.Line, null));
                         break;
                     case "COPY" or "ADD":
                         var sources = Regex.Replace(args, @"^(--\S+\s+)*", "").Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries).SkipLast(1).ToList();
                         if (!args.Contains("--from=", StringComparison.Ordinal) && sources.Any(s => s is "." or "./" or "./." or "*"))
                             sourcesCopied = sourcesCopied == 0 ? instruction.Line : sourcesCopied;
-                        if (instruction.Keyword == "ADD" && sources.Count > 0 && sources.All(s => !s.Contains("://", StringComparison.Ordinal) && !Archive().IsMatch(s)))
-                            found.Add(("DL3020", instruction.Line, string.Join(" ", sources)));
-                        break;
-                    case "CMD" or "ENTRYPOINT":
-                        if (args.Length > 0 && !args.TrimStart().StartsWith('[')) found.Add(("DL3025", instruction.Line, instruction.Keyword));
-                        break;
-                    case "SHELL":
-                        pipefail = args.Contains("pipefail", StringComparison.Ordinal);
                         break;
                     case "ARG" or "ENV":
                         SecretArg(instruction, found);
                         break;
                 }
-                previous = instruction;
             }
         }
-        var final = dockerfile.Stages[^1];
-        if (final.Instructions.LastOrDefault(i => i.Keyword == "USER") is { } user && user.Arguments.Split(':')[0].Trim() is "root" or "0")
-            found.Add(("DL3002", user.Line, user.Arguments));
         if (contextDirectory is not null && !File.Exists(Path.Combine(contextDirectory, ".dockerignore")))
             found.Add(("NCL003", 1, contextDirectory));
     }
@@ -190,14 +175,10 @@ public static partial class DockerfileLint
     [GeneratedRegex(@"^#\s*hadolint\s+(global\s+)?ignore=([A-Za-z0-9,\s]+)$")]
     private static partial Regex Pragma();
 
-    [GeneratedRegex(@"\bapt-get\s+(\S+\s+)*install\b")]
-    private static partial Regex AptInstall();
 
     [GeneratedRegex(@"\bnpm\s+(install|i)(\s+-\S+)*\s*($|&&|;|\|)")]
     private static partial Regex NpmInstall();
 
-    [GeneratedRegex(@"\bpip3?\s+install\b")]
-    private static partial Regex PipInstall();
 
     [GeneratedRegex(@"\b(npm\s+(ci|install|i)|yarn(\s+install)?\s*($|&&)|pip3?\s+install\s+-r|go\s+mod\s+download|dotnet\s+restore|bundle\s+install|composer\s+install)")]
     private static partial Regex DependencyInstall();
@@ -205,10 +186,6 @@ public static partial class DockerfileLint
     [GeneratedRegex(@"\b(go\s+build|dotnet\s+(publish|build))\b")]
     private static partial Regex ImplicitInstall();
 
-    [GeneratedRegex(@"(?<!\|)\|(?!\|)")]
-    private static partial Regex Pipe();
 
-    [GeneratedRegex(@"\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz|tar\.zst)$")]
-    private static partial Regex Archive();
 
 }

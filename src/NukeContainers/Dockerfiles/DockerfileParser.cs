@@ -28,14 +28,22 @@ public static partial class DockerfileParser
     /// Parses Dockerfile text; <paramref name="path"/> names it in errors. Here-documents are read when the
     /// <paramref name="syntax"/> has them (today's frontend, the default); an older frontend reads their lines as instructions.
     /// </summary>
-    public static Dockerfile Parse(string text, string path = "Dockerfile", IReadOnlyDictionary<string, string>? buildArgs = null, DockerfileSyntax? syntax = null)
+    public static Dockerfile Parse(string text, string path = "Dockerfile", IReadOnlyDictionary<string, string>? buildArgs = null, DockerfileSyntax? syntax = null) =>
+        Parse(text, path, buildArgs, syntax, unsetBaseAllowed: false);
+
+    /// <summary>
+    /// As <see cref="Parse(string, string, IReadOnlyDictionary{string, string}?, DockerfileSyntax?)"/>; with
+    /// <paramref name="unsetBaseAllowed"/>, a FROM whose ARG has no value keeps its text (<c>${BASE}</c>): the lint reads
+    /// a Dockerfile without the build's arguments.
+    /// </summary>
+    internal static Dockerfile Parse(string text, string path, IReadOnlyDictionary<string, string>? buildArgs, DockerfileSyntax? syntax, bool unsetBaseAllowed)
     {
         var lines = text.Replace("\r\n", "\n").Split('\n');
         var (directives, first) = ReadDirectives(lines, path);
         var escape = directives.TryGetValue("escape", out var e) ? e[0] : '\\';
         syntax ??= DockerfileSyntax.Current;
         var instructions = ReadInstructions(lines, first, escape, path, syntax.Heredocs);
-        var dockerfile = Assemble(instructions, directives, path, buildArgs ?? new Dictionary<string, string>());
+        var dockerfile = Assemble(instructions, directives, path, buildArgs ?? new Dictionary<string, string>(), unsetBaseAllowed);
         syntax.Validate(dockerfile);
         return dockerfile;
     }
@@ -106,7 +114,7 @@ public static partial class DockerfileParser
         throw new DockerfileException(path, startLine, $"the here-document <<{name} never ends: add a line that is exactly '{name}'.");
     }
 
-    private static Dockerfile Assemble(List<Instruction> instructions, Dictionary<string, string> directives, string path, IReadOnlyDictionary<string, string> buildArgs)
+    private static Dockerfile Assemble(List<Instruction> instructions, Dictionary<string, string> directives, string path, IReadOnlyDictionary<string, string> buildArgs, bool unsetBaseAllowed)
     {
         var globalArgs = instructions.TakeWhile(i => i.Keyword == "ARG").ToList();
         if (instructions.Count == globalArgs.Count)
@@ -123,12 +131,12 @@ public static partial class DockerfileParser
             var from = rest[i];
             var body = rest.Skip(i + 1).TakeWhile(x => x.Keyword != "FROM").ToList();
             i += body.Count;
-            stages.Add(ParseFrom(from, body, stages, variables, path));
+            stages.Add(ParseFrom(from, body, stages, variables, path, unsetBaseAllowed));
         }
         return new Dockerfile(path, directives, globalArgs, stages);
     }
 
-    private static Stage ParseFrom(Instruction from, List<Instruction> body, List<Stage> earlier, Dictionary<string, string> variables, string path)
+    private static Stage ParseFrom(Instruction from, List<Instruction> body, List<Stage> earlier, Dictionary<string, string> variables, string path, bool unsetBaseAllowed)
     {
         var words = from.Arguments.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         var flags = words.TakeWhile(w => w.StartsWith("--", StringComparison.Ordinal)).ToList();
@@ -141,6 +149,7 @@ public static partial class DockerfileParser
             throw new DockerfileException(path, from.Line, $"'{name}' is not a valid stage name: use letters, digits, '.', '_' and '-', starting with a letter.");
 
         var image = Expand(rest[0], variables);
+        if (image.Length == 0 && unsetBaseAllowed) image = rest[0];
         if (image.Length == 0)
             throw new DockerfileException(path, from.Line, $"'FROM {rest[0]}' expands to an empty image name; give the ARG a default or pass it as a build arg.");
         var platform = flags.FirstOrDefault(f => f.StartsWith("--platform=", StringComparison.Ordinal))?["--platform=".Length..];

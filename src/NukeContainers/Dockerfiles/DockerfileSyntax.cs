@@ -12,6 +12,12 @@ namespace NukeContainers.Dockerfiles;
 /// </summary>
 public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary<string, string[]> Flags, IReadOnlySet<string> MountKeys, bool UniqueStageNames)
 {
+    /// <summary>
+    /// Whether EXPOSE's ports are checked as the engine checks them; the lint reads them itself (DL3011) and leaves
+    /// this off, so that a bad port is a finding on its line rather than an error.
+    /// </summary>
+    public bool ChecksPorts { get; init; } = true;
+
     /// <summary>The frontend of Docker 20.10 (BuildKit 0.8's dockerfile.v0), as this machine's engine has it.</summary>
     public static DockerfileSyntax Engine2010 { get; } = new(false, new Dictionary<string, string[]>
     {
@@ -101,7 +107,7 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
                 CheckPairs(instruction.Keyword, rest, Error);
                 break;
             case "EXPOSE":
-                foreach (var port in words) CheckPort(port, Error);
+                if (ChecksPorts) foreach (var port in words) CheckPort(port, Error);
                 break;
             case "HEALTHCHECK":
                 CheckHealthcheck(flags, words, Error);
