@@ -80,6 +80,59 @@ partial class Build
         ];
     }
 
+    /// <summary>
+    /// The whole process with nothing changed, as a team runs it: <c>./build.sh Publish</c> (the bootstrapper, the host,
+    /// every step: restore-cache, build, slim, tag, scan, push with attestations, the skipped rollout) in a clone of this
+    /// repository's HEAD, against <c>bash publish.sh</c> (build, tag, push); both from process start to exit, on this
+    /// engine, both warm (each run once before the clock), order alternating per run.
+    /// </summary>
+    async Task<BenchmarkResult> BenchmarkPublishProcessAsync(ContainerEngine engine, string registry, IReadOnlyDictionary<string, string> bases, CancellationToken ct)
+    {
+        var images = ((IContainerImages)this).SelectedImages();
+        Directory.CreateDirectory(BenchmarkArtifacts);
+        var scriptPath = BenchmarkArtifacts / "publish.sh";
+        await File.WriteAllTextAsync(scriptPath, ShellScript(images, bases), ct);
+        var clone = Path.Combine("/var/tmp", $"nc-benchmark-clone-{Guid.NewGuid():N}");
+        await Cli.Wrap("git").WithArguments(["clone", "--quiet", RootDirectory, clone]).ExecuteBufferedAsync(ct);
+        try
+        {
+            string[] publish = ["Publish", "--registry", registry, "--image-names", .. images.Select(i => i.Name)];
+            async Task<double> ProcessAsync()
+            {
+                var watch = Stopwatch.StartNew();
+                var result = await Cli.Wrap(Path.Combine(clone, "build.sh")).WithArguments(publish).WithWorkingDirectory(clone)
+                    .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("CI", "true"))
+                    .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
+                if (result.ExitCode != 0) throw new ContainerException($"./build.sh Publish in {clone} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
+                return watch.Elapsed.TotalSeconds;
+            }
+            async Task<double> ScriptAsync()
+            {
+                var watch = Stopwatch.StartNew();
+                await RunScriptAsync(engine, scriptPath, $"{registry}/benchmark-publish/script", ct);
+                return watch.Elapsed.TotalSeconds;
+            }
+            // Warm: the clone's build project built, the images reused or built, the script's images built and pushed.
+            await ProcessAsync();
+            await ScriptAsync();
+            var (process, script) = (new List<double>(), new List<double>());
+            for (var run = 1; run <= Runs; run++)
+            {
+                if (run % 2 == 1) { process.Add(await ProcessAsync()); script.Add(await ScriptAsync()); }
+                else { script.Add(await ScriptAsync()); process.Add(await ProcessAsync()); }
+            }
+            var (publishMedian, scriptMedian) = (BenchmarkResult.Median(process), BenchmarkResult.Median(script));
+            return new("publish.nochange.process", publishMedian, "s", scriptMedian, publishMedian / scriptMedian, Runs,
+                $"{images.Count} samples, nothing changed: ./build.sh Publish (a clone of HEAD; the bootstrapper, the host and every step: restore-cache, " +
+                "build, slim, tag, scan, push with attestations, the rollout skipped) against bash artifacts/benchmarks/publish.sh (docker build, tag, push), " +
+                "each timed from process start to exit on this engine, warm; goal: ratio at most 1.2");
+        }
+        finally
+        {
+            Directory.Delete(clone, recursive: true);
+        }
+    }
+
     /// The script a team writes today for build, tag and push, one image after another.
     static string ShellScript(IReadOnlyList<ContainerImage> images, IReadOnlyDictionary<string, string> bases) =>
         $$"""

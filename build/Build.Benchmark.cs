@@ -16,7 +16,7 @@ partial class Build
     [Parameter("How many times the benchmark measures each scenario (it reports medians)")]
     readonly int Runs = 3;
 
-    [Parameter("Which benchmarks run: restore-cache, context, publish (all when not given)")]
+    [Parameter("Which benchmarks run: restore-cache, context, publish, publish-process, multi-platform (all when not given)")]
     readonly string[] Benchmarks = [];
 
     bool Measures(string benchmark) => Benchmarks.Length == 0 || Benchmarks.Contains(benchmark, StringComparer.OrdinalIgnoreCase);
@@ -27,7 +27,7 @@ partial class Build
     static readonly Dictionary<string, string> SourceFiles = new() { ["go-api"] = "main.go", ["node-web"] = "build.mjs", ["dotnet-api"] = "Program.cs" };
 
     Target Benchmark => _ => _
-        .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, and the context transfer against the docker 20.10 client's BuildKit session; write artifacts/benchmarks/results.json")
+        .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, the context transfer against the docker 20.10 client's BuildKit session, build-tag-push and Publish against the shell script, and a two-platform build against docker buildx; write artifacts/benchmarks/results.json")
         .DependsOn(LocalBaseImages)
         .Executes(async ct =>
         {
@@ -45,6 +45,8 @@ partial class Build
             }
             if (Measures("context")) results.AddRange(await BenchmarkContextTransferAsync(bases, goApi, ct));
             if (Measures("publish")) results.AddRange(await BenchmarkPublishAsync(registry, bases, ct));
+            if (Measures("publish-process")) results.Add(await BenchmarkPublishProcessAsync(engine, registry, bases, ct));
+            if (Measures("multi-platform")) results.AddRange(await BenchmarkMultiPlatformAsync(registry, ct));
             Directory.CreateDirectory(BenchmarkArtifacts);
             await File.WriteAllTextAsync(BenchmarkArtifacts / "results.json",
                 JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n", ct);
@@ -190,10 +192,12 @@ record BenchmarkResult(string Name, double Value, string Unit, double? Baseline,
 /// A copy of a folder under /var/tmp that goes away afterwards: the benchmark changes sources without touching the repository's.
 sealed class TemporaryCopy : IDisposable
 {
-    public TemporaryCopy(string source)
+    /// A copy of a folder, or (with null) an empty folder.
+    public TemporaryCopy(string? source)
     {
         Path = System.IO.Path.Combine("/var/tmp", $"nc-benchmark-{Guid.NewGuid():N}");
-        CopyFolder(source, Path);
+        if (source is null) Directory.CreateDirectory(Path);
+        else CopyFolder(source, Path);
     }
 
     public string Path { get; }

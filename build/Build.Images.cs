@@ -34,6 +34,7 @@ partial class Build : IContainerPublish, IPromoteImages, IPruneImages
         .Description("Make the base images the samples build on from Debian's packages, when missing or out of date (--base-images local)")
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .DependentFor<IBuildImages>(x => x.BuildImages)
+        .DependentFor<IContainerPublish>(x => x.Publish)
         .OnlyWhenStatic(() => BaseImages == BaseImageSource.Local)
         .Executes(async ct =>
         {

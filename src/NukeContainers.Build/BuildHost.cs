@@ -48,8 +48,9 @@ public abstract partial class BuildHost : IBuild
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
-            if (cancel.IsCancellationRequested) force.Cancel();
-            else cancel.Cancel();
+            // Cancelled on the thread pool, not on the runtime's signal thread: Cancel() would run the token's callbacks,
+            // and the awaits they complete, inside this handler.
+            _ = (cancel.IsCancellationRequested ? force : cancel).CancelAsync();
         }
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
@@ -87,6 +88,7 @@ public abstract partial class BuildHost : IBuild
         _root = root;
         _log = log;
         _parameters = parameters;
+        if (this is IOnBuildInitialized initialized) initialized.OnBuildInitialized();
     }
 
     private static InvalidOperationException NotStarted() =>

@@ -19,7 +19,7 @@ public sealed record ContainerImage(string Name, AbsolutePath Context)
     /// <summary>A Dockerfile of the same app without the optimisations, built to measure against (relative to the context).</summary>
     public string? Baseline { get; init; }
 
-    /// <summary>The most the image may weigh as a share of its baseline (0.02 is 2%); BuildImages fails over it.</summary>
+    /// <summary>The most the image may weigh as a share of its baseline (0.02 is 2%); its build step fails over it (BuildImages, Publish), so it is never pushed.</summary>
     public double? SizeBudget { get; init; }
 
     /// <summary>The Kubernetes deployment RolloutImages updates; the name when not set.</summary>

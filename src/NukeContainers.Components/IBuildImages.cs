@@ -3,7 +3,7 @@ using NukeContainers.Engine;
 
 namespace NukeContainers.Components;
 
-/// <summary>Builds the declared images, writes report.json, and holds each image to its size budget.</summary>
+/// <summary>Builds the declared images, writes report.json, and holds each image to its size budget (its build fails over it).</summary>
 public interface IBuildImages : ILocalEnvironment
 {
     /// <summary>The settings hook: each image's pipeline passes through it before it runs (<c>p.Name</c> says which image).</summary>
@@ -17,67 +17,63 @@ public interface IBuildImages : ILocalEnvironment
     [Parameter("Forward an SSH agent to RUN --mount=type=ssh: default (SSH_AUTH_SOCK's agent) or ID=SOCKET (repeatable)")]
     string[] Ssh => TryGetValue(() => Ssh) ?? [];
 
+    /// <summary>The platforms to build for: one, or several comma-separated for an OCI index of them.</summary>
+    [Parameter("The platforms to build for, such as linux/arm64, or several comma-separated (linux/amd64,linux/arm64: one image each under one OCI index, pushed as one; needs the containerd image store, --embedded-engine docker26). The Dockerfiles cross-compile (FROM --platform=$BUILDPLATFORM, TARGETARCH)")]
+    string? Platform => TryGetValue(() => Platform);
+
     /// <summary>Builds each selected image.</summary>
     Target BuildImages => _ => _
         .Description("Build the declared images (with their baselines), write artifacts/containers/report.json, check the size budgets")
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Executes(async ct =>
         {
+            var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
-            var oci = this is ITagImages tagger ? await tagger.OciValuesAsync(ct) : default((string, string?, DateTimeOffset?, string?)?);
-            var cache = this is IRestoreCache restorer ? await restorer.CacheSettingsAsync(ct) : null;
-            var pipelines = SelectedImages().Select(image =>
-            {
-                var pipeline = PipelineOf(image);
-                if (oci is var (version, revision, created, source)) pipeline = pipeline.OciLabels(version, revision, created, source, image.Name);
-                if (cache is not null) pipeline = pipeline.RestoreCache(_ => cache);
-                return BuildImagesSettings(pipeline);
-            }).ToList();
-            var results = new List<ImageResult>();
+            var pipelines = SelectedImages().Select(image => AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts)).ToList();
             try
             {
-                results.AddRange(await RunImagesAsync(pipelines, engine, ct, report: false));
-            }
-            catch (ImagesFailedException failed)
-            {
-                results.AddRange(failed.Results);
-                throw;
+                await RunImagesAsync(pipelines, engine, ct, building: true);
             }
             finally
             {
-                // What finished is reported even when a later image fails; a failed image's old entry goes, so the report is never stale.
-                var failed = SelectedImages().Select(i => i.Name).Except(results.Select(r => r.Name));
-                var report = ReadReport().With(results, RootDirectory).Without(failed);
-                await report.WriteAsync(ContainerArtifacts, CancellationToken.None);
+                var report = ReadReport();
                 Log.Write(Verbosity.Minimal, report.ToMarkdown());
+                NoteSizes(report);
             }
-            NoteSizesAndCheckBudgets(ReadReport());
         });
 
-    /// <summary>
-    /// Notes each image's size (against its baseline) in the summary and fails when one is over its budget. From the
-    /// report, so that an image reused unchanged is held to the baseline measured when it was built.
-    /// </summary>
-    void NoteSizesAndCheckBudgets(Reporting.ContainerReport report)
+    /// <summary>The image's Dockerfile, target, baseline, secrets and SSH agents, its OCI labels (when the build tags), then the settings hook.</summary>
+    ImagePipeline IContainerImages.AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts)
     {
-        var measured = SelectedImages().Select(i => (Image: i, Report: report.Find(i.Name)))
-            .Where(x => x.Report is not null)
-            .Select(x => (x.Image, Report: x.Report!, Ratio: x.Report!.ShareOfBaseline())).ToList();
-        foreach (var (image, entry, ratio) in measured)
-            Note($"{image.Name} {(entry.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
-                 (ratio is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));
-        var over = measured.Where(x => x.Image.SizeBudget is { } budget && x.Ratio > budget).ToList();
-        if (over.Count > 0)
-            throw new ContainerException(string.Join("; ", over.Select(x => $"{x.Image.Name} is {x.Ratio:P1} of its baseline, over its budget of {x.Image.SizeBudget:P0}")));
+        // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
+        var built = FromDockerfileOf(pipeline, image);
+        if (facts.Version is { } version) built = built.OciLabels(version.ToString(), facts.Commit, facts.Created, facts.Source, image.Name);
+        return BuildImagesSettings(built);
     }
 
-    /// <summary>The pipeline of one declared image before the settings hook: its repository, Dockerfile, target and baseline.</summary>
-    ImagePipeline PipelineOf(ContainerImage image)
+    /// <summary>What the image is built from: its Dockerfile and the settings hook's changes.</summary>
+    Building.BuildSettings? IContainerImages.RecipeOf(ContainerImage image) => BuildImagesSettings(FromDockerfileOf(PipelineFor(image), image)).Build;
+
+    /// <summary>
+    /// Notes each image's size (against its baseline) in the summary, from the report, so that an image reused
+    /// unchanged shows the baseline measured when it was built.
+    /// </summary>
+    void NoteSizes(Reporting.ContainerReport report)
     {
-        var pipeline = PipelineFor(image).FromDockerfile(image.Context, image.Dockerfile);
+        foreach (var (image, entry) in SelectedImages().Select(i => (i, report.Find(i.Name))))
+            if (entry is not null)
+                Note($"{image.Name} {(entry.Cache()?.Skipped == true ? "unchanged, not built: " : "")}{Reporting.ContainerReport.Megabytes(entry.SizeBytes)}" +
+                     (entry.ShareOfBaseline() is { } r ? FormattableString.Invariant($" ({100 * r:0.0}% of {image.Baseline})") : ""));
+    }
+
+    /// <summary>The build of one declared image before the settings hook: its Dockerfile, target, baseline, secrets and SSH agents.</summary>
+    ImagePipeline FromDockerfileOf(ImagePipeline pipeline, ContainerImage image)
+    {
+        pipeline = pipeline.FromDockerfile(image.Context, image.Dockerfile);
+        if (Platform is { } platform) pipeline = pipeline.Platform(platform);
         if (image.Target is not null) pipeline = pipeline.Target(image.Target);
-        if (image.Baseline is not null) pipeline = pipeline.CompareWith(image.Baseline);
+        // Over its budget, an image fails its build step: nothing later tags or pushes it.
+        if (image.Baseline is not null) pipeline = pipeline.CompareWith(image.Baseline, image.SizeBudget);
         foreach (var (id, secret) in BuildSecrets()) pipeline = pipeline.Secret(id, secret);
         foreach (var value in Ssh)
         {

@@ -8,8 +8,25 @@ namespace NukeContainers.Components;
 /// What every container component shares: the images the build delivers (declared once), the registry they are named
 /// for, and report.json, through which targets run in later processes continue from what earlier ones left.
 /// </summary>
-public interface IContainerImages : IBuild
+public interface IContainerImages : IBuild, IOnBuildInitialized
 {
+    /// <summary>
+    /// One masker for the build: the library's (build secrets, registry passwords it was given, token patterns) and
+    /// the build log's ([Secret] parameters) are linked, so each hides what the other knows.
+    /// </summary>
+    void IOnBuildInitialized.OnBuildInitialized() => Log.Masker.Link(Scanning.Secrets.Hide, Scanning.Secrets.MaskAll);
+
+    /// <summary>A registry user, when the docker config has none.</summary>
+    [Parameter("The registry user, when the docker config (docker login) has none")]
+    string? RegistryUsername => TryGetValue(() => RegistryUsername);
+
+    /// <summary>The registry password or token; masked in every log line.</summary>
+    [Parameter("The registry password or token, when the docker config has none"), Secret]
+    string? RegistryPassword => TryGetValue(() => RegistryPassword);
+
+    /// <summary>The credentials given as parameters, if both are.</summary>
+    Registry.RegistryCredentials? GivenCredentials => RegistryUsername is { } user && RegistryPassword is { } password ? new Registry.RegistryCredentials(user, password) : null;
+
     /// <summary>The images this build delivers. A build declares them by overriding this property.</summary>
     IReadOnlyList<ContainerImage> Images { get; }
 
@@ -61,29 +78,39 @@ public interface IContainerImages : IBuild
     int Parallel => TryGetValue<int?>(() => Parallel) ?? Environment.ProcessorCount;
 
     /// <summary>
-    /// Runs the images' pipelines side by side (<see cref="Parallel"/> at once). Each finished image is handed to
-    /// <paramref name="finished"/> and (with <paramref name="report"/>) written to report.json, also when another image
-    /// failed; a failure then throws with every image's outcome. See <see cref="Containers.RunAllAsync"/>.
+    /// Runs the images' pipelines side by side (<see cref="Parallel"/> at once; <paramref name="engine"/> may be null when
+    /// no step needs one). Each finished image is handed to <paramref name="finished"/> and (with <paramref name="report"/>)
+    /// written to report.json, also when another image failed, as is what a failed image did (with an image to show).
+    /// With <paramref name="building"/>, an image that failed without one loses its old entry, so that the report is
+    /// never stale. A failure then throws with every image's outcome. <paramref name="parallelism"/> overrides
+    /// <see cref="Parallel"/>. See <see cref="Containers.RunAllAsync"/>.
     /// </summary>
-    async Task<IReadOnlyList<ImageResult>> RunImagesAsync(IEnumerable<ImagePipeline> pipelines, Engine.ContainerEngine engine, CancellationToken cancellationToken,
-        Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true)
+    async Task<IReadOnlyList<ImageResult>> RunImagesAsync(IEnumerable<ImagePipeline> pipelines, Engine.ContainerEngine? engine, CancellationToken cancellationToken,
+        Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true, bool building = false, int? parallelism = null)
     {
         IReadOnlyList<ImageResult> results = [];
+        IReadOnlyList<ImageResult> unfinished = [];
         var list = pipelines.ToList();
         try
         {
             return results = await Log.ShowProgressAsync(list.Select(p => p.Name).ToList(),
-                progress => Containers.RunAllAsync(list, engine, Parallel, cancellationToken, stopOnFailure, progress));
+                progress => Containers.RunAllAsync(list, engine, parallelism ?? Parallel, cancellationToken, stopOnFailure, progress));
         }
         catch (ImagesFailedException failed)
         {
             results = failed.Results;
+            unfinished = failed.Unfinished.Where(r => r.Image.ImageId is not null).ToList();
             throw;
         }
         finally
         {
             foreach (var result in results) finished?.Invoke(result);
-            if (report && results.Count > 0) await AddToReportAsync(results, CancellationToken.None);
+            if ((report && results.Count + unfinished.Count > 0) || building)
+            {
+                var written = ReadReport().With(results.Concat(unfinished), RootDirectory);
+                if (building) written = written.Without(list.Select(p => p.Name).Except(results.Concat(unfinished).Select(r => r.Name)));
+                await written.WriteAsync(ContainerArtifacts, CancellationToken.None);
+            }
         }
     }
 
@@ -116,15 +143,71 @@ public interface IContainerImages : IBuild
     string KeyLocation(string location) => location.StartsWith("env://", StringComparison.Ordinal) ? location : Path.GetFullPath(location, RootDirectory);
 
     /// <summary>
-    /// The image as PushImages left it in report.json (its id, size, tags and pushed digest), as a pipeline for a step
-    /// that works on the pushed digest; an image not pushed is an error that says to run PushImages before <paramref name="target"/>.
+    /// The selected images as earlier targets left them in report.json (read once): each one's entry, and its pipeline
+    /// started from it (its id, size, tags, version tag and pushed digest, and what <see cref="RecipeOf"/> says it is
+    /// built from) for a single step. An image that has not got as far as <paramref name="needs"/> is an error that
+    /// names the target to run before <paramref name="target"/>.
     /// </summary>
-    ImagePipeline PushedPipelineFor(ContainerImage image, string target)
+    IReadOnlyList<ResumedImage> ResumedImages(string target, ResumeFrom needs = ResumeFrom.Built)
     {
-        var pushed = ReadReport().Find(image.Name);
-        return pushed?.Digest() is { } digest ? PipelineFor(image).FromImage(pushed.ImageId, pushed.SizeBytes, pushed.Tags(), digest)
-            : throw new ContainerException($"report.json has no digest for '{image.Name}': push it first (./build.sh PushImages {target}).");
+        var report = ReadReport();
+        return SelectedImages().Select(image => Resumed(report.Find(image.Name), image, target, needs)).ToList();
     }
+
+    private ResumedImage Resumed(ImageReport? entry, ContainerImage image, string target, ResumeFrom needs)
+    {
+        var (missing, before) = needs switch
+        {
+            _ when entry is null => ("no image", "BuildImages"),
+            ResumeFrom.Tagged when entry.Tags() is not { Count: > 0 } => ("no tags for", "TagImages"),
+            ResumeFrom.Pushed when entry.Digest() is null => ("no digest for", "PushImages"),
+            _ => (null, null),
+        };
+        if (missing is not null)
+            throw new ContainerException($"report.json has {missing} '{image.Name}': run {before} first (./build.sh {before} {target}).");
+        return new ResumedImage(image, entry!, PipelineFor(image).FromImage(entry!.ImageId, entry.SizeBytes, entry.Tags(), entry.Digest(), RecipeOf(image), entry.VersionTag()));
+    }
+
+    // The seams. Each component adds its step (with its parameters and its settings hook) to an image's pipeline
+    // through one of these; a build without the component keeps the default, which adds nothing. Publish adds them all
+    // to one pipeline per image and runs those once; a single-step target adds its own to the image as report.json has
+    // it (ResumedImages). A build overrides one to change what that step does in every target that runs it.
+
+    /// <summary>What the run's steps share, read once: git's commit, branch, time and remote (ITagImages adds the version).</summary>
+    async Task<RunFacts> RunFactsAsync(CancellationToken cancellationToken) => (await RunFacts.ReadAsync(RootDirectory, null, cancellationToken)).Facts;
+
+    /// <summary>What an image is built from, for steps in a later process (slim's base, the provenance, the cache export); null without IBuildImages.</summary>
+    Building.BuildSettings? RecipeOf(ContainerImage image) => null;
+
+    /// <summary>The build (IBuildImages): the image's Dockerfile, target, baseline, secrets, OCI labels, BuildImagesSettings.</summary>
+    ImagePipeline AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts) => pipeline;
+
+    /// <summary>The restore-cache step before the build (IRestoreCache).</summary>
+    ImagePipeline AddRestoreCache(ImagePipeline pipeline, RunFacts facts) => pipeline;
+
+    /// <summary>Tags that keep the build cache of the branch, which the tag step adds and the push moves (IRestoreCache).</summary>
+    IEnumerable<string> CacheTags(RunFacts facts) => [];
+
+    /// <summary>The slim step (ISlimImages).</summary>
+    ImagePipeline AddSlim(ImagePipeline pipeline) => pipeline;
+
+    /// <summary>The tag step (ITagImages).</summary>
+    ImagePipeline AddTag(ImagePipeline pipeline, RunFacts facts) => pipeline;
+
+    /// <summary>The scan step (IScanImages).</summary>
+    ImagePipeline AddScan(ImagePipeline pipeline, ContainerImage image) => pipeline;
+
+    /// <summary>The push step, and the attestations attached to what it pushed (IPushImages).</summary>
+    ImagePipeline AddPush(ImagePipeline pipeline, string? sbomFile) => pipeline;
+
+    /// <summary>The export of the build cache after the push (IRestoreCache).</summary>
+    ImagePipeline AddExportCache(ImagePipeline pipeline, RunFacts facts) => pipeline;
+
+    /// <summary>The sign step (ISignImages); unchanged when there is no key to sign with.</summary>
+    ImagePipeline AddSign(ImagePipeline pipeline) => pipeline;
+
+    /// <summary>The rollout step (IRolloutImages), with the digests of the other images to pin in manifests.</summary>
+    ImagePipeline AddRollout(ImagePipeline pipeline, ContainerImage image, IReadOnlyDictionary<string, string> pins) => pipeline;
 
     /// <summary>The registry's host (and port) alone, as the engine and the registry API address it.</summary>
     string RegistryHost => ImageReference.TryParse($"{Registry.TrimEnd('/')}/probe", out var reference, out var error) ? reference.Registry
@@ -132,12 +215,4 @@ public interface IContainerImages : IBuild
 
     /// <summary>report.json as earlier targets left it (empty when there is none).</summary>
     ContainerReport ReadReport() => ContainerReport.ReadOrEmpty(ContainerArtifacts / "report.json");
-
-    /// <summary>Adds results to report.json (and report.md), keeping what earlier targets wrote for other images and steps.</summary>
-    async Task<ContainerReport> AddToReportAsync(IEnumerable<ImageResult> results, CancellationToken cancellationToken)
-    {
-        var report = ReadReport().With(results, RootDirectory);
-        await report.WriteAsync(ContainerArtifacts, cancellationToken);
-        return report;
-    }
 }

@@ -1,36 +1,59 @@
 using NukeContainers.Build;
+using NukeContainers.Engine;
 using NukeContainers.Reporting;
 
 namespace NukeContainers.Components;
 
 /// <summary>
-/// The whole delivery as one target: restore the cache, build, slim, tag, scan, push, sign (given a key) and roll out each declared image
-/// (<c>./build.sh Publish</c>). Each step is its component's target with its own parameters and settings hook, so a
-/// build overrides one step (its <c>...Settings</c> hook, or the target itself) without copying the others; the steps
-/// hand each other the images through report.json. The rollout runs when a cluster is configured (--kubeconfig,
-/// KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
+/// The whole delivery as one target: restore the cache, build, slim, tag, scan, push, attest, export the cache, sign
+/// (given a key) and roll out each declared image (<c>./build.sh Publish</c>). Each image goes through one pipeline
+/// that every component adds its step to (its <c>Add...</c> seam, with its parameters and settings hook), so an image
+/// passes from step to step in memory, with no wait for the others and one engine connection; the pipelines run side
+/// by side once, and report.json is written as they finish. A build changes a step for Publish and for the step's own
+/// target alike by overriding its settings hook or its seam. The rollout runs when a cluster is configured
+/// (--kubeconfig, KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
 /// </summary>
 public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, ISignImages, IRolloutImages
 {
-    /// <summary>Runs every step and prints the summary of what was delivered.</summary>
+    /// <summary>Runs every step of every image and prints the summary of what was delivered.</summary>
     Target Publish => _ => _
-        .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image; print the summary")
-        .DependsOn<IBuildImages>(x => x.BuildImages)
-        .DependsOn<ISlimImages>(x => x.SlimImages)
-        .DependsOn<ITagImages>(x => x.TagImages)
-        .DependsOn<IScanImages>(x => x.ScanImages)
-        .DependsOn<IPushImages>(x => x.PushImages)
-        .DependsOn<ISignImages>(x => x.SignImages)
-        .DependsOn<IRolloutImages>(x => x.RolloutImages)
-        .Executes(() =>
+        .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image, each in one pipeline; print the summary")
+        .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
+        .Executes(async ct =>
         {
-            var report = ReadReport();
-            var delivered = SelectedImages().Select(i => report.Find(i.Name)).OfType<ImageReport>().ToList();
+            var facts = await RunFactsAsync(ct);
+            var noCluster = NoCluster();
+            // Applied manifests pin every image's digest, so with --manifests the rollouts wait until every image is pushed.
+            var rolloutInPipeline = noCluster is null && Manifests is null;
+            var images = SelectedImages();
+            ContainerReport report;
+            try
+            {
+                using (var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct))
+                {
+                    var pipelines = images.Select(image =>
+                    {
+                        var pipeline = AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts);
+                        pipeline = AddSign(AddExportCache(AddPush(AddScan(AddTag(AddSlim(pipeline), facts), image), sbomFile: null), facts));
+                        return rolloutInPipeline ? AddRollout(pipeline, image, new Dictionary<string, string>()) : pipeline;
+                    }).ToList();
+                    await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); }, building: true);
+                }
+                if (noCluster is not null) await SkipRolloutAsync(noCluster, ct);
+                else if (!rolloutInPipeline) await RollOutAsync(ResumedImages("RolloutImages", ResumeFrom.Pushed), ct);
+            }
+            finally
+            {
+                report = ReadReport();
+                Log.Write(Verbosity.Minimal, report.ToMarkdown());
+            }
+
+            var delivered = images.Select(i => report.Find(i.Name)).OfType<ImageReport>().ToList();
             Log.Write(Verbosity.Minimal, Summary(delivered));
-            foreach (var reason in delivered.Select(i => i.Rollout()).Where(r => r?.Status == "skipped").Select(r => r!.Diagnosis).Distinct())
-                Log.Write(Verbosity.Minimal, $"Rollout skipped: {reason}.");
+            if (SigningKey is null) Note("signing skipped: no --signing-key");
             foreach (var image in delivered)
-                Note($"{image.Name} {(image.Cache()?.Skipped == true ? "unchanged, not rebuilt: its pushed digest" : "built and pushed as")} {image.Digest()?[..19]}, rollout {image.Rollout()?.Status ?? "not run"}");
+                Note($"{image.Name} {(image.Cache()?.Skipped == true ? "unchanged, not rebuilt: its pushed digest" : "built and pushed as")} {image.Digest()?[..19]}" +
+                     $"{(image.Signature() is null ? "" : ", signed")}, rollout {image.Rollout()?.Status ?? "not run"}");
         });
 
     /// <summary>One line an image: size (and against its baseline), tags, digest, findings, rollout and time taken.</summary>

@@ -7,20 +7,17 @@ namespace NukeContainers.Components;
 /// <summary>Pushes every tag of the images TagImages tagged (read from report.json).</summary>
 public interface IPushImages : ITagImages
 {
-    /// <summary>A registry user, when the docker config has none.</summary>
-    [Parameter("The registry user, when the docker config (docker login) has none")]
-    string? RegistryUsername => TryGetValue(() => RegistryUsername);
-
-    /// <summary>The registry password or token; masked in every log line.</summary>
-    [Parameter("The registry password or token, when the docker config has none"), Secret]
-    string? RegistryPassword => TryGetValue(() => RegistryPassword);
-
     /// <summary>Push even when a version tag already names another image.</summary>
     [Parameter("Replace a version tag that already names another image (versions are immutable otherwise)")]
     bool ForceTags => TryGetValue<bool?>(() => ForceTags) ?? false;
 
-    /// <summary>The credentials given as parameters, if both are.</summary>
-    RegistryCredentials? GivenCredentials => RegistryUsername is { } user && RegistryPassword is { } password ? new RegistryCredentials(user, password) : null;
+    /// <summary>Attach SLSA provenance to each pushed image.</summary>
+    [Parameter("Attach SLSA provenance (commit, Dockerfile, build arguments, base images) to each pushed image as buildx does; the tags then name an index of the image and its attestations (default true)")]
+    bool Provenance => TryGetValue<bool?>(() => Provenance) ?? true;
+
+    /// <summary>Attach the scan's SBOM to each pushed image.</summary>
+    [Parameter("Attach the scan's SBOM (CycloneDX, and as SPDX) to each pushed image as buildx does (default true; needs ScanImages before)")]
+    bool Sbom => TryGetValue<bool?>(() => Sbom) ?? true;
 
     /// <summary>The settings hook: each image's pipeline passes through it.</summary>
     Configure<ImagePipeline> PushImagesSettings => _ => _;
@@ -32,23 +29,28 @@ public interface IPushImages : ITagImages
         .After<IScanImages>(x => x.ScanImages)
         .Executes(async ct =>
         {
+            var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var cacheBranch = this is IRestoreCache restorer ? (await restorer.CacheSettingsAsync(ct)).Branch : null;
-            var pipelines = SelectedImages().Select(image =>
+            var pipelines = ResumedImages("PushImages", ResumeFrom.Tagged).Select(resumed =>
             {
-                var tagged = BuiltImage(image.Name);
-                if (tagged.Tags() is not { Count: > 0 } tags)
-                    throw new ContainerException($"report.json has no tags for '{image.Name}': run TagImages first (./build.sh TagImages PushImages).");
-                var pipeline = PipelineFor(image).FromImage(tagged.ImageId, tagged.SizeBytes, tags)
-                    .Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, VersionTag = tagged.VersionTag() });
-                if (cacheBranch is { } branch && this is IBuildImages builder)
-                    pipeline = pipeline.WithStep(new Caching.ExportCacheSettings
-                    {
-                        Branch = branch, Credentials = GivenCredentials,
-                        Build = builder.BuildImagesSettings(builder.PipelineOf(image)).Build,
-                    });
-                return PushImagesSettings(pipeline);
+                var sbom = resumed.Entry.Scan()?.Sbom is { } file ? (string)(RootDirectory / file) : null;
+                return AddExportCache(AddPush(resumed.Pipeline, sbom), facts);
             }).ToList();
-            await RunImagesAsync(pipelines, engine, ct, result => Note($"{result.Name} {result.Image.Digest?[..19]}"));
+            await RunImagesAsync(pipelines, engine, ct, PushedOne);
         });
+
+    /// <summary>
+    /// The push step (with --force-tags and the given credentials) and the attestations (--provenance, --sbom: the
+    /// scan's, or <paramref name="sbomFile"/> when the scan ran in an earlier process), then the settings hook.
+    /// </summary>
+    ImagePipeline IContainerImages.AddPush(ImagePipeline pipeline, string? sbomFile)
+    {
+        pipeline = pipeline.Push(p => p with { Credentials = GivenCredentials, Force = ForceTags });
+        if (Provenance || Sbom)
+            pipeline = pipeline.Attest(a => a with { Provenance = Provenance, Sbom = Sbom, Credentials = GivenCredentials, SbomFile = sbomFile });
+        return PushImagesSettings(pipeline);
+    }
+
+    /// <summary>Notes a pushed image's digest.</summary>
+    void PushedOne(ImageResult result) => Note($"{result.Name} {result.Image.Digest?[..19]}");
 }

@@ -25,12 +25,19 @@ public interface IRestoreCache : IContainerImages
     /// <summary>The settings hook for the restore-cache step of each image.</summary>
     Configure<RestoreCacheSettings> RestoreCacheSettings => _ => _;
 
-    /// <summary>The restore-cache settings of the build (branch from git or CI).</summary>
-    async Task<RestoreCacheSettings> CacheSettingsAsync(CancellationToken cancellationToken) =>
-        RestoreCacheSettings(new RestoreCacheSettings
-        {
-            Branch = await GitVersion.BranchAsync(RootDirectory, cancellationToken), Sources = CacheFrom, SkipUnchanged = !NoSkip,
-        });
+    /// <summary>The restore-cache settings of the run (its branch from git or CI), through the settings hook.</summary>
+    RestoreCacheSettings CacheSettings(RunFacts facts) =>
+        RestoreCacheSettings(new RestoreCacheSettings { Branch = facts.Branch, Sources = CacheFrom, SkipUnchanged = !NoSkip, Credentials = GivenCredentials });
+
+    /// <summary>The restore-cache step before the build (with the branch, it also tags the image for the cache and exports it after a push).</summary>
+    ImagePipeline IContainerImages.AddRestoreCache(ImagePipeline pipeline, RunFacts facts) => pipeline.RestoreCache(_ => CacheSettings(facts));
+
+    /// <summary>The branch's cache tag, <c>buildcache-BRANCH</c>, which the push moves.</summary>
+    IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => CacheSettings(facts).Branch is { } branch ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
+
+    /// <summary>The export of the earlier stages' cache after the push (nothing without a branch).</summary>
+    ImagePipeline IContainerImages.AddExportCache(ImagePipeline pipeline, RunFacts facts) =>
+        CacheSettings(facts) is { Branch: { } branch } settings ? pipeline.WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials }) : pipeline;
 
     /// <summary>Checks the cache sources of each image before the build.</summary>
     Target RestoreCache => _ => _
@@ -38,12 +45,12 @@ public interface IRestoreCache : IContainerImages
         .DependentFor<IBuildImages>(x => x.BuildImages)
         .Executes(async ct =>
         {
-            var settings = await CacheSettingsAsync(ct);
+            var settings = CacheSettings(await RunFactsAsync(ct));
             foreach (var image in SelectedImages())
             {
                 var repository = RepositoryOf(image);
                 var sources = settings.Branch is null ? [] : new[] { repository.WithTag(Caching.RestoreCacheSettings.CacheTag(settings.Branch)) };
-                using var registry = await RegistryClient.ConnectAsync(repository.Registry, cancellationToken: ct);
+                using var registry = await RegistryClient.ConnectAsync(repository.Registry, settings.Credentials, cancellationToken: ct);
                 foreach (var source in sources)
                 {
                     try

@@ -67,57 +67,56 @@ public interface IRolloutImages : IContainerImages
         .After<ISignImages>(x => x.SignImages)
         .Executes(async ct =>
         {
-            // Publish delivers as far as the machine allows: with no cluster to talk to, the rollout is skipped, with the reason.
-            if (this is IContainerPublish && NoCluster() is { } reason)
-            {
-                var report = ReadReport();
-                foreach (var image in SelectedImages())
-                    report = report.WithField(image.Name, "rollout", new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
-                        report.Find(image.Name)?.Digest() is { } pushed ? $"{RepositoryOf(image).Repository}@{pushed}" : "", null, reason));
-                await report.WriteAsync(ContainerArtifacts, ct);
-                Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out.");
-                Note($"rollout skipped: {reason}");
-                return;
-            }
-            var resources = Resources.Select(r => r.Split('=', 2)).ToDictionary(
-                r => r[0], r => r.Length == 2 ? r[1] : throw new ParameterException($"--resources '{string.Join('=', r)}' is not NAME=VALUE, such as cpu-request=100m."));
-            var unknown = resources.Keys.Except(["cpu-request", "memory-request", "cpu-limit", "memory-limit"]).ToList();
-            if (unknown.Count > 0) throw new ParameterException($"--resources: {string.Join(", ", unknown)} is not one of cpu-request, memory-request, cpu-limit, memory-limit.");
-            var results = new List<ImageResult>();
-            var failures = new List<string>();
-            // Every pushed image is pinned in the manifests, whichever deployment is being waited for.
-            var pins = SelectedImages().Select(i => (Repository: RepositoryOf(i).Repository, Digest: ReadReport().Find(i.Name)?.Digest()))
-                .Where(p => p.Digest is not null).ToDictionary(p => p.Repository, p => $"{p.Repository}@{p.Digest}");
-            var manifests = Manifests is { } path ? Path.GetFullPath(path, RootDirectory) : null;
-            foreach (var image in SelectedImages())
-            {
-                var pushed = PushedPipelineFor(image, "RolloutImages");
-                var settings = RolloutImagesSettings(new RolloutSettings
-                {
-                    Deployment = image.Deployment ?? image.Name, Container = image.Container, Namespace = Namespace, Context = KubeContext,
-                    // KUBECONFIG may list several files; kubectl reads such a list itself.
-                    Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
-                    Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
-                    Manifests = manifests, ManifestImages = pins, ShowDiff = ShowDiff,
-                    RequireSignedBy = RequireSignature is { } signer ? KeyLocation(signer) : null,
-                }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
-                    resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
-                var pipeline = pushed.Rollout(_ => settings);
-                try
-                {
-                    var result = await pipeline.RunAsync(ct);   // kubectl only: no container engine needed
-                    results.Add(result);
-                    Note($"{image.Name} {result.Rollout!.Status}");
-                }
-                catch (RolloutFailedException e)
-                {
-                    // report.json says how it ended (rolled-back or failed) before the target fails.
-                    results.Add(new ImageResult { Name = image.Name, Image = e.Result.Image, Steps = [e.Result], DurationsMs = new Dictionary<string, long>() });
-                    failures.Add(e.Message);
-                    Note($"{image.Name} {e.Result.Status}");
-                }
-            }
-            await AddToReportAsync(results, ct);
-            if (failures.Count > 0) throw new ContainerException(string.Join("\n", failures));
+            await RollOutAsync(ResumedImages("RolloutImages", ResumeFrom.Pushed), ct);
         });
+
+    /// <summary>
+    /// Rolls pushed images out one after another (kubectl only: no container engine), each pinned by digest, as are
+    /// the others in the manifests; report.json says how each ended (a failed one: rolled-back or failed) before the
+    /// target fails.
+    /// </summary>
+    async Task RollOutAsync(IReadOnlyList<ResumedImage> pushed, CancellationToken cancellationToken)
+    {
+        // Every pushed image (each has its digest: ResumeFrom.Pushed) is pinned in the manifests, whichever deployment is being waited for.
+        var pins = pushed.ToDictionary(p => p.Pipeline.Repository.Repository, p => $"{p.Pipeline.Repository.Repository}@{p.Entry.Digest()}");
+        var pipelines = pushed.Select(p => AddRollout(p.Pipeline, p.Image, pins)).ToList();
+        await RunImagesAsync(pipelines, null, cancellationToken, RolledOutOne, stopOnFailure: false, parallelism: 1);
+    }
+
+    /// <summary>Notes how an image's rollout ended.</summary>
+    void RolledOutOne(ImageResult result) => Note($"{result.Name} {result.Rollout!.Status}");
+
+    /// <summary>The rollout step with the parameters' settings (and the digests to pin in --manifests), through the settings hook.</summary>
+    ImagePipeline IContainerImages.AddRollout(ImagePipeline pipeline, ContainerImage image, IReadOnlyDictionary<string, string> pins)
+    {
+        var resources = Resources.Select(r => r.Split('=', 2)).ToDictionary(
+            r => r[0], r => r.Length == 2 ? r[1] : throw new ParameterException($"--resources '{string.Join('=', r)}' is not NAME=VALUE, such as cpu-request=100m."));
+        var unknown = resources.Keys.Except(["cpu-request", "memory-request", "cpu-limit", "memory-limit"]).ToList();
+        if (unknown.Count > 0) throw new ParameterException($"--resources: {string.Join(", ", unknown)} is not one of cpu-request, memory-request, cpu-limit, memory-limit.");
+        var settings = RolloutImagesSettings(new RolloutSettings
+        {
+            Deployment = image.Deployment ?? image.Name, Container = image.Container, Namespace = Namespace, Context = KubeContext,
+            // KUBECONFIG may list several files; kubectl reads such a list itself.
+            Kubeconfig = Kubeconfig is { } file && !file.Contains(Path.PathSeparator) ? Path.GetFullPath(file, RootDirectory) : null, KubectlPath = KubectlPath ?? "kubectl",
+            Timeout = TimeSpan.FromSeconds(RolloutTimeout), ImagePullPolicy = ImagePullPolicy,
+            Manifests = Manifests is { } path ? Path.GetFullPath(path, RootDirectory) : null, ManifestImages = pins, ShowDiff = ShowDiff,
+            RequireSignedBy = RequireSignature is { } signer ? KeyLocation(signer) : null,
+        }.WithResources(resources.GetValueOrDefault("cpu-request"), resources.GetValueOrDefault("memory-request"),
+            resources.GetValueOrDefault("cpu-limit"), resources.GetValueOrDefault("memory-limit")));
+        return pipeline.Rollout(_ => settings);
+    }
+
+    /// <summary>
+    /// Says in report.json, the log and the summary that the images were not rolled out and why (Publish delivers as far
+    /// as the machine allows: with no cluster to talk to, the rollout is skipped).
+    /// </summary>
+    async Task SkipRolloutAsync(string reason, CancellationToken cancellationToken)
+    {
+        var report = ReadReport();
+        foreach (var image in SelectedImages())
+            report = report.WithField(image.Name, "rollout", new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
+                report.Find(image.Name)?.Digest() is { } pushed ? $"{RepositoryOf(image).Repository}@{pushed}" : "", null, reason));
+        await report.WriteAsync(ContainerArtifacts, cancellationToken);
+        Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out.");
+    }
 }

@@ -57,29 +57,29 @@ public interface IScanImages : IContainerImages
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var ignore = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore");
-            var advisories = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null;
-            var osv = OsvSource();
-            ScanSettings SettingsFor(string name, string? dockerfile) => ScanImagesSettings(new ScanSettings
-            {
-                FailOn = FailOn, AdvisoryFolder = advisories, OsvArchives = osv, IgnoreFile = ignore, UseTrivy = !NoTrivy, Dockerfile = dockerfile,
-                OutputFolder = ContainerArtifacts / "scan" / string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')),
-            });
             var pipelines = Image.Length > 0
-                ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image).Scan(_ => SettingsFor(n.Name, null))).ToList()
-                : SelectedImages().Select(image =>
-                {
-                    var built = ReadReport().Find(image.Name)
-                        ?? throw new ContainerException($"report.json has no image '{image.Name}': run BuildImages first (./build.sh BuildImages ScanImages).");
-                    var dockerfile = built.Dockerfile() is { } relative ? Path.GetFullPath(relative, RootDirectory) : null;
-                    return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes, built.Tags())
-                        .Scan(_ => SettingsFor(image.Name, dockerfile) with { ContextDirectory = image.Context });
-                }).ToList();
+                ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image).Scan(_ => ScanParameters(n.Name))).ToList()
+                : ResumedImages("ScanImages").Select(resumed => AddScan(resumed.Pipeline, resumed.Image)).ToList();
             // A gate that fails one image does not keep the others from being scanned; their reports are written.
-            await RunImagesAsync(pipelines, engine, ct, result =>
-            {
-                var scan = result.Scan!;
-                Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
-            }, stopOnFailure: false);
+            await RunImagesAsync(pipelines, engine, ct, ScannedOne, stopOnFailure: false);
         });
+
+    /// <summary>The scan step with the parameters' settings (the image's context for the lint), through the settings hook.</summary>
+    ImagePipeline IContainerImages.AddScan(ImagePipeline pipeline, ContainerImage image) =>
+        pipeline.Scan(_ => ScanParameters(image.Name) with { ContextDirectory = image.Context });
+
+    /// <summary>The scan settings the parameters ask for, for the image of that name (its reports' folder), through the settings hook.</summary>
+    ScanSettings ScanParameters(string name) => ScanImagesSettings(new ScanSettings
+    {
+        FailOn = FailOn, AdvisoryFolder = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null, OsvArchives = OsvSource(),
+        IgnoreFile = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore"), UseTrivy = !NoTrivy,
+        OutputFolder = ContainerArtifacts / "scan" / string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')),
+    });
+
+    /// <summary>Notes a scanned image's findings by severity.</summary>
+    void ScannedOne(ImageResult result)
+    {
+        var scan = result.Scan!;
+        Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
+    }
 }

@@ -27,21 +27,18 @@ public interface ISignImages : IPushImages
         .After<IPushImages>(x => x.PushImages)
         .Executes(async ct =>
         {
-            if (SigningKey is not { } key)
-            {
-                // Publish signs when a key is given; asked for by name, the target needs one.
-                if (this is IContainerPublish) { Note("signing skipped: no --signing-key"); return; }
+            if (SigningKey is null)
                 throw new ParameterException("SignImages needs --signing-key: a PEM private key (cosign generate-key-pair makes one) or env://NAME.");
-            }
-            var location = KeyLocation(key);
-            var results = new List<ImageResult>();
-            foreach (var image in SelectedImages())
-            {
-                var settings = SignImagesSettings(new SignSettings { Key = location, Password = SigningKeyPassword, Credentials = GivenCredentials });
-                var result = await PushedPipelineFor(image, "SignImages").Sign(_ => settings).RunAsync(ct);
-                results.Add(result);
-                Note($"{image.Name} {(result.Step<SignResult>()!.Signature.Added ? "signed" : "signed already")}");
-            }
-            await AddToReportAsync(results, ct);
+            // Signing needs the registry only: no engine.
+            var pipelines = ResumedImages("SignImages", ResumeFrom.Pushed).Select(resumed => AddSign(resumed.Pipeline)).ToList();
+            await RunImagesAsync(pipelines, null, ct, SignedOne);
         });
+
+    /// <summary>The sign step with --signing-key, through the settings hook; nothing without a key (Publish signs only when given one).</summary>
+    ImagePipeline IContainerImages.AddSign(ImagePipeline pipeline) => SigningKey is { } key
+        ? pipeline.Sign(_ => SignImagesSettings(new SignSettings { Key = KeyLocation(key), Password = SigningKeyPassword, Credentials = GivenCredentials }))
+        : pipeline;
+
+    /// <summary>Notes whether an image was signed now or had the signature already.</summary>
+    void SignedOne(ImageResult result) => Note($"{result.Name} {(result.Step<SignResult>()!.Signature.Added ? "signed" : "signed already")}");
 }

@@ -56,26 +56,49 @@ public interface ISlimImages : IContainerImages
         .After<IBuildImages>(x => x.BuildImages)
         .Executes(async ct =>
         {
-            foreach (var (parameter, patterns) in new[] { ("--slim-remove", SlimRemove), ("--slim-keep", SlimKeep) })
-                foreach (var pattern in patterns)
-                    if (Building.DockerIgnore.PatternProblem(pattern) is { } problem)
-                        throw new ParameterException($"Parameter {parameter} got '{pattern}', which is not a pattern ({problem}). Patterns are .dockerignore's, over the image's paths: usr/share/fonts, **/*.a.");
+            var settings = SlimParameters();
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var settings = new SlimSettings().RemoveAll().RemovePaths(SlimRemove).KeepPaths(SlimKeep) with
-            {
-                Squash = Squash, IncludeBase = SlimBase, DryRun = SlimDryRun, Gates = Gates(),
-            };
-            await RunImagesAsync(Image.Length > 0 ? await NamedAsync(engine, settings, ct) : Built(settings), engine, ct, result =>
-            {
-                var slim = result.Slim!;
-                // Every removed path, one a line: the log shows the folders and the first paths only.
-                var list = ContainerArtifacts / "slim" / $"{string.Concat(result.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'))}.removed.txt";
-                Directory.CreateDirectory(Path.GetDirectoryName(list)!);
-                File.WriteAllLines(list, slim.RemovedPaths);
-                if (slim.RemovedPaths.Count > 0) Log.Info($"[{result.Name}] {(slim.DryRun ? "What would be removed" : "What was removed")}, every path: {Path.GetRelativePath(RootDirectory, list)}");
-                Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {100 * slim.After.Efficiency:0.0}%{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
-            }, report: !SlimDryRun);
+            var pipelines = Image.Length > 0
+                ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image)
+                    .Slim(_ => SlimImagesSettings(settings with { ResultTag = (n.Reference.Tag ?? "latest") + "-slim" })))
+                // The built images, each with what it was built from (its base stays shared).
+                : ResumedImages("SlimImages").Select(resumed => AddSlim(resumed.Pipeline));
+            await RunImagesAsync(pipelines, engine, ct, SlimmedOne, report: !SlimDryRun);
         });
+
+    /// <summary>The slim step with the parameters' settings, through the settings hook.</summary>
+    ImagePipeline IContainerImages.AddSlim(ImagePipeline pipeline) => pipeline.Slim(_ => SlimImagesSettings(SlimParameters()));
+
+    /// <summary>The slim settings the parameters ask for; a pattern that is not one is an error naming its parameter.</summary>
+    SlimSettings SlimParameters()
+    {
+        foreach (var (parameter, patterns) in new[] { ("--slim-remove", SlimRemove), ("--slim-keep", SlimKeep) })
+            foreach (var pattern in patterns)
+                if (Building.DockerIgnore.PatternProblem(pattern) is { } problem)
+                    throw new ParameterException($"Parameter {parameter} got '{pattern}', which is not a pattern ({problem}). Patterns are .dockerignore's, over the image's paths: usr/share/fonts, **/*.a.");
+        return new SlimSettings().RemoveAll().RemovePaths(SlimRemove).KeepPaths(SlimKeep) with
+        {
+            Squash = Squash, IncludeBase = SlimBase, DryRun = SlimDryRun, Gates = Gates(),
+        };
+    }
+
+    /// <summary>Writes every removed path of a slimmed image to a file and notes the sizes.</summary>
+    void SlimmedOne(ImageResult result)
+    {
+        var slim = ListRemovedPaths(result);
+        Note(FormattableString.Invariant($"{result.Name} {Reporting.ContainerReport.Megabytes(slim.BeforeBytes)} -> {Reporting.ContainerReport.Megabytes(slim.AfterBytes)}, efficiency {100 * slim.After.Efficiency:0.0}%{(slim.DryRun ? $" (dry run: {slim.RemovedPaths.Count} paths would go)" : "")}"));
+    }
+
+    /// <summary>Writes every removed path of a slimmed image to a file (the log shows the folders and the first paths only).</summary>
+    Slimming.SlimResult ListRemovedPaths(ImageResult result)
+    {
+        var slim = result.Slim!;
+        var list = ContainerArtifacts / "slim" / $"{string.Concat(result.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'))}.removed.txt";
+        Directory.CreateDirectory(Path.GetDirectoryName(list)!);
+        File.WriteAllLines(list, slim.RemovedPaths);
+        if (slim.RemovedPaths.Count > 0) Log.Info($"[{result.Name}] {(slim.DryRun ? "What would be removed" : "What was removed")}, every path: {Path.GetRelativePath(RootDirectory, list)}");
+        return slim;
+    }
 
     /// <summary>The gates: the parameters when any is given, else the .dive-ci file.</summary>
     SlimGates Gates()
@@ -84,17 +107,4 @@ public interface ISlimImages : IContainerImages
             return SlimGates.Parse(LowestEfficiency, HighestWastedBytes, HighestUserWastedPercent, "the gate parameters");
         return OptionalFile(DiveCi, ".dive-ci", "--dive-ci") is { } file ? SlimGates.Load(file) : SlimGates.None;
     }
-
-    /// The built images, each with the build that made it (its base stays shared).
-    private IEnumerable<ImagePipeline> Built(SlimSettings settings) => SelectedImages().Select(image =>
-    {
-        var built = ReadReport().Find(image.Name) ?? throw new ContainerException($"report.json has no image '{image.Name}': run BuildImages first (./build.sh BuildImages SlimImages).");
-        var build = this is IBuildImages builder ? builder.BuildImagesSettings(builder.PipelineOf(image)).Step<Building.BuildSettings>() : null;
-        return PipelineFor(image).FromImage(built.ImageId, built.SizeBytes).Slim(_ => SlimImagesSettings(settings with { Build = build }));
-    });
-
-    /// Images named with --image, each tagged NAME:TAG-slim when slimmed.
-    private async Task<IEnumerable<ImagePipeline>> NamedAsync(ContainerEngine engine, SlimSettings settings, CancellationToken cancellationToken) =>
-        (await NamedImagesAsync(engine, cancellationToken)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image)
-            .Slim(_ => SlimImagesSettings(settings with { ResultTag = (n.Reference.Tag ?? "latest") + "-slim" })));
 }

@@ -37,48 +37,35 @@ public interface ITagImages : IContainerImages
         .After<ISlimImages>(x => x.SlimImages)
         .Executes(async ct =>
         {
-            var (version, onTag, commit, branch) = await VersionAsync(ct);
+            var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var results = await RunImagesAsync(SelectedImages().Select(image =>
-            {
-                var built = BuiltImage(image.Name);
-                return TagImagesSettings(PipelineFor(image).FromImage(built.ImageId, built.SizeBytes)
-                    .Tag(plan => PlanFor(plan.SemVer(version, onTag), commit, branch)));
-            }).ToList(), engine, ct);
-            Note($"{version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
+            var results = await RunImagesAsync(ResumedImages("TagImages").Select(resumed => AddTag(resumed.Pipeline, facts)).ToList(), engine, ct);
+            Note($"{facts.Version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
         });
 
-    /// <summary>The OCI labels' values for the images: version, revision, created (never the clock), source.</summary>
-    async Task<(string Version, string? Revision, DateTimeOffset? Created, string? Source)> OciValuesAsync(CancellationToken cancellationToken)
+    /// <summary>The version (given, or from git by MinVer's rules), said in the log, besides git's facts.</summary>
+    async Task<RunFacts> IContainerImages.RunFactsAsync(CancellationToken cancellationToken)
     {
-        var (version, _, commit, _) = await VersionAsync(cancellationToken);
-        return (version.ToString(), commit, await GitVersion.CreatedAsync(RootDirectory, cancellationToken), await GitVersion.SourceAsync(RootDirectory, cancellationToken));
-    }
-
-    /// <summary>The tags besides the version's: sha-, the branch (off a version tag), the environment.</summary>
-    Tagging.TagPlan PlanFor(Tagging.TagPlan plan, string? commit, string? branch)
-    {
-        if (commit is not null) plan = plan.Sha(commit);
-        if (branch is not null) plan = plan.OnBranch(branch);
-        if (branch is not null && this is IRestoreCache) plan = plan.Also(Caching.RestoreCacheSettings.CacheTag(branch)); // PushImages moves it
-        return Environment is null ? plan : plan.InEnvironment(Environment.Value);
-    }
-
-    /// <summary>The version (given or from git), whether HEAD carries its tag, the commit and the branch.</summary>
-    async Task<(SemVersion Version, bool OnTag, string? Commit, string? Branch)> VersionAsync(CancellationToken cancellationToken)
-    {
-        var read = await GitVersion.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix, MinimumMajorMinor = MinimumMajorMinor }, cancellationToken);
+        var (facts, read) = await RunFacts.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix, MinimumMajorMinor = MinimumMajorMinor }, cancellationToken);
         foreach (var warning in read.Warnings) Log.Warn(warning);
-        var branch = await GitVersion.BranchAsync(RootDirectory, cancellationToken);
         if (Version is { } given)
             return SemVersion.TryParse(given, SemVersionStyles.AllowV, out var parsed)
-                ? (parsed, true, read.Commit, branch)
+                ? facts with { Version = parsed, OnVersionTag = true }
                 : throw new ParameterException($"--version got '{given}', which is not a semantic version; give one such as 1.2.3 or 1.2.3-rc.1.");
         Log.Info($"Version {read.Version} from git ({(read.Tag is null ? "no version tag" : $"tag {read.Tag}")}, height {read.Height})");
-        return (read.Version, read.Tag is not null && read.Height == 0, read.Commit, branch);
+        return facts;
     }
 
-    /// <summary>The image BuildImages left in report.json, or an error that says to build first.</summary>
-    Reporting.ImageReport BuiltImage(string name) => ReadReport().Find(name)
-        ?? throw new ContainerException($"report.json has no image '{name}': run BuildImages first (./build.sh BuildImages {(this is ITagImages ? "TagImages" : "")}).");
+    /// <summary>The version's tags, sha-, the branch (off a version tag), the cache's tags and the environment, then the settings hook.</summary>
+    ImagePipeline IContainerImages.AddTag(ImagePipeline pipeline, RunFacts facts) =>
+        TagImagesSettings(pipeline.Tag(plan => PlanFor(plan.SemVer(facts.Version ?? throw new InvalidOperationException("RunFactsAsync reads the version"), facts.OnVersionTag), facts)));
+
+    /// <summary>The tags besides the version's: sha-, the branch (off a version tag), the cache's, the environment.</summary>
+    Tagging.TagPlan PlanFor(Tagging.TagPlan plan, RunFacts facts)
+    {
+        if (facts.Commit is not null) plan = plan.Sha(facts.Commit);
+        if (facts.Branch is not null) plan = plan.OnBranch(facts.Branch);
+        plan = plan.Also([.. CacheTags(facts)]);   // PushImages moves them
+        return Environment is null ? plan : plan.InEnvironment(Environment.Value);
+    }
 }

@@ -18,7 +18,9 @@ public sealed class ProcessSpecs : IDisposable
 
         public BuildProcess(string root, IReadOnlyDictionary<string, string> environment, params string[] args)
         {
-            var start = new ProcessStartInfo("dotnet", ["exec", TestHostDll, .. args, "--root", root])
+            // With SIGINT as a terminal gives it: a process started from a background job (CI run as "cmd &") inherits
+            // SIGINT ignored, and then .NET never hands it to the build's handler (checked: every Ctrl+C was lost).
+            var start = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", "exec", TestHostDll, .. args, "--root", root])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -36,7 +38,15 @@ public sealed class ProcessSpecs : IDisposable
 
         public async Task<int> ExitCodeAsync()
         {
-            await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            try
+            {
+                await Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                // What the process had written says where it stood.
+                throw new TimeoutException($"The build process did not exit within 60 s. Its output so far:\n{Output}");
+            }
             return Process.ExitCode;
         }
 

@@ -43,6 +43,19 @@ public sealed class SecretSpecs : IDisposable
         Assert.Equal("x **** y **** z **** ****", masker.Apply("x abcdef y abc z tok1 tok2"));
     }
 
+    [Fact]
+    public void A_linked_masker_gets_every_secret_given_before_and_after_and_masks_every_line_too()
+    {
+        var masker = new SecretMasker();
+        var other = new List<string>();
+        masker.Add("before-link");
+        masker.Link(other.Add, line => line.Replace("only-the-other-knows", "####", StringComparison.Ordinal));
+        masker.Add("after-link");
+
+        Assert.Equal(["before-link", "after-link"], other);
+        Assert.Equal("**** **** ####", masker.Apply("before-link after-link only-the-other-knows"));
+    }
+
     private sealed class PinBuild : BuildHost
     {
         [Parameter("A numeric PIN"), Secret] public readonly int Pin;

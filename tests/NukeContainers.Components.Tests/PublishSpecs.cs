@@ -29,7 +29,7 @@ public sealed class TwoAppBuild(string good, string broken) : BuildHost, IContai
 }
 
 [Collection(EngineCollection.Name)]
-public sealed class PublishSpecs : IDisposable
+public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
 {
     private readonly BuildDriver _driver = new();
     private readonly TempFolder _app = new();
@@ -52,9 +52,13 @@ public sealed class PublishSpecs : IDisposable
 
         Assert.True(first.ExitCode == 0, first.Output);
         Assert.True(second.ExitCode == 0, second.Output);
-        foreach (var step in new[] { "RestoreCache", "BuildImages", "SlimImages", "TagImages", "ScanImages", "PushImages", "SignImages", "RolloutImages", "Publish" })
-            Assert.Equal(TargetStatus.Succeeded, first.StatusOf(step));
-        Assert.Equal("signing skipped: no --signing-key", first.NoteOf("SignImages"));
+        // One target runs every step of the image's one pipeline; the step targets are not run.
+        Assert.Equal(TargetStatus.Succeeded, first.StatusOf("Publish"));
+        foreach (var step in new[] { "RestoreCache", "BuildImages", "SlimImages", "TagImages", "ScanImages", "PushImages", "SignImages", "RolloutImages" })
+            Assert.Null(first.Summary![step]);
+        // No exportCache: the root is no git repository, so there is no branch to keep a cache for.
+        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest"], dev.DurationsMs.Keys);
+        Assert.Contains("signing skipped: no --signing-key", first.NoteOf("Publish"));
         Assert.Null(dev.Signature());
         Assert.False(dev.Cache()!.Skipped);
         Assert.NotNull(dev.Baseline());
@@ -68,14 +72,23 @@ public sealed class PublishSpecs : IDisposable
         Assert.True(production.Cache()!.Skipped);
         Assert.Equal(dev.Digest(), production.Digest());
         Assert.Contains("production", production.Tags()!);
-        Assert.Matches(@"app unchanged, not rebuilt: its pushed digest sha256:[0-9a-f]{12}", second.NoteOf("Publish"));
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "production"));
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "dev"));
-        Assert.Equal("app signed", second.NoteOf("SignImages"));
+        Assert.Matches(@"app unchanged, not rebuilt: its pushed digest sha256:[0-9a-f]{12}, signed, rollout skipped", second.NoteOf("Publish"));
+        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest", "sign"], production.DurationsMs.Keys);
         using var publicKey = Signing.VerificationKey.Load(Path.Combine(keys.Path, "signing.pub"));
         Assert.Equal((true, ""), await Signing.CosignSignatures.VerifyAsync(registry, EngineFixture.Repository("publish"), production.Digest()!, publicKey));
         Assert.Equal(publicKey.Fingerprint, production.Signature()?.Key);
+        // The pushed digest is the index of the image and its attestations (provenance, the scan's SBOM), and the
+        // signature is of that index: what the rollout deploys.
+        Assert.Equal(dev.Digest(), dev.Attestations()?.Index);
+        Assert.Equal(["https://slsa.dev/provenance/v0.2", "https://cyclonedx.org/bom", "https://spdx.dev/Document"], dev.Attestations()!.Predicates);
+        var attestations = await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("publish"), production.Digest()!);
+        var provenance = attestations.Single(a => a.PredicateType == "https://slsa.dev/provenance/v0.2").Predicate!;
+        Assert.Equal($"pkg:docker/{EngineFixture.BaseImage.Replace(":", "@", StringComparison.Ordinal)}?platform=linux%2Famd64", provenance["materials"]![0]!["uri"]!.GetValue<string>());
+        Assert.Equal((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, "sha256:" + provenance["materials"]![0]!["digest"]!["sha256"]!.GetValue<string>());
+        Assert.Equal(dev.Attestations()!.Manifest, attestations[0].SubjectDigest);
     }
 
     [Fact]
@@ -87,14 +100,47 @@ public sealed class PublishSpecs : IDisposable
         var run = await _driver.RunAsync(new TwoAppBuild(_app.Path, broken.Path), ["Publish", "--registry", EngineFixture.RegistryAddress, "--parallel", "2"]);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
-        Assert.Contains("\n  good: done\n  broken: failed: ", run.Output);
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("Publish"));
+        // The good image, in its own pipeline, had finished its build when the broken one failed: it stops between two steps.
+        Assert.Matches(@"\n  good: (done|stopped before \w+ \(another image failed\))\n  broken: failed: ", run.Output);
         // The summary's one line keeps the cause.
-        Assert.Matches(@"Build failed: target BuildImages failed: 1 of 2 images failed: broken: The build instruction \[2/2\] RUN .*exit code: 7\.", run.Output);
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(run.Output,
+            @"Build failed: target Publish failed: 1 of 2 images failed: broken: The build instruction \[2/2\] RUN .*exit code: 7[.;]"), run.Output);
         var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json"));
         Assert.NotNull(report.Find("good"));
         Assert.Null(report.Find("broken"));
         Assert.Contains(run.Output.Split('\n'), l => l.Contains("[good] ") && l.Contains("sleep 2"));
+    }
+
+    [Fact]
+    public async Task Publish_for_two_platforms_pushes_one_index_of_both_measured_scanned_and_attested()
+    {
+        _app.Write("Dockerfile", Arm64.CrossBuiltBusybox)
+            .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\n");
+        string[] publish = ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "4.0.0", "--platform", "linux/amd64,linux/arm64"];
+
+        if (await fixture.Engine.ImageStoreAsync() != "containerd")
+        {
+            _app.Write("busybox-amd64", "").Write("busybox-arm64", "");
+            var refused = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("The build is for linux/amd64, linux/arm64: one image a platform under one index", refused.Output);
+            return;
+        }
+        await Arm64.WriteBusyboxesAsync(_app.Path);
+
+        var run = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("it is an index of linux/amd64, linux/arm64, and slimming rewrites one image's layers", run.Output);
+        Assert.Equal("passed", report.Scan()!.Gate);
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        var index = await registry.GetManifestAsync(EngineFixture.Repository("publish"), "4.0.0");
+        Assert.Equal(report.Digest(), index.Digest);
+        var platforms = await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("publish"), index.Digest);
+        Assert.Equal(2, index.PlatformChildren.Count);
+        Assert.Equal(2, platforms.Count(a => a.PredicateType == "https://slsa.dev/provenance/v0.2"));
     }
 
     public void Dispose()

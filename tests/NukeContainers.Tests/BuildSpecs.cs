@@ -24,6 +24,26 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         return true;
     }
 
+    [Fact]
+    public async Task An_image_over_its_size_budget_fails_its_build_step_with_both_sizes_and_no_later_step_tags_it()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN head -c 3000000 /dev/urandom > /padding && echo {id}\n")
+            .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nRUN echo {id}\n");
+        var tag = "over-" + id[..8];
+        var pipeline = Pipeline("over-budget").CompareWith("Dockerfile.naive", 1.2).Tag(tag);
+
+        var error = await Assert.ThrowsAsync<SizeBudgetExceededException>(() => pipeline.RunAsync(fixture.Engine));
+        var taggedAfterFailure = await fixture.Engine.InspectImageAsync(pipeline.Repository.WithTag(tag).ToString());
+        var within = await pipeline.CompareWith("Dockerfile.naive", 4).RunAsync(fixture.Engine);
+
+        Assert.Matches(@"over-budget-\d+ is \d+\.\d% of its baseline Dockerfile\.naive \(\d+\.\d MB of \d+\.\d MB\), over its budget of 120%: it is not tagged or pushed", error.Message);
+        Assert.True(error.Result.SizeRatio > 1.2);
+        Assert.Null(taggedAfterFailure);
+        Assert.Equal(within.Image.ImageId, error.Result.Image.ImageId);
+        Assert.Contains(tag, within.Image.Tags);
+    }
+
     /// Through the session, an excluded Dockerfile stays out of COPY . as with the docker CLI's BuildKit build (the
     /// engine reads it from its own folder); the tar must carry it, so there it reaches COPY . (ENVIRONMENT.md).
     [Theory]

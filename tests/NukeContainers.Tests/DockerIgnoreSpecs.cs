@@ -115,4 +115,12 @@ public sealed class LegacyDockerfileSpecs
             "LABEL org.nukecontainers.stage=earlier \"org.nukecontainers.run\"=\"host:1:2\" \"team\"=\"a \\\"b\\\" \\$HOME\"\nFROM c\nCOPY --from=build /out /\n", legacy);
         Assert.Equal(dockerfile.Replace("--mount=type=cache,target=/c ", ""), Building.BuildContext.ForLegacyBuilder(dockerfile, new Dictionary<string, string>()));
     }
+
+    [Fact]
+    public void A_stage_on_the_build_platform_loses_the_flag_the_legacy_builder_cannot_expand_and_other_platforms_keep_it()
+    {
+        const string dockerfile = "FROM --platform=$BUILDPLATFORM golang AS build\nfrom --platform=${BUILDPLATFORM} node AS web\nFROM --platform=linux/arm64 scratch\n";
+
+        Assert.Equal("FROM golang AS build\nfrom node AS web\nFROM --platform=linux/arm64 scratch\n", Building.BuildContext.ForLegacyBuilder(dockerfile, new Dictionary<string, string>()));
+    }
 }

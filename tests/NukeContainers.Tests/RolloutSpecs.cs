@@ -85,7 +85,9 @@ public sealed class RolloutSpecs(Xunit.Abstractions.ITestOutputHelper output) : 
 
         Assert.Contains("kubectl could not be started", missing.Message);
         Assert.Contains("Install kubectl (1.28 or later) on PATH, or name it with --kubectl-path.", missing.Message);
-        Assert.Contains("connection refused", down.Message);   // kubectl's stderr
+        // kubectl's stderr, in either of its words for it ("dial tcp ...: connect: connection refused", or "The connection
+        // to the server 127.0.0.1:PORT was refused - did you specify the right host or port?", seen once here).
+        Assert.Matches("connection refused|connection to the server .* was refused", down.Message);
         Assert.Matches(@"^kubectl get deployment \S+ failed: \S.*", down.Message.Split('\n')[0]);   // the first line names kubectl's error, not just "failed:"
         Assert.Contains("kubectl could not reach the cluster (context sim, namespace staging): check --kube-context and --kubeconfig", down.Message);
         Assert.DoesNotContain(_cluster.Token, missing.Message + down.Message + string.Join("\n", _log));

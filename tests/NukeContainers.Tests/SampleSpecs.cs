@@ -1,3 +1,5 @@
+using CliWrap.Buffered;
+
 namespace NukeContainers.Tests;
 
 /// The case studies: each sample builds optimised and naive on the base images made here, runs, and answers HTTP.
@@ -58,6 +60,96 @@ public sealed class SampleSpecs(EngineFixture fixture)
         Assert.Contains(log, l => l.StartsWith("The legacy builder has no RUN --mount", StringComparison.Ordinal));
     }
 
+    /// go-api cross-compiled for amd64 and arm64 (Go runs on the engine's own platform) on the local static base, made
+    /// for both: one index; the engine's platform's image answers HTTP as a container, and the arm64 image's binary
+    /// answers it under qemu-aarch64-static, named explicitly.
+    [Fact]
+    public async Task Go_api_cross_builds_for_arm64_and_its_arm64_binary_answers_HTTP_under_qemu()
+    {
+        var log = new List<string>();
+        if (await CrossBuildAsync("go-api", ["GO_IMAGE", "STATIC_IMAGE"], log) is not { } result) return;
+        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
+        try
+        {
+            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
+            var binary = await Arm64.FileOfAsync(registry, result.Image.Repository.Path, platforms["arm64"], "go-api");
+            using var folder = new TempFolder();
+            var goApi = await Arm64.WriteExecutableAsync(folder.Path, "go-api", binary);
+
+            Assert.Equal(183, Arm64.ElfMachine(binary));
+            Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
+            await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from go-api");
+            var port = EngineFixture.FreePort();
+            using var stop = new CancellationTokenSource();
+            var output = new System.Text.StringBuilder();
+            var running = CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments([goApi]).WithEnvironmentVariables(e => e.Set("PORT", port.ToString()))
+                .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(output)).WithStandardErrorPipe(CliWrap.PipeTarget.ToStringBuilder(output))
+                .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync(stop.Token);   // stopped with SIGKILL: qemu-user does not end on SIGINT
+            try
+            {
+                var answer = await AnswerAsync(port, "/api/greeting?name=ci", "hello, ci from go-api");
+                Assert.True(answer.Contains("hello, ci from go-api"), $"{answer}\nqemu-aarch64-static {goApi} said: {output}");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                try { await running; } catch (OperationCanceledException) { }
+            }
+        }
+        finally
+        {
+            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
+        }
+    }
+
+    /// node-web for amd64 and arm64: Node builds the site on the engine's own platform, the local nginx base is made for
+    /// both (arm64's nginx and libraries from Debian's arm64 packages, unpacked): one index; the engine's platform's image
+    /// serves the site, and the arm64 image's nginx, run under qemu-aarch64-static with the image as its root, reads
+    /// its configuration and the site's and finds them good (as root here, so it is told to take the image's nobody user,
+    /// which a container running it as 65532 does not need).
+    [Fact]
+    public async Task Node_web_cross_builds_for_arm64_and_its_arm64_nginx_checks_its_configuration_under_qemu()
+    {
+        if (await CrossBuildAsync("node-web", ["NODE_IMAGE", "NGINX_IMAGE"], []) is not { } result) return;
+        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
+        try
+        {
+            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
+            using var root = new TempFolder();
+            await Arm64.UnpackAsync(registry, result.Image.Repository.Path, platforms["arm64"], root.Path);
+            var nginx = Path.Combine(root.Path, "usr/sbin/nginx");
+            var check = await CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments(["-L", root.Path, nginx, "-t", "-c", "/etc/nginx/nginx.conf", "-g", "user nobody nobody;"])
+                .WithValidation(CliWrap.CommandResultValidation.None).ExecuteBufferedAsync();
+
+            Assert.Equal(183, Arm64.ElfMachine(await File.ReadAllBytesAsync(nginx)));
+            Assert.True(File.Exists(Path.Combine(root.Path, "var/lib/dpkg/status.d/libssl3")), "the arm64 nginx's libraries' packages are listed for the scan");
+            Assert.True(check.ExitCode == 0 && check.StandardError.Contains("test is successful"), $"nginx -t under qemu: exit {check.ExitCode}\n{check.StandardError}");
+            await AssertAnswersAsync(result.ImageId, 8082, "/about", "<h1>About</h1>");
+        }
+        finally
+        {
+            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
+        }
+    }
+
+    /// A sample built for amd64 and arm64 and pushed as one index, on its own local bases (and what they are made from:
+    /// Docker 26 makes them for these specs alone). Null where the engine cannot hold an index: there the refusal is
+    /// what is checked. The caller deletes the pushed index.
+    private async Task<ImageResult?> CrossBuildAsync(string sample, string[] bases, List<string> log)
+    {
+        var pipeline = Containers.Image($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository($"samples-{sample}-multi")}")
+            .Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId)
+            .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample)).Target("runtime").Platforms("linux/amd64", "linux/arm64")
+            .Tag(Guid.NewGuid().ToString("N")[..12]).Push().WithLog(log.Add);
+        if (await fixture.Engine.ImageStoreAsync() != "containerd")
+        {
+            var refused = await Assert.ThrowsAsync<ContainerException>(() => pipeline.BuildArgs(Containers.LocalBaseImageArgs).RunAsync(fixture.Engine));
+            Assert.Contains("The build is for linux/amd64, linux/arm64", refused.Message);
+            return null;
+        }
+        return await pipeline.BuildArgs(await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
+    }
+
     /// Starts the image and asks it until its answer holds the expected text (30 s at most). A fixed port is held
     /// under a machine-wide lock while the container runs, so test runs that share the machine take turns with it.
     private async Task AssertAnswersAsync(string image, int fixedPort, string path, string expected)
@@ -66,6 +158,14 @@ public sealed class SampleSpecs(EngineFixture fixture)
         await using var portLock = fixedPort == 0 ? null
             : await Utils.FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), $"nukecontainers-port-{fixedPort}.lock"), CancellationToken.None);
         await using var container = await fixture.Engine.StartAsync(image, new Dictionary<string, string> { ["PORT"] = port.ToString() });
+        var last = await AnswerAsync(port, path, expected);
+        if (!last.Contains(expected))
+            Assert.Fail($"no answer with '{expected}' from {image} on port {port}: {last}\nThe container's output:\n{await container.LogsAsync()}");
+    }
+
+    /// Asks 127.0.0.1:PORT until the answer holds the expected text (30 s at most); the last answer, or error.
+    private static async Task<string> AnswerAsync(int port, string path, string expected)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var last = "";
         for (var attempt = 0; attempt < 60; attempt++, await Task.Delay(500))
@@ -73,14 +173,14 @@ public sealed class SampleSpecs(EngineFixture fixture)
             try
             {
                 last = await http.GetStringAsync($"http://127.0.0.1:{port}{path}");
-                if (last.Contains(expected)) return;
+                if (last.Contains(expected)) return last;
             }
             catch (HttpRequestException e)
             {
                 last = e.Message;
             }
         }
-        Assert.Fail($"no answer with '{expected}' from {image} on port {port}: {last}\nThe container's output:\n{await container.LogsAsync()}");
+        return last;
     }
 
 }

@@ -57,6 +57,44 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         foreach (var raw in new[] { key, secret, pem }) Assert.DoesNotContain(raw, everything);
     }
 
+    /// A team's own analyser: a finding for every npm package it is told is banned, from the packages the built-in inventory read.
+    private sealed class BannedPackages(params string[] banned) : IImageAnalyser
+    {
+        public string Name => "banned";
+        public List<int> PackagesSeen { get; } = [];
+
+        public Task<ScanAnalysis> AnalyseAsync(ScanInput input, CancellationToken cancellationToken)
+        {
+            PackagesSeen.Add(input.Packages.Count);
+            return Task.FromResult(new ScanAnalysis([.. input.Packages.Where(p => banned.Contains(p.Name)).Select(p =>
+                new Finding("TEAM-BANNED", FindingKind.Vulnerability, Severity.High, $"{p.Name} is banned here", $"{p.Name} {p.Version}", Source: "banned"))]));
+        }
+    }
+
+    [Fact]
+    public async Task A_teams_own_analyser_gets_the_inventory_and_its_findings_are_gated_and_reported_and_a_built_in_one_can_be_left_out()
+    {
+        _context.Write("node_modules/left-pad/package.json", """{ "name": "left-pad", "version": "1.3.0" }""");
+        var key = "AKIA" + "QYLPMN5HHHFPZAM3";   // made up, in the shape of an AWS access key id
+        var image = await BuildAsync("scan-analyser", $"COPY node_modules /app/node_modules\nRUN echo 'export AWS_ACCESS_KEY_ID={key}' > /app/env.sh");
+        var banned = new BannedPackages("left-pad");
+        ScanSettings TeamsScan(ScanSettings settings)
+        {
+            var withBanned = settings.FailingOn(Severity.High).WithAnalyser(banned);
+            return withBanned with { Analysers = [.. withBanned.Analysers.Where(a => a.Name != "secrets")] };
+        }
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => Scanning("scan-analyser", image, TeamsScan).RunAsync(fixture.Engine));
+
+        Assert.Equal([1], banned.PackagesSeen);   // after the inventory, once
+        var findings = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_reports.Path, "scan.json"))).RootElement.GetProperty("findings")
+            .EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToList();
+        Assert.Contains("TEAM-BANNED", findings);
+        Assert.DoesNotContain("aws-access-key-id", findings);   // the secrets analyser was left out
+        Assert.Contains("The worst: TEAM-BANNED (HIGH) in left-pad 1.3.0", error.Message);
+        Assert.Equal(["inventory", "checks", "secrets", "osv", "trivy", "lint"], ImageAnalysers.Defaults.Select(a => a.Name));
+    }
+
     [Fact]
     public async Task The_dpkg_inventory_of_the_debian_base_is_what_dpkg_query_prints_inside_it()
     {

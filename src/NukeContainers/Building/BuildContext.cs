@@ -47,7 +47,7 @@ public sealed partial class BuildContext
     }
 
     /// <summary>The context-relative paths that are sent, in the order they are written (folders end with '/').</summary>
-    public IEnumerable<string> Entries() => Walk(Directory, "", forBuildKit: false).Select(e => e.Kind == FileKind.Directory ? e.Name + "/" : e.Name);
+    public IEnumerable<string> Entries() => Walk(forBuildKit: false).Select(e => e.Kind == FileKind.Directory ? e.Name + "/" : e.Name);
 
     /// The context for a builder. The legacy builder gets .dockerignore always (the engine applies it again and then
     /// removes an excluded Dockerfile and .dockerignore, as for the CLI); BuildKit never reads it, since the filter is
@@ -57,9 +57,7 @@ public sealed partial class BuildContext
     /// The entries the tar carries for BuildKit, in order, with their link targets: what the input digest reads.
     /// What COPY can see, for the input digest: the Dockerfile only when .dockerignore does not exclude it (the engine
     /// reads it apart from the context; its text is in the digest on its own).
-    internal IEnumerable<(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, string? LinkTarget)> DigestEntries() =>
-        Walk(Directory, "", forBuildKit: true).Where(e => e.Name != DockerfileEntry || !Ignore.IsExcluded(e.Name)).Select(e => (e.Name, e.FullPath, e.Kind, e.Mode,
-            e.Kind == FileKind.SymbolicLink ? new FileInfo(e.FullPath).LinkTarget : null));
+    internal IEnumerable<ContextEntry> DigestEntries() => Walk(forBuildKit: true).Where(e => e.Name != DockerfileEntry || !Ignore.IsExcluded(e.Name));
 
     /// <summary>True when the Dockerfile has RUN --mount flags, which only BuildKit knows.</summary>
     public bool HasRunMounts => RunMounts().IsMatch(File.ReadAllText(DockerfilePath));
@@ -68,7 +66,9 @@ public sealed partial class BuildContext
     public static string WithoutRunMounts(string dockerfile) => RunMounts().Replace(dockerfile, "$1");
 
     /// <summary>
-    /// The Dockerfile as the legacy builder gets it: without RUN's --mount flags, and with the build's labels on the
+    /// The Dockerfile as the legacy builder gets it: without RUN's --mount flags, without FROM's
+    /// <c>--platform=$BUILDPLATFORM</c> (it knows no BUILDPLATFORM, and builds on its own platform, which that names),
+    /// and with the build's labels on the
     /// last image of every stage but the target's (which gets them from the API). That image is what the legacy
     /// builder keeps of an earlier stage, untagged: labelled, Prune and the run's reaper find it, as they find the
     /// rest; unlabelled it would stay forever. The LABEL takes the place of the blank or comment line before the FROM
@@ -76,7 +76,7 @@ public sealed partial class BuildContext
     /// </summary>
     public static string ForLegacyBuilder(string dockerfile, IReadOnlyDictionary<string, string> labels)
     {
-        var text = WithoutRunMounts(dockerfile);
+        var text = BuildPlatformFlag().Replace(WithoutRunMounts(dockerfile), "$1");
         if (labels.Count == 0) return text;
         // Double-quoted as the Dockerfile reads them: \ and " escaped, $ too (LABEL expands variables).
         static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("$", "\\$") + "\"";
@@ -98,39 +98,20 @@ public sealed partial class BuildContext
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*FROM\s", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex FromLine();
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?im)^(\s*FROM\s+)--platform=(?:\$BUILDPLATFORM|\$\{BUILDPLATFORM\})\s+")]
+    private static partial System.Text.RegularExpressions.Regex BuildPlatformFlag();
+
     [System.Text.RegularExpressions.GeneratedRegex(@"(?im)^(\s*RUN\s+)(?:--mount=\S+\s+)+")]
     private static partial System.Text.RegularExpressions.Regex RunMounts();
 
-    /// One file system entry of the context, as lstat sees it.
-    private readonly record struct Entry(string Name, string FullPath, FileKind Kind, UnixFileMode Mode, ulong Device, ulong Inode, ulong Links);
-
-    /// The entries the tar carries, the way the docker CLI walks a context: links are not followed (a link to a folder
-    /// is sent as a link, even when broken), named pipes are sent as pipes (never opened: reading one would block),
-    /// sockets and devices are left out.
-    private IEnumerable<Entry> Walk(string folder, string prefix, bool forBuildKit)
+    /// The entries the tar carries (<see cref="ContextWalk"/>): the Dockerfile always, .dockerignore always for the
+    /// legacy builder, and a Dockerfile outside the folder last, under its own name.
+    private IEnumerable<ContextEntry> Walk(bool forBuildKit)
     {
-        foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
-        {
-            var name = prefix + Path.GetFileName(path);
-            var entry = Describe(name, path);
-            var alwaysSent = name == DockerfileEntry || (name == ".dockerignore" && !forBuildKit);
-            var excluded = !alwaysSent && Ignore.IsExcluded(name);
-            if (entry.Kind == FileKind.Directory)
-            {
-                if (excluded && !Ignore.MayReincludeBelow(name)) continue;
-                if (!excluded) yield return entry;
-                foreach (var child in Walk(path, name + "/", forBuildKit)) yield return child;
-            }
-            else if (!excluded && entry.Kind is FileKind.Regular or FileKind.SymbolicLink or FileKind.Fifo) yield return entry;
-        }
-        if (prefix.Length == 0 && DockerfileEntry.StartsWith(".nukecontainers.", StringComparison.Ordinal))
-            yield return Describe(DockerfileEntry, DockerfilePath) with { Kind = FileKind.Regular };
-    }
-
-    private static Entry Describe(string name, string path)
-    {
-        var status = FileStatus.Read(path);
-        return new Entry(name, path, status.Kind, status.Mode, status.Device, status.Inode, status.Links);
+        var walk = new ContextWalk(Directory, Ignore) { AlwaysSent = name => name == DockerfileEntry || (name == ".dockerignore" && !forBuildKit) };
+        foreach (var entry in walk.Entries()) yield return entry;
+        if (DockerfileEntry.StartsWith(".nukecontainers.", StringComparison.Ordinal))
+            yield return new ContextEntry(DockerfileEntry, DockerfilePath, FileStatus.Read(DockerfilePath) with { Kind = FileKind.Regular, Links = 1 });
     }
 
     /// Writes the tar straight into the request body. GNU entries, because this engine takes a body whose first
@@ -143,20 +124,19 @@ public sealed partial class BuildContext
         protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? transport, CancellationToken cancellationToken)
         {
             await using var writer = new TarWriter(stream, TarEntryFormat.Gnu, leaveOpen: true);
-            var linked = new Dictionary<(ulong, ulong), string>();
-            foreach (var entry in context.Walk(context.Directory, "", forBuildKit))
+            foreach (var entry in context.Walk(forBuildKit))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var firstName = entry is { Kind: FileKind.Regular, Links: > 1 } && linked.TryGetValue((entry.Device, entry.Inode), out var first) ? first : null;
+                var firstName = entry.HardLinkOf;
                 var tar = entry.Kind switch
                 {
                     FileKind.Directory => new GnuTarEntry(TarEntryType.Directory, entry.Name),
-                    FileKind.SymbolicLink => new GnuTarEntry(TarEntryType.SymbolicLink, entry.Name) { LinkName = new FileInfo(entry.FullPath).LinkTarget ?? "" },
+                    FileKind.SymbolicLink => new GnuTarEntry(TarEntryType.SymbolicLink, entry.Name) { LinkName = entry.LinkTarget ?? "" },
                     FileKind.Fifo => new GnuTarEntry(TarEntryType.Fifo, entry.Name),
                     _ when firstName is not null => new GnuTarEntry(TarEntryType.HardLink, entry.Name) { LinkName = firstName },
                     _ => new GnuTarEntry(TarEntryType.RegularFile, entry.Name),
                 };
-                tar.Mode = entry.Kind == FileKind.SymbolicLink ? (UnixFileMode)0b111_111_111 : entry.Mode;
+                tar.Mode = entry.Kind == FileKind.SymbolicLink ? (UnixFileMode)0b111_111_111 : entry.Status.Mode;
                 tar.ModificationTime = ModificationTime(entry.FullPath);
                 if (tar.EntryType == TarEntryType.RegularFile && !forBuildKit && entry.Name == context.DockerfileEntry)
                 {
@@ -166,7 +146,6 @@ public sealed partial class BuildContext
                 }
                 else if (tar.EntryType == TarEntryType.RegularFile)
                 {
-                    if (entry.Links > 1) linked[(entry.Device, entry.Inode)] = entry.Name;
                     await using var data = File.OpenRead(entry.FullPath);
                     tar.DataStream = data;
                     await writer.WriteEntryAsync(tar, cancellationToken);

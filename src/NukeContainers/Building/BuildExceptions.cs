@@ -18,6 +18,18 @@ public sealed class ImageBuildException(string? instruction, string error, IRead
         (tail.Count > 0 ? "\nIts last output:\n  " + string.Join("\n  ", tail) : "");
 }
 
+/// <summary>The image weighs more than its size budget allows against its baseline; <see cref="Result"/> is the build, measured.</summary>
+public sealed class SizeBudgetExceededException(BuildResult result, double budget)
+    : ContainerException(FormattableString.Invariant($"{result.Image.Repository} is {100 * result.SizeRatio:0.0}% of its baseline {Path.GetFileName(result.Baseline!.Dockerfile)} ") +
+                         FormattableString.Invariant($"({result.Image.SizeBytes / 1e6:0.0} MB of {result.Baseline.SizeBytes / 1e6:0.0} MB), over its budget of {100 * budget:0.#}%: it is not tagged or pushed. ") +
+                         "Slim it (a smaller base, a multi-stage build, fewer files), or raise the budget."), IStepFailure
+{
+    /// <summary>The build, with both sizes.</summary>
+    public BuildResult Result { get; } = result;
+
+    StepResult IStepFailure.Result => Result;
+}
+
 /// <summary>The engine refused to start the build (bad parameters, or a builder it does not have).</summary>
 public sealed class BuildRefusedException(Builder builder, int status, string message)
     : ContainerException($"The engine refused the {builder} build ({status}): {message}")

@@ -58,6 +58,12 @@ internal sealed class BuildKitProgress(Action<string> log)
         {
             throw new FormatException($"a BuildKit status message of {message.Length} bytes is not a valid StatusResponse ({e.Message})");
         }
+        Apply(status);
+    }
+
+    /// Applies one StatusResponse as the Control API's Status stream gives it.
+    public void Apply(StatusResponse status)
+    {
         foreach (var vertex in status.Vertexes) ApplyVertex(vertex);
         foreach (var entry in status.Logs) ApplyLog(entry);
     }

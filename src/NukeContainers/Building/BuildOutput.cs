@@ -27,7 +27,31 @@ public sealed record BuildOutput(string ImageId, IReadOnlyList<BuiltInstruction>
     /// The images the legacy builder's steps left (short ids, in order; its base's and the built one's included, not an
     /// earlier stage's labelled last image): on the containerd image store they are removed after the build.
     internal IReadOnlyList<string> StepImages { get; init; } = [];
+
+    /// <summary>What BuildKit's exporter answered, through the Control API (<c>containerimage.digest</c> ...); empty through /build.</summary>
+    public IReadOnlyDictionary<string, string> ExporterResponse { get; init; } = new Dictionary<string, string>();
 }
+
+/// <summary>The API a BuildKit build goes through.</summary>
+public enum BuildKitApi
+{
+    /// <summary>BuildKit's own Control API (Solve, Status) over the engine's <c>/grpc</c> endpoint, as buildx's docker driver uses it (the default): it can export the cache to a registry.</summary>
+    Control,
+    /// <summary>The Engine API's <c>/build</c> endpoint, as <c>docker build</c> uses it (and every tar-context build).</summary>
+    Build,
+}
+
+/// <summary>Which layers a registry cache export holds.</summary>
+public enum CacheMode
+{
+    /// <summary>The final image's layers only (as inline cache holds).</summary>
+    Min,
+    /// <summary>Every stage's layers: an engine that never built the toolchain stage takes it from the registry too.</summary>
+    Max,
+}
+
+/// <summary>A registry cache export: where (a reference, such as <c>registry/app:buildcache</c>) and which layers.</summary>
+public sealed record CacheExport(string Reference, CacheMode Mode = CacheMode.Max);
 
 /// <summary>The engine's two image builders.</summary>
 public enum Builder

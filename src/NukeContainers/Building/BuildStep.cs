@@ -86,7 +86,7 @@ internal static class BuildStep
 
         return new BuildResult
         {
-            Image = step.Image with { ImageId = output.ImageId, SizeBytes = size },
+            Image = step.Image with { ImageId = output.ImageId, SizeBytes = size, Build = settings },
             Dockerfile = context.DockerfilePath,
             Target = stage.Name,
             Output = output,
@@ -102,7 +102,11 @@ internal static class BuildStep
         if (baselineContext is null) return null;
         step.Log($"Building the baseline {settings.BaselineDockerfile} to compare with");
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.Run] = ResourceLabels.RunId };
-        var built = await step.Engine.BuildAsync(baselineContext, settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Labels = labels },
+        // Measured once: for the first platform of a multi-platform build (the naive Dockerfile seldom cross-builds).
+        var built = await step.Engine.BuildAsync(baselineContext, settings with
+            {
+                Target = null, Dockerfile = settings.BaselineDockerfile, Labels = labels, Platform = settings.Platforms.Count > 1 ? settings.Platforms[0] : settings.Platform,
+            },
             [], step.Log, cancellationToken);
         BaselineResult baseline;
         try
@@ -129,7 +133,7 @@ internal static class BuildStep
         step.Log($"Not building {step.Image.Repository}: its inputs are unchanged; reusing {imageId[..19]} ({size / 1e6:0.0} MB)");
         return new BuildResult
         {
-            Image = step.Image with { ImageId = imageId, SizeBytes = size },
+            Image = step.Image with { ImageId = imageId, SizeBytes = size, Build = settings },
             Dockerfile = context.DockerfilePath,
             Target = stage.Name,
             Output = new BuildOutput(imageId, [], settings.Builder, TimeSpan.Zero),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using NukeContainers.Engine;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Building;
@@ -23,7 +24,7 @@ internal static class ImageBuilder
         }
         using var response = await engine.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessage(await response.Content.ReadAsStringAsync(cancellationToken)));
+            throw new BuildRefusedException(settings.Builder, (int)response.StatusCode, EngineMessages.Refusal(await response.Content.ReadAsStringAsync(cancellationToken)));
 
         await using var output = await response.Content.ReadAsStreamAsync(cancellationToken);
         var (imageId, instructions, stepImages) = await ReadOutputAsync(output, settings.Builder, log, cancellationToken);
@@ -38,30 +39,30 @@ internal static class ImageBuilder
         var buildKit = new BuildKitProgress(log);
         var legacy = new LegacyProgress(log);
         string? imageId = null;
-        using var reader = new StreamReader(output);
-        for (var number = 1; await ReadLineAsync(reader, () => buildKit.Running ?? legacy.CurrentInstruction, cancellationToken) is { } line; number++)
+        var messages = EngineMessages.ReadAsync(output,
+            error: text =>
+            {
+                var failure = buildKit.Failure;
+                return new ImageBuildException(failure?.Instruction ?? legacy.CurrentInstruction, failure?.Error ?? text, failure?.Tail ?? legacy.Tail);
+            },
+            cancellationToken,
+            cut: e => new EngineConnectionException(buildKit.Running ?? legacy.CurrentInstruction, e),
+            malformed: (number, line, e) => new BuildOutputException($"line {number} ({EngineMessages.Shorten(line)}): {e.Message}"));
+        await foreach (var message in messages)
         {
-            if (line.Length == 0) continue;
             try
             {
-                using var message = JsonDocument.Parse(line);
-                var root = message.RootElement;
-                if (root.TryGetProperty("error", out var error))
-                {
-                    var failure = buildKit.Failure;
-                    throw new ImageBuildException(failure?.Instruction ?? legacy.CurrentInstruction, failure?.Error ?? error.GetString() ?? "unknown error", failure?.Tail ?? legacy.Tail);
-                }
-                var id = root.TryGetProperty("id", out var idElement) ? idElement.GetString() : null;
+                var root = message.Json;
                 if (!root.TryGetProperty("aux", out var aux))
                 {
-                    if (root.TryGetProperty("stream", out var stream)) legacy.Apply(stream.GetString() ?? "");
+                    if (message.Text("stream") is { } stream) legacy.Apply(stream);
                 }
-                else if (id == "moby.buildkit.trace") buildKit.Apply(aux.GetBytesFromBase64());
+                else if (message.Text("id") == "moby.buildkit.trace") buildKit.Apply(aux.GetBytesFromBase64());
                 else if (aux.ValueKind == JsonValueKind.Object && aux.TryGetProperty("ID", out var imageIdElement)) imageId = imageIdElement.GetString();
             }
-            catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
             {
-                throw new BuildOutputException($"line {number} ({Shorten(line)}): {e.Message}");
+                throw new BuildOutputException($"line {message.Line} ({EngineMessages.Shorten(message.Json.ToString())}): {e.Message}");
             }
         }
 
@@ -69,21 +70,6 @@ internal static class ImageBuilder
         if (imageId is null) throw new BuildOutputException("it ended without naming the image it built");
         return builder == Builder.BuildKit ? (imageId, buildKit.Instructions, []) : (imageId, legacy.Instructions(DateTimeOffset.UtcNow), legacy.StepImages);
     }
-
-    /// A line of the engine's output; the connection cut under it is an error that says so, with the instruction running.
-    private static async Task<string?> ReadLineAsync(StreamReader reader, Func<string?> running, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.ReadLineAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new EngineConnectionException(running(), e);
-        }
-    }
-
-    private static string Shorten(string line) => line.Length <= 80 ? line : line[..77] + "...";
 
     private static string Query(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Session.BuildSession? session)
     {
@@ -105,18 +91,5 @@ internal static class ImageBuilder
         if (settings.CacheFrom.Count > 0) query.Add(("cachefrom", JsonSerializer.Serialize(settings.CacheFrom)));
         if (settings.Network != NetworkMode.Default) query.Add(("networkmode", settings.Network == NetworkMode.Host ? "host" : "none"));
         return string.Join('&', query.Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2)}"));
-    }
-
-    internal static string EngineMessage(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("message", out var message) ? message.GetString() ?? body : body;
-        }
-        catch (JsonException)
-        {
-            return Shell.Tail(body, 5);
-        }
     }
 }

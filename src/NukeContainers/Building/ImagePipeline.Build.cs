@@ -34,6 +34,14 @@ public sealed partial record ImagePipeline
     /// <summary>The platform to build for, such as <c>linux/amd64</c>.</summary>
     [Pure] public ImagePipeline Platform(string platform) => ConfigureBuild(b => b with { Platform = platform });
 
+    /// <summary>
+    /// Builds for several platforms at once, one image each under one OCI index: <c>.Platforms("linux/amd64",
+    /// "linux/arm64")</c>. The Dockerfile cross-compiles (<c>FROM --platform=$BUILDPLATFORM</c>, <c>TARGETARCH</c>):
+    /// nothing runs emulated. Needs an engine that keeps its images in containerd (Docker 26 with the containerd image
+    /// store); the push sends the index.
+    /// </summary>
+    [Pure] public ImagePipeline Platforms(params string[] platforms) => Platform(string.Join(',', platforms));
+
     /// <summary>Builds everything anew, ignoring the cache.</summary>
     [Pure] public ImagePipeline NoCache(bool noCache = true) => ConfigureBuild(b => b with { NoCache = noCache });
 
@@ -45,9 +53,11 @@ public sealed partial record ImagePipeline
 
     /// <summary>
     /// Also builds the same context with another Dockerfile, the way the app was built before it was optimised,
-    /// and reports both sizes: <c>.CompareWith("Dockerfile.naive")</c>.
+    /// and reports both sizes: <c>.CompareWith("Dockerfile.naive")</c>. With <paramref name="budget"/>, an image that
+    /// weighs more than that share of the baseline fails the build step: <c>.CompareWith("Dockerfile.naive", 0.1)</c>.
     /// </summary>
-    [Pure] public ImagePipeline CompareWith(string baselineDockerfile) => ConfigureBuild(b => b with { BaselineDockerfile = baselineDockerfile });
+    [Pure] public ImagePipeline CompareWith(string baselineDockerfile, double? budget = null) =>
+        ConfigureBuild(b => b with { BaselineDockerfile = baselineDockerfile, SizeBudget = budget ?? b.SizeBudget });
 
     /// <summary>
     /// A secret for <c>RUN --mount=type=secret,id=ID</c>: <c>.Secret("npmrc", BuildSecret.FromFile("~/.npmrc"))</c>,
@@ -62,6 +72,20 @@ public sealed partial record ImagePipeline
     /// </summary>
     [Pure] public ImagePipeline ForwardSsh(string id = "default", string? agentSocket = null) =>
         ConfigureBuild(b => b with { SshAgents = new Dictionary<string, string?>(b.SshAgents) { [id] = agentSocket } });
+
+    /// <summary>
+    /// Builds through BuildKit's own Control API (Solve and Status over the engine's <c>/grpc</c>, as buildx's docker
+    /// driver does) instead of the Engine API's <c>/build</c>: <c>.UseBuildKitApi(BuildKitApi.Control)</c>.
+    /// </summary>
+    [Pure] public ImagePipeline UseBuildKitApi(BuildKitApi api) => ConfigureBuild(b => b with { Api = api });
+
+    /// <summary>
+    /// Exports the build cache to a registry reference, every stage's layers by default (<c>mode=max</c>), through the
+    /// Control API: <c>.CacheTo("registry/app:buildcache")</c>. The engine's BuildKit must export registry caches (Docker
+    /// with the containerd image store does; Debian 12's 20.10 does not).
+    /// </summary>
+    [Pure] public ImagePipeline CacheTo(string reference, CacheMode mode = CacheMode.Max) =>
+        ConfigureBuild(b => b with { CacheTo = [.. b.CacheTo, new CacheExport(reference, mode)] });
 
     /// <summary>How BuildKit gets the context: the session (the default) or the whole tar.</summary>
     [Pure] public ImagePipeline Transfer(ContextTransfer transfer) => ConfigureBuild(b => b with { Transfer = transfer });

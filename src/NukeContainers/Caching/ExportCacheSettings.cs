@@ -6,8 +6,10 @@ namespace NukeContainers.Caching;
 /// <summary>
 /// Exports the build cache of the stages before the target: BuildKit's inline cache describes only the layers of the
 /// image it is in, so a multi-stage build's earlier stages (where the toolchain and the dependencies are) would never be
-/// cached from the registry. This step builds each of them (from the engine's cache: quick), with inline cache, tags it
-/// <c>buildcache-BRANCH-STAGE</c> and pushes it; the restore-cache step takes those as sources. Added with
+/// cached from the registry. Where the engine's BuildKit exports a registry cache (the containerd image store), one
+/// cache with every stage's layers (<c>mode=max</c>, through the Control API) goes to <c>buildcache-BRANCH.max</c>;
+/// elsewhere this step builds each earlier stage (from the engine's cache: quick), with inline cache, tags it
+/// <c>buildcache-BRANCH-STAGE</c> and pushes it. The restore-cache step takes those as sources. Added with
 /// <see cref="ImagePipeline.RestoreCache"/> when it names a branch; it runs after the push.
 /// </summary>
 public sealed record ExportCacheSettings : IPipelineStep
@@ -18,15 +20,15 @@ public sealed record ExportCacheSettings : IPipelineStep
     /// <summary>Credentials for the registry; the docker config's when null.</summary>
     public RegistryCredentials? Credentials { get; init; }
 
-    /// <summary>What the image is built from, when the pipeline itself does not build (a push in a later process).</summary>
-    public Building.BuildSettings? Build { get; init; }
-
     string IPipelineStep.Name => "exportCache";
 
     int IPipelineStep.Order => StepOrder.Push + 50;
 
     /// <summary>The cache tag of a stage: <c>buildcache-main-build</c>.</summary>
     public static string StageTag(string branch, string stage) => $"{RestoreCacheSettings.CacheTag(branch)}-{Images.TagSet.Sanitize(stage)}";
+
+    /// <summary>The tag of the branch's cache of every stage (<c>mode=max</c>): <c>buildcache-main.max</c> (no stage's tag can be it: those have no dot).</summary>
+    public static string AllStagesTag(string branch) => RestoreCacheSettings.CacheTag(branch) + ".max";
 
     /// <summary>The named stages before the target, whose layers are not in the image.</summary>
     public static IReadOnlyList<string> EarlierStages(Dockerfile dockerfile, string? target)
@@ -37,15 +39,18 @@ public sealed record ExportCacheSettings : IPipelineStep
 
     async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
     {
-        // Only a pipeline that pushes exports (building alone must not write to the registry), and only after a build:
-        // a reused image's inputs are unchanged, so the registry's stage cache is already current.
-        if (context.Pipeline.Step<Pushing.PushSettings>() is null || context.Results.OfType<Building.BuildResult>().Any(b => b.Reused))
+        // Only a pushed image's cache is exported (building alone must not write to the registry), and only after a
+        // build: a reused image's inputs are unchanged, so the registry's stage cache is already current.
+        if (context.Image.Digest is null || context.Results.OfType<Building.BuildResult>().Any(b => b.Reused))
             return new ExportCacheResult { Image = context.Image };
-        var build = Build ?? context.Pipeline.Build ?? throw new ContainerException($"Exporting the build cache of {context.Image.Repository} needs what it is built from: a build step, or Build.");
+        var build = context.Image.Build ?? throw new ContainerException(
+            $"Exporting the build cache of {context.Image.Repository} needs what it is built from: a build step before it, or FromImage(..., build: settings).");
         var (buildContext, _, _) = build.Prepare();
         var stages = EarlierStages(DockerfileParser.Load(buildContext.DockerfilePath, build.BuildArgs), build.Target);
         var repository = context.Image.Repository;
         var credentials = Credentials ?? await DockerConfig.FindAsync(repository.Registry, cancellationToken: cancellationToken);
+        if (stages.Count > 0 && await context.Engine.ImageStoreAsync(cancellationToken) == "containerd")
+            return await ExportEveryStageAsync(context, build, buildContext, repository.WithTag(AllStagesTag(Branch)), credentials, cancellationToken);
         var exported = new List<string>();
         foreach (var stage in stages)
         {
@@ -70,6 +75,23 @@ public sealed record ExportCacheSettings : IPipelineStep
             exported.Add(reference.ToString());
         }
         return new ExportCacheResult { Image = context.Image, Exported = exported };
+    }
+
+    /// One registry cache of every stage's layers (mode=max), built from the engine's cache through the Control API.
+    private static async Task<StepResult> ExportEveryStageAsync(StepContext context, Building.BuildSettings build, Building.BuildContext buildContext,
+        Images.ImageReference reference, RegistryCredentials? credentials, CancellationToken cancellationToken)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        context.Log($"Exporting the build cache of every stage (mode=max) to {reference}, so that an engine that never built them takes the toolchain and dependencies from the registry");
+        var registryCredentials = new Dictionary<string, RegistryCredentials>(build.RegistryCredentials);
+        if (credentials is not null) registryCredentials[reference.Registry] = credentials;
+        await context.Engine.ExportCacheAsync(buildContext, build with
+        {
+            CacheTo = [new Building.CacheExport(reference.ToString(), Building.CacheMode.Max)],
+            RegistryCredentials = registryCredentials,
+        }, _ => { }, cancellationToken);
+        context.Log($"Exported the build cache of every stage in {watch.Elapsed.TotalSeconds:0.0} s");
+        return new ExportCacheResult { Image = context.Image, Exported = [reference.ToString()] };
     }
 }
 

@@ -25,7 +25,7 @@ public static class InputDigest
         foreach (var entry in context.DigestEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Add($"{entry.Kind} {entry.Name} {(int)entry.Mode} {entry.LinkTarget}");
+            Add($"{entry.Kind} {entry.Name} {(int)entry.Status.Mode} {entry.LinkTarget}");
             if (entry.Kind != Utils.FileKind.Regular) continue;
             await using var file = File.OpenRead(entry.FullPath);
             for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;) hash.AppendData(buffer, 0, read);

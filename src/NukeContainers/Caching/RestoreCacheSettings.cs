@@ -74,13 +74,17 @@ public sealed record RestoreCacheSettings : IPipelineStep
     {
         var candidates = Sources.Select(s => s.Contains('/') ? ImageReference.Parse(s) : repository.WithTag(s)).ToList();
         if (Automatic) candidates.AddRange(await AutomaticSourcesAsync(await clientFor(repository.Registry), repository, context.Pipeline.Build!, context.Log, cancellationToken));
+        // The every-stage cache exists only where the engine exports one (ExportCacheSettings): its absence is no news.
+        var quiet = Branch is null ? null : repository.WithTag(ExportCacheSettings.AllStagesTag(Branch)).ToString();
         var usable = new List<ImageReference>();
         foreach (var source in candidates.DistinctBy(c => c.ToString()))
         {
             try
             {
                 if (await (await clientFor(source.Registry)).DigestAsync(source.Path, source.Tag ?? source.Digest ?? "latest", cancellationToken) is null)
-                    context.Log($"warning: cache source {source} does not exist (yet); building without it");
+                {
+                    if (source.ToString() != quiet) context.Log($"warning: cache source {source} does not exist (yet); building without it");
+                }
                 else usable.Add(source);
             }
             catch (ContainerException e)
@@ -112,7 +116,9 @@ public sealed record RestoreCacheSettings : IPipelineStep
         {
             sources.Add(repository.WithTag(CacheTag(Branch)));
             var dockerfile = Dockerfiles.DockerfileParser.Load(build.DockerfilePath, build.BuildArgs);
-            sources.AddRange(ExportCacheSettings.EarlierStages(dockerfile, build.Target).Select(stage => repository.WithTag(ExportCacheSettings.StageTag(Branch, stage))));
+            var stages = ExportCacheSettings.EarlierStages(dockerfile, build.Target);
+            sources.AddRange(stages.Select(stage => repository.WithTag(ExportCacheSettings.StageTag(Branch, stage))));
+            if (stages.Count > 0) sources.Add(repository.WithTag(ExportCacheSettings.AllStagesTag(Branch)));
         }
         try
         {

@@ -9,6 +9,9 @@ namespace NukeContainers;
 /// <param name="StoppedBefore">The step it did not start because another image failed, when it was stopped.</param>
 public sealed record ImageOutcome(string Name, ImageResult? Result, Exception? Error, string? StoppedBefore)
 {
+    /// <summary>What an image that failed or was stopped did before: the steps that finished (none: null).</summary>
+    public ImageResult? Done { get; init; }
+
     /// <summary>One line: <c>go-api: done</c>, <c>node-web: failed: ...</c>, <c>dotnet-api: stopped before push (another image failed)</c>.</summary>
     public override string ToString() =>
         Result is not null ? $"{Name}: done"
@@ -28,6 +31,9 @@ public sealed class ImagesFailedException(IReadOnlyList<ImageOutcome> outcomes)
 
     /// <summary>The results of the images that finished.</summary>
     public IReadOnlyList<ImageResult> Results => Outcomes.Where(o => o.Result is not null).Select(o => o.Result!).ToList();
+
+    /// <summary>What the images that failed or were stopped did before: the steps of each that finished.</summary>
+    public IReadOnlyList<ImageResult> Unfinished => Outcomes.Where(o => o.Result is null && o.Done is not null).Select(o => o.Done!).ToList();
 }
 
 /// <summary>A pipeline stopped between two steps because another image of its run failed.</summary>
@@ -46,11 +52,12 @@ public static partial class Containers
     /// false they all run to the end: a scan gate that fails one image does not keep the others from being scanned);
     /// the run then throws <see cref="ImagesFailedException"/> with every image's outcome (and the results of those
     /// that finished).
-    /// Cancelling stops them all. Each pipeline logs whole lines through its own log (prefix them with its name to
-    /// tell them apart: <c>.WithLog(line => log($"[{name}] {line}"))</c>). <paramref name="progress"/> hears each
+    /// Cancelling stops them all. <paramref name="engine"/> may be null when no step needs one (sign, rollout). Each
+    /// pipeline logs whole lines through its own log (prefix them with its name to tell them apart:
+    /// <c>.WithLog(line => log($"[{name}] {line}"))</c>). <paramref name="progress"/> hears each
     /// image's state as it changes: <c>waiting</c>, the step it starts, <c>done</c>, <c>failed</c>, <c>stopped</c>.
     /// </summary>
-    public static async Task<IReadOnlyList<ImageResult>> RunAllAsync(IEnumerable<ImagePipeline> pipelines, ContainerEngine engine,
+    public static async Task<IReadOnlyList<ImageResult>> RunAllAsync(IEnumerable<ImagePipeline> pipelines, ContainerEngine? engine,
         int? parallelism = null, CancellationToken cancellationToken = default, bool stopOnFailure = true, Action<string, string>? progress = null)
     {
         var list = pipelines.ToList();
@@ -61,6 +68,7 @@ public static partial class Containers
         async Task<ImageOutcome> RunOneAsync(ImagePipeline pipeline)
         {
             progress?.Invoke(pipeline.Name, "waiting");
+            ImageResult? done = null;
             await slots.WaitAsync(cancellationToken);
             try
             {
@@ -70,20 +78,20 @@ public static partial class Containers
                     progress?.Invoke(pipeline.Name, "not started");
                     return new ImageOutcome(pipeline.Name, null, null, null);
                 }
-                var result = await pipeline.RunStepsAsync(engine, cancellationToken, Halted, step => progress?.Invoke(pipeline.Name, step));
+                var result = await pipeline.RunStepsAsync(engine, cancellationToken, Halted, step => progress?.Invoke(pipeline.Name, step), soFar => done = soFar);
                 progress?.Invoke(pipeline.Name, "done");
                 return new ImageOutcome(pipeline.Name, result, null, null);
             }
             catch (PipelineStoppedException stopped)
             {
                 progress?.Invoke(pipeline.Name, "stopped");
-                return new ImageOutcome(pipeline.Name, null, null, stopped.Next);
+                return new ImageOutcome(pipeline.Name, null, null, stopped.Next) { Done = done };
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Interlocked.Exchange(ref failed, 1);
                 progress?.Invoke(pipeline.Name, "failed");
-                return new ImageOutcome(pipeline.Name, null, e, null);
+                return new ImageOutcome(pipeline.Name, null, e, null) { Done = done };
             }
             finally
             {

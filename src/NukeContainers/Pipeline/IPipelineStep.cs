@@ -27,6 +27,16 @@ public interface IPipelineStep
     Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// An exception of a step that failed after it changed something, with what it did (a rollout that was undone): the
+/// report tells of it as of a step that ran.
+/// </summary>
+public interface IStepFailure
+{
+    /// <summary>What the step did before it failed.</summary>
+    StepResult Result { get; }
+}
+
 /// <summary>The fixed order of the steps. A step of a team's own takes a number between two of these.</summary>
 public static class StepOrder
 {
@@ -42,6 +52,8 @@ public static class StepOrder
     public const int Scan = 500;
     /// <summary>Push it.</summary>
     public const int Push = 600;
+    /// <summary>Attach provenance and the SBOM to the pushed image.</summary>
+    public const int Attest = 620;
     /// <summary>Sign the pushed digest.</summary>
     public const int Sign = 650;
     /// <summary>Roll it out.</summary>
@@ -88,8 +100,17 @@ public sealed record PipelineImage
     /// <summary>The tags it has been given in <see cref="Repository"/>.</summary>
     public TagSet Tags { get; init; } = TagSet.Empty;
 
+    /// <summary>The tag that names its version (which a push never moves to another image), once tagged with one.</summary>
+    public string? VersionTag { get; init; }
+
     /// <summary>The registry digest (<c>sha256:...</c>), once pushed.</summary>
     public string? Digest { get; init; }
+
+    /// <summary>
+    /// What the image was built from (the build step's settings as it ran them), for the steps after it that build
+    /// again (the cache export) or tell of it (slim's base, the provenance, the lint); null when no step built it.
+    /// </summary>
+    public Building.BuildSettings? Build { get; init; }
 
     /// <summary>The image id, or an error naming the step that needs it.</summary>
     public string RequireImageId(string step) => ImageId

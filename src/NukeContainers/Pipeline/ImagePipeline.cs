@@ -41,10 +41,18 @@ public sealed partial record ImagePipeline
     /// <summary>
     /// Starts from an image the engine already has (its id or a reference), for pipelines without a build step, such
     /// as tagging or pushing what an earlier run built; <paramref name="digest"/> is its registry digest once pushed
-    /// (what a rollout deploys).
+    /// (what a rollout deploys), <paramref name="build"/> what it was built from (for slim's base, the provenance, the
+    /// cache export), <paramref name="versionTag"/> the tag among <paramref name="tags"/> that names its version.
     /// </summary>
-    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0, IEnumerable<string>? tags = null, string? digest = null) =>
-        this with { StartImage = new PipelineImage(Repository) { ImageId = imageId, SizeBytes = sizeBytes, Tags = Images.TagSet.Of(tags ?? []), Digest = digest } };
+    [Pure] public ImagePipeline FromImage(string imageId, long sizeBytes = 0, IEnumerable<string>? tags = null, string? digest = null,
+        Building.BuildSettings? build = null, string? versionTag = null) =>
+        this with
+        {
+            StartImage = new PipelineImage(Repository)
+            {
+                ImageId = imageId, SizeBytes = sizeBytes, Tags = Images.TagSet.Of(tags ?? []), Digest = digest, Build = build, VersionTag = versionTag,
+            },
+        };
 
     /// <summary>Adds a step, or replaces the step of the same name; steps run in their <see cref="IPipelineStep.Order"/>.</summary>
     [Pure] public ImagePipeline WithStep(IPipelineStep step) =>

@@ -26,8 +26,8 @@ public static partial class Containers
     public static Task<IReadOnlyDictionary<string, string>> PushLocalBaseImagesAsync(ContainerEngine engine, string registry, Action<string> log, CancellationToken cancellationToken = default) =>
         LocalBaseImages.PushAsync(engine, registry, log, cancellationToken);
 
-    /// <summary>Makes the local base images that are missing or out of date, and returns their build arguments: <see cref="LocalBaseImages.EnsureAsync"/>.</summary>
+    /// <summary>Makes the local base images that are missing or out of date (all, or <paramref name="only"/> those and what they are built on), and returns their build arguments: <see cref="LocalBaseImages.EnsureAsync"/>.</summary>
     public static Task<IReadOnlyDictionary<string, string>> LocalBaseImagesAsync(ContainerEngine engine, Action<string> log,
-        CancellationToken cancellationToken = default, Action<string>? buildLog = null) =>
-        LocalBaseImages.EnsureAsync(engine, log, cancellationToken, buildLog);
+        CancellationToken cancellationToken = default, Action<string>? buildLog = null, IReadOnlyCollection<string>? only = null) =>
+        LocalBaseImages.EnsureAsync(engine, log, cancellationToken, buildLog, only);
 }

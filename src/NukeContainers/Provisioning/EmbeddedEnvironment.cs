@@ -55,6 +55,15 @@ public static class EmbeddedEnvironment
     public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, Action<string>? log = null, CancellationToken cancellationToken = default) =>
         await StartTemporaryEngineAsync(stateDirectory, tlsPort: null, log, cancellationToken);
 
+    /// <summary>A new, empty engine of the given kind (Debian 13's Docker 26 with the containerd store too), as <see cref="StartTemporaryEngineAsync(string, Action{string}?, CancellationToken)"/>.</summary>
+    public static async Task<TemporaryEngine> StartTemporaryEngineAsync(string stateDirectory, EmbeddedEngine engine, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var options = new EmbeddedEnvironmentOptions { StateDirectory = stateDirectory, Engine = engine, Log = log ?? (_ => { }) };
+        RequireDebianRoot(options, "A temporary engine is asked for");
+        Directory.CreateDirectory(stateDirectory);
+        return new TemporaryEngine(await StartEngineAsync(options, cancellationToken), stateDirectory);
+    }
+
     /// <summary>
     /// Starts a temporary engine that also listens on 127.0.0.1:<paramref name="tlsPort"/> with TLS, as a remote engine
     /// does (<c>--tlsverify</c>: it wants a client certificate signed by its CA). The CA, the engine's certificate and
@@ -160,7 +169,7 @@ public static class EmbeddedEnvironment
             // Debian 13's engine, unpacked in the state folder (never installed over the system's), with Debian 12's
             // runc (13's needs a newer glibc) and 13's containerd first on its PATH; the containerd image store on.
             await DebianPackages.EnsureInstalledAsync(options.Log, cancellationToken, "runc");
-            var root = await UnpackDocker26Async(state, options.Log, cancellationToken);
+            var root = await UnpackDocker26Async(options.Log, cancellationToken);
             var config = Path.Combine(state, "daemon.json");
             await File.WriteAllTextAsync(config, """{ "features": { "containerd-snapshotter": true } }""" + "\n", cancellationToken);
             daemon = ["env", $"PATH={Path.Combine(root, "usr/bin")}:{Path.Combine(root, "usr/sbin")}:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -184,8 +193,9 @@ public static class EmbeddedEnvironment
     /// Debian 13's packages of the Docker 26 engine and the tools held against it.
     private static readonly string[] Docker26Packages = ["docker.io", "containerd", "docker-buildx", "cosign", "oras"];
 
-    private static Task<string> UnpackDocker26Async(string stateDirectory, Action<string> log, CancellationToken cancellationToken) =>
-        DebianPackages.UnpackFromReleaseAsync(Path.Combine(stateDirectory, "packages"), "trixie", Docker26Packages, log, cancellationToken);
+    /// Into the embedded Docker 26 engine's state folder, whichever engine asks (a temporary one shares them).
+    private static Task<string> UnpackDocker26Async(Action<string> log, CancellationToken cancellationToken) =>
+        DebianPackages.UnpackFromReleaseAsync(Path.Combine(EmbeddedEnvironmentOptions.Docker26(log).StateDirectory, "packages"), "trixie", Docker26Packages, log, cancellationToken);
 
     /// <summary>
     /// The root Debian 13's packages of the Docker 26 engine are unpacked into (downloaded the first time): its
@@ -193,8 +203,7 @@ public static class EmbeddedEnvironment
     /// </summary>
     public static Task<string> ModernToolsAsync(Action<string>? log = null, CancellationToken cancellationToken = default)
     {
-        var options = EmbeddedEnvironmentOptions.Docker26(log);
-        return UnpackDocker26Async(options.StateDirectory, options.Log, cancellationToken);
+        return UnpackDocker26Async(log ?? Console.WriteLine, cancellationToken);
     }
 
     /// dockerd's arguments for a TLS listener on 127.0.0.1 that wants a client certificate signed by the CA.

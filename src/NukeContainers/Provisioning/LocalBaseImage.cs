@@ -6,7 +6,14 @@ namespace NukeContainers.Provisioning;
 /// <param name="BuildArg">The build argument through which Dockerfiles take it instead of the official image.</param>
 /// <param name="StandsFor">The official image it replaces.</param>
 /// <param name="Context">What its build context is.</param>
-public sealed record LocalBaseImage(string Name, string Reference, string BuildArg, string StandsFor, BaseImageContext Context);
+public sealed record LocalBaseImage(string Name, string Reference, string BuildArg, string StandsFor, BaseImageContext Context)
+{
+    /// <summary>
+    /// The platforms it is made for where the engine keeps its images in containerd (one image each under one index,
+    /// so that a multi-platform build finds its platform's); elsewhere, and when empty, the engine's own.
+    /// </summary>
+    public IReadOnlyList<string> Platforms { get; init; } = [];
+}
 
 /// <summary>Where a base image's files come from.</summary>
 public enum BaseImageContext

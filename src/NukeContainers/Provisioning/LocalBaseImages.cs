@@ -21,9 +21,9 @@ public static class LocalBaseImages
     public static IReadOnlyList<LocalBaseImage> All { get; } =
     [
         new("debian", "local/debian:bookworm", "DEBIAN_IMAGE", "debian:bookworm-slim", BaseImageContext.Debootstrap),
-        new("static", "local/static:nonroot", "STATIC_IMAGE", "gcr.io/distroless/static-debian12:nonroot", BaseImageContext.None),
+        new("static", "local/static:nonroot", "STATIC_IMAGE", "gcr.io/distroless/static-debian12:nonroot", BaseImageContext.None) { Platforms = ["linux/amd64", "linux/arm64"] },
         new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot and dotnet/runtime-deps (chiseled)", BaseImageContext.None),
-        new("nginx", "local/nginx:nonroot", "NGINX_IMAGE", "nginxinc/nginx-unprivileged:1.27-alpine", BaseImageContext.None),
+        new("nginx", "local/nginx:nonroot", "NGINX_IMAGE", "nginxinc/nginx-unprivileged:1.27-alpine", BaseImageContext.None) { Platforms = ["linux/amd64", "linux/arm64"] },
         new("golang", "local/golang:bookworm", "GO_IMAGE", "golang:1.22-bookworm", BaseImageContext.None),
         new("node", "local/node:bookworm", "NODE_IMAGE", "node:20-bookworm-slim", BaseImageContext.None),
         new("dotnet-sdk", "local/dotnet-sdk:10.0", "DOTNET_SDK_IMAGE", "mcr.microsoft.com/dotnet/sdk:10.0", BaseImageContext.DotNetSdk),
@@ -35,17 +35,21 @@ public static class LocalBaseImages
     /// <summary>
     /// Makes every local base image that is missing or out of date; returns their build arguments. What each image is
     /// made of and how long it took goes to <paramref name="log"/>; the builds' own output to <paramref name="buildLog"/>
-    /// (the same log when not given).
+    /// (the same log when not given). With <paramref name="only"/> (build arguments: <c>GO_IMAGE</c>, <c>STATIC_IMAGE</c>),
+    /// only those are made, with the ones they are built on; the build arguments of all are returned.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, string>> EnsureAsync(ContainerEngine engine, Action<string> log,
-        CancellationToken cancellationToken = default, Action<string>? buildLog = null)
+        CancellationToken cancellationToken = default, Action<string>? buildLog = null, IReadOnlyCollection<string>? only = null)
     {
         buildLog ??= log;
         await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken);
         var made = new Dictionary<string, string>();
-        foreach (var image in All)
+        var replaced = new List<string>();
+        var containerd = await engine.ImageStoreAsync(cancellationToken) == "containerd";
+        foreach (var image in only is null ? All : WithWhatTheyAreBuiltOn(only))
         {
-            var hash = DefinitionHash(image, made);
+            var platforms = containerd && image.Platforms.Count > 1 ? string.Join(',', image.Platforms) : null;
+            var hash = DefinitionHash(image, made, platforms);
             var existing = await engine.InspectImageAsync(image.Reference, cancellationToken);
             if (existing?.Config?.Labels is { } labels && labels.TryGetValue(HashLabel, out var found) && found == hash)
             {
@@ -55,14 +59,16 @@ public static class LocalBaseImages
             var watch = Stopwatch.StartNew();
             log($"Making base image {image.Reference} (stands in for {image.StandsFor})");
             if (image.Context == BaseImageContext.Debootstrap) await DebootstrapAsync(engine, image, hash, buildLog, cancellationToken);
-            else await BuildAsync(engine, image, hash, buildLog, cancellationToken);
+            else await BuildAsync(engine, image, hash, platforms, buildLog, cancellationToken);
             var result = await engine.InspectImageAsync(image.Reference, cancellationToken)
                 ?? throw new ContainerException($"{image.Reference} was made but the engine does not know it.");
             made[image.BuildArg] = result.ID;
-            // The image it replaces is dangling now: it goes, unless something still uses it.
-            if (existing is not null && existing.ID != result.ID) await engine.RemoveIfUnusedAsync(existing.ID, [HashLabel], cancellationToken);
+            if (existing is not null && existing.ID != result.ID) replaced.Add(existing.ID);
             log($"Made {image.Reference}: {result.Size / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0}s");
         }
+        // The images they replace are dangling now: they go, unless something else still uses them. Last made first:
+        // an old image is the parent of the old ones made on it, which must go before it can.
+        foreach (var id in Enumerable.Reverse(replaced)) await engine.RemoveIfUnusedAsync(id, [HashLabel], cancellationToken);
         return BuildArgs;
     }
 
@@ -87,6 +93,19 @@ public static class LocalBaseImages
         return args;
     }
 
+    /// The images the build arguments name and those they are built on (their Dockerfiles name them), in making order.
+    private static IReadOnlyList<LocalBaseImage> WithWhatTheyAreBuiltOn(IReadOnlyCollection<string> buildArgs)
+    {
+        var unknown = buildArgs.Except(All.Select(i => i.BuildArg)).ToList();
+        if (unknown.Count > 0) throw new ContainerException($"There is no local base image for {string.Join(", ", unknown)}: the build arguments are {string.Join(", ", All.Select(i => i.BuildArg))}.");
+        var wanted = buildArgs.ToHashSet();
+        // All lists each image after those it is built on: from the end, an image wanted wants what its Dockerfile names.
+        foreach (var image in All.Reverse())
+            if (wanted.Contains(image.BuildArg))
+                foreach (var other in All.Where(o => Dockerfile(image).Contains("${" + o.BuildArg + "}"))) wanted.Add(other.BuildArg);
+        return All.Where(i => wanted.Contains(i.BuildArg)).ToList();
+    }
+
     /// <summary>The Dockerfile that defines a base image (debootstrap's image has none).</summary>
     public static string Dockerfile(LocalBaseImage image)
     {
@@ -96,7 +115,7 @@ public static class LocalBaseImages
         return new StreamReader(stream).ReadToEnd();
     }
 
-    private static async Task BuildAsync(ContainerEngine engine, LocalBaseImage image, string hash, Action<string> log, CancellationToken cancellationToken)
+    private static async Task BuildAsync(ContainerEngine engine, LocalBaseImage image, string hash, string? platforms, Action<string> log, CancellationToken cancellationToken)
     {
         using var folder = new TemporaryFolder("nukecontainers-base-");
         var dockerfile = Path.Combine(folder.Path, "Dockerfile");
@@ -111,6 +130,7 @@ public static class LocalBaseImages
             BuildArgs = BuildArgs,
             Labels = new Dictionary<string, string> { [HashLabel] = hash },
             Network = NetworkMode.Host,
+            Platform = platforms,
         };
         await engine.BuildAsync(context, settings, [image.Reference], line => log("  " + line), cancellationToken);
     }
@@ -159,10 +179,11 @@ public static class LocalBaseImages
 
     /// What decides whether a base image is out of date: its definition, the local images it is built on (so a new
     /// Debian image remakes the rest), this machine's CA certificates for Debian, and the .NET versions copied.
-    private static string DefinitionHash(LocalBaseImage image, IReadOnlyDictionary<string, string> madeIds)
+    private static string DefinitionHash(LocalBaseImage image, IReadOnlyDictionary<string, string> madeIds, string? platforms)
     {
         var definition = Dockerfile(image);
         var text = new StringBuilder(definition);
+        if (platforms is not null) text.Append($"\nplatforms={platforms}");
         foreach (var (buildArg, id) in madeIds.Where(m => definition.Contains("${" + m.Key + "}")))
             text.Append($"\n{buildArg}={id}");
         if (image.Context == BaseImageContext.Debootstrap)

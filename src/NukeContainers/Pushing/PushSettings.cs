@@ -19,9 +19,6 @@ public sealed record PushSettings : IPipelineStep
     /// <summary>Another docker config.json to take credentials from.</summary>
     public string? DockerConfigPath { get; init; }
 
-    /// <summary>The version's own tag, which must not move to another image; the tag step's when not set.</summary>
-    public string? VersionTag { get; init; }
-
     /// <summary>Push even when the version tag already names another image in the registry.</summary>
     public bool Force { get; init; }
 
@@ -44,6 +41,11 @@ public sealed record PushSettings : IPipelineStep
     /// store), or the manifest itself is (the containerd image store, where an image's id is its manifest's digest).
     private static bool IsImage(RegistryManifest manifest, string imageId) => manifest.ConfigDigest == imageId || manifest.Digest == imageId;
 
+    /// True when the manifest, or an index's platform image (the attest step's index of the image and its
+    /// attestations), is the engine's image.
+    private static async Task<bool> NamesImageAsync(RegistryClient client, string repository, RegistryManifest manifest, string imageId, CancellationToken cancellationToken) =>
+        IsImage(manifest, imageId) || (await client.ImageManifestsAsync(repository, manifest, cancellationToken)).Any(m => IsImage(m, imageId));
+
     async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
     {
         var image = context.Image;
@@ -55,10 +57,10 @@ public sealed record PushSettings : IPipelineStep
         var credentials = client.Credentials;
         var path = image.Repository.Path;
 
-        var versionTag = VersionTag ?? context.Pipeline.Step<TagSettings>()?.Plan.VersionTag;
+        var versionTag = context.Image.VersionTag;
         if (versionTag is not null && image.Tags.Contains(versionTag) && await client.DigestAsync(path, versionTag, cancellationToken) is { } existing)
         {
-            if (!IsImage(await client.GetManifestAsync(path, existing, cancellationToken), imageId) && !Force)
+            if (!await NamesImageAsync(client, path, await client.GetManifestAsync(path, existing, cancellationToken), imageId, cancellationToken) && !Force)
             {
                 // A version names a commit: the same commit built again (a re-run CI job, another checkout) may replace
                 // it, since builds are seldom bit for bit the same; another commit under the same version may not.

@@ -98,11 +98,23 @@ public sealed class RegistryClient : IDisposable
             ? tags.EnumerateArray().Select(t => t.GetString()!).ToList() : [];
     }
 
-    /// <summary>The labels in an image's config (an image manifest's; an index has none), by tag or digest.</summary>
+    /// <summary>
+    /// The image manifests a tag or digest names: the manifest itself, or an index's platform images (not its
+    /// attestation or other artifact manifests).
+    /// </summary>
+    public async Task<IReadOnlyList<RegistryManifest>> ImageManifestsAsync(string repository, RegistryManifest manifest, CancellationToken cancellationToken = default)
+    {
+        if (manifest.ConfigDigest is not null) return [manifest];
+        var images = new List<RegistryManifest>();
+        foreach (var child in manifest.PlatformChildren) images.Add(await GetManifestAsync(repository, child, cancellationToken));
+        return images;
+    }
+
+    /// <summary>The labels in an image's config (an index's first platform image's), by tag or digest.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConfigLabelsAsync(string repository, string reference, CancellationToken cancellationToken = default)
     {
-        var manifest = await GetManifestAsync(repository, reference, cancellationToken);
-        if (manifest.ConfigDigest is not { } config) return new Dictionary<string, string>();
+        var manifests = await ImageManifestsAsync(repository, await GetManifestAsync(repository, reference, cancellationToken), cancellationToken);
+        if (manifests.FirstOrDefault()?.ConfigDigest is not { } config) return new Dictionary<string, string>();
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/blobs/{config}"), repository, cancellationToken);
         await EnsureAsync(response, $"fetch the config of {repository}@{reference}");
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
@@ -287,6 +299,22 @@ public sealed record RegistryManifest(byte[] Body, string MediaType, string Dige
             using var json = Json();
             return json.RootElement.TryGetProperty("manifests", out var manifests)
                 ? manifests.EnumerateArray().Select(m => m.GetProperty("digest").GetString()!).ToList()
+                : [];
+        }
+    }
+
+    /// <summary>The digests of an index's platform images: its image manifests but attestation manifests (none for an image manifest).</summary>
+    public IReadOnlyList<string> PlatformChildren
+    {
+        get
+        {
+            using var json = Json();
+            // An image manifest that is not an attestation (a cache index names layers and its cache config: none of them).
+            return json.RootElement.TryGetProperty("manifests", out var manifests)
+                ? manifests.EnumerateArray()
+                    .Where(m => m.TryGetProperty("mediaType", out var mediaType) && RegistryClient.ManifestTypes[2..].Contains(mediaType.GetString()))
+                    .Where(m => !(m.TryGetProperty("annotations", out var a) && a.TryGetProperty(Attesting.Attestations.ReferenceType, out var type) && type.GetString() == Attesting.Attestations.AttestationManifest))
+                    .Select(m => m.GetProperty("digest").GetString()!).ToList()
                 : [];
         }
     }

@@ -125,8 +125,10 @@ public sealed record RolloutResult : StepResult
 }
 
 /// <summary>A rollout that failed; it carries what happened, so that report.json can still say so.</summary>
-public sealed class RolloutFailedException(string message, RolloutResult result) : ContainerException(message)
+public sealed class RolloutFailedException(string message, RolloutResult result) : ContainerException(message), IStepFailure
 {
     /// <summary>What the step did before it failed.</summary>
     public RolloutResult Result { get; } = result;
+
+    StepResult IStepFailure.Result => Result;
 }

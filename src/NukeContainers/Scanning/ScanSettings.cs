@@ -44,6 +44,15 @@ public sealed record ScanSettings : IPipelineStep
     /// <summary>The day the ignore file's <c>exp:</c> dates are held against; today by default.</summary>
     public DateOnly? Today { get; init; }
 
+    /// <summary>
+    /// The analyses the scan runs, in order (<see cref="ImageAnalysers.Defaults"/>: inventory, checks, secrets, osv, trivy,
+    /// lint); leave one out by name, or add a team's own with <see cref="WithAnalyser"/>.
+    /// </summary>
+    public IReadOnlyList<IImageAnalyser> Analysers { get; init; } = ImageAnalysers.Defaults;
+
+    /// <summary>Adds an analyser after the others: its findings are merged, ignored, gated and reported with theirs.</summary>
+    [Pure] public ScanSettings WithAnalyser(IImageAnalyser analyser) => this with { Analysers = [.. Analysers, analyser] };
+
     /// <summary>Fails at this severity or above.</summary>
     [Pure] public ScanSettings FailingOn(Severity severity) => this with { FailOn = severity };
 
@@ -62,6 +71,8 @@ public sealed record ScanSettings : IPipelineStep
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {
+        if (Analysers.GroupBy(a => a.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ContainerException($"The scan step of {pipeline.Repository} has two analysers named '{twice.Key}': give each its own name.");
         if (AdvisoryFolder is not null && !Directory.Exists(AdvisoryFolder))
             throw new ContainerException($"The scan step of {pipeline.Repository}: the advisory folder {AdvisoryFolder} does not exist.");
         if (IgnoreFile is not null && !File.Exists(IgnoreFile))

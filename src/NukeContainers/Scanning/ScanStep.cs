@@ -8,45 +8,20 @@ internal static class ScanStep
         var (engine, log, image) = (context.Engine, context.Log, context.Image);
         var imageId = image.RequireImageId("scan");
         var contents = await ImageContents.ReadAsync(engine, imageId, cancellationToken);
-        var packages = Inventory.Read(contents.Manifests, contents.GoBinaries);
+        // The analysers in their order, each with the packages the ones before it found.
+        var packages = new List<Package>();
         var findings = new List<Finding>();
-        findings.AddRange(ImageChecks.Config(contents.Config));
-        findings.AddRange(contents.FileChecks);
-        findings.AddRange(contents.Secrets);
-        var advisoryFolders = new List<string>();
-        if (settings.AdvisoryFolder is { } folder) advisoryFolders.Add(folder);
-        if (settings.OsvArchives is { } source)
-            foreach (var ecosystem in packages.Select(p => OsvArchives.ArchiveName(p.Ecosystem)).Distinct().Order(StringComparer.Ordinal))
-                advisoryFolders.Add(await OsvArchives.FetchAsync(source, ecosystem, log, cancellationToken));
-        if (advisoryFolders.Count > 0)
+        foreach (var analyser in settings.Analysers)
         {
-            var advisories = OsvDatabase.Load(advisoryFolders);
-            findings.AddRange(advisories.Match(packages));
-            log($"Matched {packages.Count} packages with {advisories.Count} OSV advisories from {string.Join(", ", advisoryFolders)}");
+            var analysis = await analyser.AnalyseAsync(new ScanInput
+            {
+                Engine = engine, ImageId = imageId, Repository = image.Repository, Config = contents.Config, Packages = packages.ToList(),
+                Settings = settings, Build = image.Build, Log = log, Contents = contents,
+            }, cancellationToken);
+            findings.AddRange(analysis.Findings);
+            packages.AddRange(analysis.Packages);
         }
-        if (settings.UseTrivy && TrivyReport.Locate() is { } trivy)
-        {
-            using var temporary = new Utils.TemporaryFolder("nukecontainers-scan-");
-            var archive = Path.Combine(temporary.Path, "image.tar");
-            await using (var export = await engine.ExportAsync(imageId, cancellationToken))
-            await using (var file = File.Create(archive))
-                await export.CopyToAsync(file, cancellationToken);
-            var fromTrivy = await TrivyReport.RunAsync(trivy, archive, cancellationToken);
-            log($"Trivy ({trivy}) found {fromTrivy.Count}");
-            findings.AddRange(fromTrivy);
-        }
-
-        var build = context.Pipeline.Step<Building.BuildSettings>();
-        var dockerfile = settings.Dockerfile ?? build?.DockerfilePath;
-        if (dockerfile is not null && File.Exists(dockerfile))
-        {
-            var contextDirectory = settings.ContextDirectory ?? build?.ContextDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dockerfile))!;
-            var config = new[] { Path.Combine(contextDirectory, ".hadolint.yaml"), Path.Combine(Directory.GetCurrentDirectory(), ".hadolint.yaml") }.FirstOrDefault(File.Exists);
-            var lint = Dockerfiles.DockerfileLint.Lint(dockerfile, contextDirectory, config,
-                Dockerfiles.DockerfileSyntax.ForEngine(await engine.ApiVersionAsync(cancellationToken), Dockerfiles.DockerfileParser.Load(dockerfile)));
-            log($"Linted {Dockerfiles.DockerfileLint.Shown(dockerfile)}: {lint.Count} findings{(config is null ? "" : $" ({config})")}");
-            findings.AddRange(lint);
-        }
+        var dockerfile = settings.Dockerfile ?? image.Build?.DockerfilePath;
 
         var ignore = settings.IgnoreFile is { } path ? IgnoreFile.Load(path) : IgnoreFile.None;
         var today = settings.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);

@@ -108,27 +108,15 @@ internal sealed class BuildSession : IAsyncDisposable
     /// </summary>
     public async Task<string?> OpenAsync(ContainerEngine engine, CancellationToken cancellationToken)
     {
-        var stream = await engine.ConnectAsync(cancellationToken);
+        // One header line a method: the engine reads each line as one method.
+        var (stream, _, refusal) = await engine.UpgradeToH2cAsync("/v1.41/session",
+        [
+            $"X-Docker-Expose-Session-Uuid: {Id}", $"X-Docker-Expose-Session-Name: {HeaderValue(Name)}", $"X-Docker-Expose-Session-Sharedkey: {SharedKey}",
+            .. Methods().Select(method => $"X-Docker-Expose-Session-Grpc-Method: {method}"),
+        ], cancellationToken);
+        if (stream is null) return refusal;
         try
         {
-            var request = new StringBuilder()
-                .Append("POST /v1.41/session HTTP/1.1\r\nHost: docker\r\nUser-Agent: NukeContainers\r\nContent-Length: 0\r\n")
-                .Append("Connection: Upgrade\r\nUpgrade: h2c\r\n")
-                .Append($"X-Docker-Expose-Session-Uuid: {Id}\r\n")
-                .Append($"X-Docker-Expose-Session-Name: {HeaderValue(Name)}\r\n")
-                .Append($"X-Docker-Expose-Session-Sharedkey: {SharedKey}\r\n");
-            // One header line a method: the engine reads each line as one method.
-            foreach (var method in Methods()) request.Append($"X-Docker-Expose-Session-Grpc-Method: {method}\r\n");
-            request.Append("\r\n");
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(request.ToString()), cancellationToken);
-            await stream.FlushAsync(cancellationToken);
-            var (status, head) = await ReadResponseHeadAsync(stream, cancellationToken);
-            if (status != 101)
-            {
-                var body = await ReadBodyAsync(stream, head, cancellationToken);
-                await stream.DisposeAsync();
-                return $"{status} {Building.ImageBuilder.EngineMessage(body).Trim()}";
-            }
             _connection = await SessionHost.ServeAsync(this, stream, cancellationToken);
             return null;
         }
@@ -159,33 +147,6 @@ internal sealed class BuildSession : IAsyncDisposable
         // Docker Hub's credentials are kept under its index address, as the docker CLI keeps them.
         var key = host is "registry-1.docker.io" or "docker.io" ? "https://index.docker.io/v1/" : host;
         return await DockerConfig.FindAsync(key, cancellationToken: cancellationToken);
-    }
-
-    /// Reads the status line and headers one byte at a time, so that nothing after them (the engine's HTTP/2 preface)
-    /// is taken from the stream.
-    private static async Task<(int Status, string Head)> ReadResponseHeadAsync(Stream stream, CancellationToken cancellationToken)
-    {
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, cancellationToken) == 0)
-                throw new ContainerException("The engine closed the connection when asked for a BuildKit session.");
-            head.Append((char)one[0]);
-            if (head.Length > 64 * 1024) throw new ContainerException("The engine's answer to the session request has no end of headers.");
-        }
-        var text = head.ToString();
-        var parts = text.Split(' ', 3);
-        return (parts.Length > 1 && int.TryParse(parts[1], out var status) ? status : 0, text);
-    }
-
-    private static async Task<string> ReadBodyAsync(Stream stream, string head, CancellationToken cancellationToken)
-    {
-        var lengthLine = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
-        if (lengthLine is null || !int.TryParse(lengthLine["Content-Length:".Length..].Trim(), out var length) || length is <= 0 or > 64 * 1024) return "";
-        var body = new byte[length];
-        await stream.ReadAtLeastAsync(body, length, throwOnEndOfStream: false, cancellationToken);
-        return Encoding.UTF8.GetString(body);
     }
 
     private static string HeaderValue(string text) => new(text.Select(c => c is < ' ' or > '~' ? '_' : c).ToArray());

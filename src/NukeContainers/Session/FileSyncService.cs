@@ -1,3 +1,4 @@
+using NukeContainers.Building;
 using System.Buffers;
 using Grpc.Core;
 using Microsoft.Win32.SafeHandles;

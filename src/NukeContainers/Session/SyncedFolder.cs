@@ -27,53 +27,14 @@ internal sealed class SyncedFolder(string name, string path, DockerIgnore exclud
     /// (it must be, before its files) only then; links are sent as links; a second name of a hard-linked file is
     /// sent as a link to the first; sockets and devices are left out, as the tar context leaves them out.
     /// </summary>
-    public IEnumerable<Entry> Walk(IncludeFilter? include)
-    {
-        var pending = new List<Entry>();
-        var linked = new Dictionary<(ulong, ulong), string>();
-        return Walk(Path, "", include, pending, linked);
-    }
-
-    private IEnumerable<Entry> Walk(string folder, string prefix, IncludeFilter? include, List<Entry> pending, Dictionary<(ulong, ulong), string> linked)
-    {
-        foreach (var full in Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal))
+    public IEnumerable<Entry> Walk(IncludeFilter? include) =>
+        new ContextWalk(Path, Excludes) { Include = include, SendParents = true }.Entries().Select(e => e.Kind switch
         {
-            var name = prefix + System.IO.Path.GetFileName(full);
-            var status = FileStatus.Read(full);
-            var excluded = Excludes.IsExcluded(name);
-            var included = include?.Test(name) ?? IncludeFilter.Match.Included;
-            if (status.Kind == FileKind.Directory)
-            {
-                if (included == IncludeFilter.Match.No || (excluded && !Excludes.MayReincludeBelow(name))) continue;
-                var entry = new Entry(ToStat(name, status, null), null);
-                var sentNow = !excluded && included == IncludeFilter.Match.Included;
-                if (sentNow)
-                {
-                    foreach (var parent in pending) yield return parent;
-                    pending.Clear();
-                    yield return entry;
-                }
-                else pending.Add(entry);
-                var depth = pending.Count;
-                foreach (var child in Walk(full, name + "/", include, pending, linked)) yield return child;
-                if (!sentNow && pending.Count == depth) pending.RemoveAt(depth - 1);
-                continue;
-            }
-            if (excluded || included != IncludeFilter.Match.Included || status.Kind is not (FileKind.Regular or FileKind.SymbolicLink or FileKind.Fifo)) continue;
-            string? link = null;
-            if (status.Kind == FileKind.SymbolicLink) link = new FileInfo(full).LinkTarget ?? "";
-            else if (status is { Kind: FileKind.Regular, Links: > 1 })
-            {
-                if (linked.TryGetValue((status.Device, status.Inode), out var first)) link = first;
-                else linked[(status.Device, status.Inode)] = name;
-            }
-            foreach (var parent in pending) yield return parent;
-            pending.Clear();
-            var hardLink = status.Kind == FileKind.Regular && link is not null;
-            yield return new Entry(ToStat(name, hardLink ? status with { Size = 0 } : status, link),
-                status.Kind == FileKind.Regular && !hardLink ? full : null);
-        }
-    }
+            FileKind.Directory or FileKind.Fifo => new Entry(ToStat(e.Name, e.Status, null), null),
+            FileKind.SymbolicLink => new Entry(ToStat(e.Name, e.Status, e.LinkTarget), null),
+            _ when e.HardLinkOf is { } first => new Entry(ToStat(e.Name, e.Status with { Size = 0 }, first), null),
+            _ => new Entry(ToStat(e.Name, e.Status, null), e.FullPath),
+        });
 
     /// The stat as fsutil sends it: the mode in Go's os.FileMode bits, sizes for files and links, times in nanoseconds.
     internal static Stat ToStat(string name, FileStatus status, string? linkName)
@@ -107,45 +68,4 @@ internal sealed class SyncedFolder(string name, string path, DockerIgnore exclud
 
     /// A packet's data without a copy (the buffer must outlive the write).
     internal static ByteString Wrap(ReadOnlyMemory<byte> data) => UnsafeByteOperations.UnsafeWrap(data);
-}
-
-/// <summary>
-/// The paths the engine asked for (fsutil's followpaths and include patterns): a path is included when it, or a
-/// folder above it, matches; a folder is entered when a pattern may match below it.
-/// </summary>
-internal sealed class IncludeFilter
-{
-    private readonly DockerIgnore _matcher;
-    private readonly IReadOnlyList<string[]> _patterns;
-
-    public enum Match { No, Below, Included }
-
-    private IncludeFilter(IReadOnlyList<string> patterns)
-    {
-        var cleaned = patterns.Select(p => p.Trim().TrimStart('/').TrimEnd('/')).Where(p => p.Length > 0 && p != ".").ToList();
-        _matcher = DockerIgnore.Parse(string.Join('\n', cleaned), "the engine's include patterns");
-        _patterns = cleaned.Select(p => p.Split('/')).ToList();
-    }
-
-    /// A filter for the patterns, or null when there are none (everything is included).
-    public static IncludeFilter? For(IReadOnlyList<string> patterns) =>
-        patterns.Any(p => p.Trim().TrimStart('/').TrimEnd('/') is { Length: > 0 } and not ".") ? new IncludeFilter(patterns) : null;
-
-    public Match Test(string path)
-    {
-        if (_matcher.IsExcluded(path)) return Match.Included;
-        var segments = path.Split('/');
-        return _patterns.Any(p => MayMatchBelow(p, segments)) ? Match.Below : Match.No;
-    }
-
-    private static bool MayMatchBelow(string[] pattern, string[] folder)
-    {
-        for (var i = 0; i < folder.Length; i++)
-        {
-            if (i >= pattern.Length) return false;
-            if (pattern[i] == "**" || pattern[i].Contains('[')) return true;
-            if (!System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern[i], folder[i], ignoreCase: false)) return false;
-        }
-        return pattern.Length > folder.Length;
-    }
 }

@@ -20,8 +20,6 @@ public static class CosignSignatures
     /// <summary>The annotation that holds a layer's signature.</summary>
     public const string SignatureAnnotation = "dev.cosignproject.cosign/signature";
 
-    private const string ManifestType = "application/vnd.oci.image.manifest.v1+json";
-
     /// <summary>The tag that holds the signatures of a digest: <c>sha256-HEX.sig</c>.</summary>
     public static string SignatureTag(string digest) => digest.Replace(':', '-') + ".sig";
 
@@ -58,12 +56,7 @@ public static class CosignSignatures
         var payload = Payload(dockerReference, digest);
         var signature = Convert.ToBase64String(key.Sign(payload));
         var layers = existingLayers ?? [];
-        var payloadDigest = await registry.PutBlobAsync(repository, payload, cancellationToken);
-        layers.Add(new JsonObject
-        {
-            ["mediaType"] = PayloadType, ["size"] = payload.Length, ["digest"] = payloadDigest,
-            ["annotations"] = new JsonObject { [SignatureAnnotation] = signature },
-        });
+        layers.Add(OciManifests.Descriptor(PayloadType, payload, new Dictionary<string, string> { [SignatureAnnotation] = signature }));
         // The config cosign writes: no platform, one diff id a layer (a payload is its own uncompressed form).
         var config = Encoding.UTF8.GetBytes(new JsonObject
         {
@@ -71,15 +64,8 @@ public static class CosignSignatures
             ["os"] = "", ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray([.. layers.Select(l => (JsonNode?)l!["digest"]!.GetValue<string>())]) },
             ["config"] = new JsonObject(),
         }.ToJsonString());
-        var configDigest = await registry.PutBlobAsync(repository, config, cancellationToken);
-        var manifest = Encoding.UTF8.GetBytes(new JsonObject
-        {
-            ["schemaVersion"] = 2, ["mediaType"] = ManifestType,
-            ["config"] = new JsonObject { ["mediaType"] = "application/vnd.oci.image.config.v1+json", ["size"] = config.Length, ["digest"] = configDigest },
-            ["layers"] = new JsonArray([.. layers]),
-        }.ToJsonString());
-        var manifestDigest = RegistryClient.Digest(manifest);
-        await registry.PutManifestAsync(repository, tag, new RegistryManifest(manifest, ManifestType, manifestDigest), cancellationToken);
+        var manifest = await OciManifests.PutImageManifestAsync(registry, repository, config, layers.Select(l => l!.AsObject()), [payload], tag, cancellationToken);
+        var manifestDigest = manifest.Digest;
         return new SignatureResult(tag, manifestDigest, verification.Fingerprint, Added: true);
     }
 

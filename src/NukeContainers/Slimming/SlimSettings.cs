@@ -36,12 +36,6 @@ public sealed record SlimSettings : IPipelineStep
     /// <summary>The base image, whose layers are left as they are; by default the build's target stage's FROM.</summary>
     public string? Base { get; init; }
 
-    /// <summary>
-    /// The build that made the image, when the pipeline has no build step of its own (slimming a built image later):
-    /// its target stage's FROM is the base.
-    /// </summary>
-    public BuildSettings? Build { get; init; }
-
     /// <summary>The tag the slimmed image gets in the repository; the working tag (<c>build</c>) by default.</summary>
     public string? ResultTag { get; init; }
 

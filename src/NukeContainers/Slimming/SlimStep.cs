@@ -24,6 +24,12 @@ internal static class SlimStep
     {
         var (engine, log, image) = (context.Engine, context.Log, context.Image);
         var imageId = image.RequireImageId("slim");
+        if (image.Build?.Platforms is { Count: > 1 } platforms && !settings.DryRun)
+        {
+            // Slimming writes one image back in the engine; written over an index, it would leave one platform.
+            log($"Measuring {image.Repository} only, not slimming it: it is an index of {string.Join(", ", platforms)}, and slimming rewrites one image's layers");
+            settings = settings with { DryRun = true };
+        }
         var rules = settings.Rules();
         var rewriting = !settings.DryRun && (rules is not null || settings.Squash);
         using var folder = new TemporaryFolder("nukecontainers-slim-");
@@ -139,7 +145,7 @@ internal static class SlimStep
     /// How many of the image's bottom layers are its base's: the base image's layers, when the image starts with them.
     private static async Task<int> BaseLayersAsync(SlimSettings settings, StepContext context, IReadOnlyList<string> diffIds, CancellationToken cancellationToken)
     {
-        var name = settings.Base ?? BaseOfBuild(context.Pipeline.Step<BuildSettings>() ?? settings.Build);
+        var name = settings.Base ?? BaseOfBuild(context.Image.Build);
         if (name is null or "scratch") return 0;
         var layers = (await context.Engine.InspectImageAsync(name, cancellationToken))?.RootFS?.Layers;
         if (layers is null)

@@ -25,7 +25,7 @@ public sealed record TagSettings : IPipelineStep
         foreach (var reference in tags.In(context.Image.Repository))
             await context.Engine.TagAsync(imageId, reference, cancellationToken);
         context.Log($"Tagged {context.Image.Repository} {imageId[..19]}: {tags}");
-        return new TagResult { Image = context.Image with { Tags = tags }, Tags = tags, VersionTag = Plan.VersionTag };
+        return new TagResult { Image = context.Image with { Tags = tags, VersionTag = Plan.VersionTag ?? context.Image.VersionTag }, Tags = tags, VersionTag = Plan.VersionTag };
     }
 }
 

@@ -27,19 +27,23 @@ internal static class DebianPackages
     /// Downloads packages of another Debian release (<c>trixie</c>) with apt-get, without installing them (lists and
     /// cache of their own in <paramref name="folder"/>; apt checks the release's signatures), and unpacks them into
     /// <c>folder/root</c>. Returns that root. Done once: a root with a <c>.complete</c> file listing the same packages is reused.
+    /// With <paramref name="architecture"/> (<c>arm64</c>), the packages of that architecture (their files are never run
+    /// here but with an emulator named explicitly).
     /// </summary>
-    public static async Task<string> UnpackFromReleaseAsync(string folder, string release, IReadOnlyList<string> packages, Action<string> log, CancellationToken cancellationToken)
+    public static async Task<string> UnpackFromReleaseAsync(string folder, string release, IReadOnlyList<string> packages, Action<string> log,
+        CancellationToken cancellationToken, string? architecture = null)
     {
         var root = Path.Combine(folder, "root");
         var marker = Path.Combine(root, ".complete");
-        var wanted = $"{release}: {string.Join(' ', packages)}";
+        var wanted = $"{release}{(architecture is null ? "" : "/" + architecture)}: {string.Join(' ', packages)}";
         if (File.Exists(marker) && (await File.ReadAllTextAsync(marker, cancellationToken)).Trim() == wanted) return root;
-        log($"Downloading {string.Join(", ", packages)} from Debian {release} into {folder} (unpacked there, not installed)");
+        log($"Downloading {string.Join(", ", packages)} from Debian {release}{(architecture is null ? "" : $" ({architecture})")} into {folder} (unpacked there, not installed)");
         foreach (var sub in new[] { "lists/partial", "cache/archives/partial", "debs" }) Directory.CreateDirectory(Path.Combine(folder, sub));
         var sources = Path.Combine(folder, "sources.list");
         await File.WriteAllTextAsync(sources, $"deb http://deb.debian.org/debian {release} main\n", cancellationToken);
         string[] options = ["-q", "-o", $"Dir::Etc::SourceList={sources}", "-o", "Dir::Etc::SourceParts=/dev/null", "-o", $"Dir::State::Lists={Path.Combine(folder, "lists")}",
-            "-o", $"Dir::Cache={Path.Combine(folder, "cache")}", "-o", "APT::Sandbox::User=root"];
+            "-o", $"Dir::Cache={Path.Combine(folder, "cache")}", "-o", "APT::Sandbox::User=root",
+            .. architecture is null ? Array.Empty<string>() : ["-o", $"APT::Architecture={architecture}", "-o", $"APT::Architectures::={architecture}"]];
         await Shell.RunAsync("apt-get", [.. options, "update"], cancellationToken);
         var debs = Path.Combine(folder, "debs");
         foreach (var old in Directory.EnumerateFiles(debs, "*.deb")) File.Delete(old);

@@ -1,7 +1,9 @@
 # A distroless-style static base: CA certificates, time zones, passwd/group with a non-root user 65532, /tmp.
 # Like distroless, it says what it holds: os-release, and one dpkg status file a package in /var/lib/dpkg/status.d.
+# Its files are the same on every platform (the packages are Architecture: all): the build stage runs on the engine's
+# own platform, so that it can be made for arm64 too without emulating anything.
 ARG DEBIAN_IMAGE=local/debian:bookworm
-FROM ${DEBIAN_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${DEBIAN_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /out/etc/ssl/certs /out/usr/share /out/tmp /out/home/nonroot /out/root \

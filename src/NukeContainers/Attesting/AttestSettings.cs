@@ -1,0 +1,183 @@
+using System.Text.Json.Nodes;
+using NukeContainers.Building;
+using NukeContainers.Dockerfiles;
+using NukeContainers.Engine;
+using NukeContainers.Images;
+using NukeContainers.Registry;
+
+namespace NukeContainers.Attesting;
+
+/// <summary>
+/// The attest step: attaches SLSA provenance and the SBOM to the pushed image as BuildKit does
+/// (<see cref="Attestations"/>), so that <c>docker buildx imagetools inspect</c>, Scout and policy tools read them. The
+/// tags then name an index of the image and its attestations; the pipeline's digest becomes the index's, which the
+/// sign step signs and the rollout deploys. The provenance says what the image was built from: the commit and source
+/// (the image's OCI labels), the Dockerfile, target and build arguments (those that look like credentials masked),
+/// and the base images with their digests. The same image and inputs give the same index.
+/// </summary>
+public sealed record AttestSettings : IPipelineStep
+{
+    /// <summary>Attach SLSA provenance.</summary>
+    public bool Provenance { get; init; } = true;
+
+    /// <summary>Attach the SBOM (CycloneDX, and the same packages as SPDX), when there is one.</summary>
+    public bool Sbom { get; init; } = true;
+
+    /// <summary>A CycloneDX SBOM file to attach; the scan step's when null.</summary>
+    public string? SbomFile { get; init; }
+
+    /// <summary>The builder's id in the provenance; the CI run's address (GitHub Actions, GitLab CI) when null, else empty.</summary>
+    public string? BuilderId { get; init; }
+
+    /// <summary>Credentials for the registry; the docker config's when null.</summary>
+    public RegistryCredentials? Credentials { get; init; }
+
+    string IPipelineStep.Name => "attest";
+
+    int IPipelineStep.Order => StepOrder.Attest;
+
+    async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        var image = context.Image;
+        var digest = image.Digest ?? throw new ContainerException(
+            $"The attest step of {image.Repository} attaches to the pushed image, and it has none: add .Push() before .Attest().");
+        if (image.Tags.Count == 0) throw new ContainerException($"The attest step of {image.Repository} points the tags at the attestations' index, and the image has no tags: add .Tag(...).");
+        var sbomFile = Sbom ? SbomFile ?? context.Results.OfType<Scanning.ScanResult>().LastOrDefault()?.Sbom : null;
+        if (sbomFile is not null && !File.Exists(sbomFile))
+            throw new ContainerException($"The SBOM to attest to {image.Repository}, {sbomFile}, does not exist: scan the image first (./build.sh ScanImages), or leave the SBOM out.");
+        if (Sbom && sbomFile is null) context.Log($"No SBOM to attest for {image.Repository}: add a scan step (.Scan()), which writes one");
+        if (!Provenance && sbomFile is null)
+            return new AttestResult { Image = image, Manifest = digest, Index = null, PredicateTypes = [] };
+
+        var repository = image.Repository;
+        using var registry = await RegistryClient.ConnectAsync(repository.Registry, Credentials, cancellationToken: cancellationToken);
+        var pushed = await registry.GetManifestAsync(repository.Path, digest, cancellationToken);
+        var images = await Attestations.PlatformImagesAsync(registry, repository.Path, pushed, cancellationToken);
+        var build = image.Build;
+        var cycloneDx = sbomFile is null ? null : JsonNode.Parse(await File.ReadAllTextAsync(sbomFile, cancellationToken))
+            ?? throw new ContainerException($"The SBOM {sbomFile} is empty.");
+        var tag = image.VersionTag ?? image.Tags.First();
+        var materials = new Dictionary<string, IReadOnlyList<Material>>();
+        foreach (var platform in images.Select(i => i.Platform).Distinct())
+            materials[platform] = build is null ? [] : await MaterialsAsync(context.Engine, build, platform, cancellationToken);
+
+        var attached = await Attestations.AttachAsync(registry, repository.Path, images, platformImage =>
+        {
+            var subject = Attestations.SubjectName(repository, tag, platformImage.Platform);
+            var statements = new List<(string, JsonObject)>();
+            if (Provenance)
+                statements.Add((Attestations.SlsaProvenance, Attestations.Statement(Attestations.SlsaProvenance, subject, platformImage.Digest,
+                    Attestations.Provenance(Facts(platformImage, build, materials[platformImage.Platform]), platformImage.Platform))));
+            // The SBOM is of the image the scan read, the engine's: one platform's.
+            if (cycloneDx is not null && images.Count == 1)
+            {
+                statements.Add((Attestations.CycloneDxBom, Attestations.Statement(Attestations.CycloneDxBom, subject, platformImage.Digest, cycloneDx.DeepClone())));
+                statements.Add((Attestations.SpdxDocument, Attestations.Statement(Attestations.SpdxDocument, subject, platformImage.Digest,
+                    Attestations.Spdx(cycloneDx, repository.Repository, Attestations.Created(platformImage.Config)))));
+            }
+            return statements;
+        }, image.Tags, cancellationToken);
+        context.Log($"Attested {repository.Repository}@{digest[..19]} ({string.Join(", ", attached.PredicateTypes.Select(Short))}): " +
+                    $"{string.Join(", ", image.Tags)} name the index {attached.IndexDigest[..19]} of the image and its attestations");
+        return new AttestResult { Image = image with { Digest = attached.IndexDigest }, Manifest = digest, Index = attached.IndexDigest, PredicateTypes = attached.PredicateTypes };
+    }
+
+    private static string Short(string predicateType) => predicateType switch
+    {
+        Attestations.SlsaProvenance => "SLSA provenance", Attestations.CycloneDxBom => "CycloneDX SBOM", Attestations.SpdxDocument => "SPDX SBOM", _ => predicateType,
+    };
+
+    /// What the provenance says of the build: from the image's own labels, the build settings and the CI's variables.
+    private ProvenanceFacts Facts(PlatformImage image, BuildSettings? build, IReadOnlyList<Material> materials)
+    {
+        var (builderId, invocationId) = ContinuousIntegration();
+        return new ProvenanceFacts
+        {
+            BuilderId = BuilderId ?? builderId ?? "",
+            BuildType = build?.Builder == Builder.Legacy ? Attestations.LegacyBuildType : Attestations.BuildKitBuildType,
+            InvocationId = invocationId,
+            SourceUri = image.Label("org.opencontainers.image.source"),
+            Revision = image.Label(ImagePipeline.RevisionLabel),
+            Dockerfile = build is null ? null : DockerfileEntryPoint(build),
+            Target = build?.Target,
+            BuildArgs = build?.BuildArgs.ToDictionary(a => a.Key, a => Scanning.Secrets.LooksLikeCredentialName(a.Key) ? "****" : a.Value) ?? new Dictionary<string, string>(),
+            Materials = materials,
+        };
+    }
+
+    /// The Dockerfile as the build named it: relative to the context, as BuildKit's entry point is.
+    private static string DockerfileEntryPoint(BuildSettings build)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(build.ContextDirectory ?? "."), build.DockerfilePath).Replace('\\', '/');
+        return relative.StartsWith("../", StringComparison.Ordinal) ? Path.GetFileName(build.DockerfilePath) : relative;
+    }
+
+    /// The CI run's address and id: GitHub Actions', GitLab CI's; nulls on a developer's machine.
+    private static (string? BuilderId, string? InvocationId) ContinuousIntegration()
+    {
+        string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+        if (Variable("GITHUB_RUN_ID") is { } run && Variable("GITHUB_REPOSITORY") is { } repository)
+            return ($"{Variable("GITHUB_SERVER_URL") ?? "https://github.com"}/{repository}/actions/runs/{run}", $"{run}-{Variable("GITHUB_RUN_ATTEMPT") ?? "1"}");
+        if (Variable("CI_JOB_URL") is { } job) return (job, Variable("CI_JOB_ID"));
+        return (null, null);
+    }
+
+    /// <summary>
+    /// The base images the built stage comes from (its FROM, its stages' FROMs, COPY --from images; not scratch), each
+    /// with the digest the engine has for it: the registry digest it was pulled by, else its id (as BuildKit records a
+    /// local image).
+    /// </summary>
+    internal static async Task<IReadOnlyList<Material>> MaterialsAsync(ContainerEngine engine, BuildSettings build, string platform, CancellationToken cancellationToken)
+    {
+        var dockerfile = DockerfileParser.Load(build.DockerfilePath, build.BuildArgs);
+        var materials = new List<Material>();
+        foreach (var name in BaseImages(dockerfile, dockerfile.RequireStage(build.Target)))
+        {
+            if (!ImageReference.TryParse(name, out var reference, out _)) continue;
+            var inspected = await engine.InspectImageAsync(name, cancellationToken);
+            if (inspected is null) continue;
+            var pulledBy = inspected.RepoDigests?.Select(d => d.Split('@')).FirstOrDefault(d => d.Length == 2 && ImageReference.TryParse(d[0], out var r, out _) && r.Repository == reference.Repository)?[1];
+            materials.Add(new Material(Attestations.MaterialUri(reference, platform), reference.Digest ?? pulledBy ?? inspected.ID));
+        }
+        return materials;
+    }
+
+    /// <summary>The images a stage is built from, following the stages it names (FROM a stage, COPY --from a stage); in order, once each.</summary>
+    public static IReadOnlyList<string> BaseImages(Dockerfile dockerfile, Stage stage)
+    {
+        var images = new List<string>();
+        var seen = new HashSet<int>();
+        void Visit(Stage current)
+        {
+            if (!seen.Add(current.Index)) return;
+            var sources = current.Instructions.Where(i => i.Keyword == "COPY" && i.Flags.TryGetValue("from", out _)).Select(i => i.Flags["from"]).Prepend(current.BaseImage);
+            foreach (var source in sources)
+            {
+                if (dockerfile.StageBefore(current.Index, source) is { } earlier) Visit(earlier);
+                else if (!string.Equals(source, "scratch", StringComparison.OrdinalIgnoreCase) && !images.Contains(source)) images.Add(source);
+            }
+        }
+        Visit(stage);
+        return images;
+    }
+}
+
+/// <summary>What the attest step did.</summary>
+public sealed record AttestResult : StepResult
+{
+    /// <summary>The image manifest pushed (what the attestations are about).</summary>
+    public required string Manifest { get; init; }
+
+    /// <summary>The index the tags name now, or null when nothing was attested.</summary>
+    public required string? Index { get; init; }
+
+    /// <summary>The predicate types attached.</summary>
+    public required IReadOnlyList<string> PredicateTypes { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => Index is null ? [] :
+    [
+        new("digest", Index),
+        new("attestations", new Reporting.AttestationsReport(Index, Manifest, PredicateTypes)),
+    ];
+}
