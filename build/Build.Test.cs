@@ -34,8 +34,8 @@ partial class Build
 
     /// The specs that hold the product against the engine itself (building, the session, pushing, the Dockerfile
     /// frontend, slimming, scanning, images side by side, the step seam, the reaper, attestations, the Control API, multi-platform builds), run again on Docker 26: the
-    /// modern engine, API 1.45, today's frontend, the containerd image store; and go-api and node-web cross-built for
-    /// arm64 (on their local bases, made there for them: about five minutes the first time on a machine). Not those that build on the local Node,
+    /// modern engine, API 1.45, today's frontend, the containerd image store; and the three samples cross-built for
+    /// arm64 (on their local bases, made there for them: minutes the first time on a machine). Not those that build on the local Node,
     /// Debian or distroless-style bases (the SSH agent's, the inventories'), which would be made on that engine first
     /// (minutes); nor the context specs, whose peer there is the 20.10 CLI, nor the cache specs' fresh engine (20.10).
     const string EngineSpecs = "(FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
@@ -43,7 +43,7 @@ partial class Build
                                "|FullyQualifiedName~NukeContainers.Tests.SlimSpecs|FullyQualifiedName~NukeContainers.Tests.ScanSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.ParallelSpecs|FullyQualifiedName~NukeContainers.Tests.PipelineSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.StepSeamSpecs|FullyQualifiedName~NukeContainers.Tests.ReaperSpecs|FullyQualifiedName~NukeContainers.Tests.AttestSpecs|FullyQualifiedName~NukeContainers.Tests.ControlApiSpecs" +
-                               "|FullyQualifiedName~NukeContainers.Tests.MultiPlatformSpecs|FullyQualifiedName~Go_api_cross_builds_for_arm64|FullyQualifiedName~Node_web_cross_builds_for_arm64)" +
+                               "|FullyQualifiedName~NukeContainers.Tests.MultiPlatformSpecs|FullyQualifiedName~Go_api_cross_builds_for_arm64|FullyQualifiedName~Node_web_cross_builds_for_arm64|FullyQualifiedName~Dotnet_api_cross_builds_for_arm64)" +
                                "&FullyQualifiedName!~The_SSH_agent_is_forwarded&FullyQualifiedName!~The_dpkg_inventory" +
                                "&FullyQualifiedName!~The_npm_Go_and_dotnet_inventories&FullyQualifiedName!~The_local_distroless_style_bases";
 

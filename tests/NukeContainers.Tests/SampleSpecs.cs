@@ -79,22 +79,36 @@ public sealed class SampleSpecs(EngineFixture fixture)
             Assert.Equal(183, Arm64.ElfMachine(binary));
             Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
             await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from go-api");
-            var port = EngineFixture.FreePort();
-            using var stop = new CancellationTokenSource();
-            var output = new System.Text.StringBuilder();
-            var running = CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments([goApi]).WithEnvironmentVariables(e => e.Set("PORT", port.ToString()))
-                .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(output)).WithStandardErrorPipe(CliWrap.PipeTarget.ToStringBuilder(output))
-                .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync(stop.Token);   // stopped with SIGKILL: qemu-user does not end on SIGINT
-            try
-            {
-                var answer = await AnswerAsync(port, "/api/greeting?name=ci", "hello, ci from go-api");
-                Assert.True(answer.Contains("hello, ci from go-api"), $"{answer}\nqemu-aarch64-static {goApi} said: {output}");
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                try { await running; } catch (OperationCanceledException) { }
-            }
+            await AssertAnswersUnderQemuAsync([goApi], "/api/greeting?name=ci", "hello, ci from go-api");
+        }
+        finally
+        {
+            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
+        }
+    }
+
+    /// dotnet-api for amd64 and arm64: the SDK runs on the engine's own platform and publishes for linux-arm64 (NuGet's
+    /// arm64 runtime packs), on the local cc base made for both (arm64's glibc, libstdc++, zlib and OpenSSL from Debian's
+    /// arm64 packages, unpacked): one index; the engine's platform's image answers HTTP as a container, and the arm64
+    /// app, run under qemu-aarch64-static with the image as its root, answers it too.
+    [Fact]
+    public async Task Dotnet_api_cross_builds_for_arm64_and_its_arm64_app_answers_HTTP_under_qemu()
+    {
+        var log = new List<string>();
+        if (await CrossBuildAsync("dotnet-api", ["DOTNET_SDK_IMAGE", "CC_IMAGE"], log) is not { } result) return;
+        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
+        try
+        {
+            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
+            using var root = new TempFolder();
+            await Arm64.UnpackAsync(registry, result.Image.Repository.Path, platforms["arm64"], root.Path);
+            var app = Path.Combine(root.Path, "app/DotnetApi");
+
+            Assert.Equal(183, Arm64.ElfMachine(await File.ReadAllBytesAsync(app)));
+            Assert.True(File.Exists(Path.Combine(root.Path, "var/lib/dpkg/status.d/libc6")), "the arm64 base's packages are listed for the scan");
+            Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
+            await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from dotnet-api");
+            await AssertAnswersUnderQemuAsync(["-L", root.Path, app], "/api/greeting?name=ci", "hello, ci from dotnet-api");
         }
         finally
         {
@@ -148,6 +162,29 @@ public sealed class SampleSpecs(EngineFixture fixture)
             return null;
         }
         return await pipeline.BuildArgs(await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
+    }
+
+    /// Runs qemu-aarch64-static with the arguments (an arm64 program and its own), $PORT set to a port from the system,
+    /// and asks it until its answer holds the expected text; its output is in the failure. Stopped with SIGKILL:
+    /// qemu-user does not end on SIGINT.
+    private static async Task AssertAnswersUnderQemuAsync(string[] arguments, string path, string expected)
+    {
+        var port = EngineFixture.FreePort();
+        using var stop = new CancellationTokenSource();
+        var output = new System.Text.StringBuilder();
+        var running = CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments(arguments).WithEnvironmentVariables(e => e.Set("PORT", port.ToString()))
+            .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(output)).WithStandardErrorPipe(CliWrap.PipeTarget.ToStringBuilder(output))
+            .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync(stop.Token);
+        try
+        {
+            var answer = await AnswerAsync(port, path, expected);
+            Assert.True(answer.Contains(expected), $"{answer}\nqemu-aarch64-static {string.Join(' ', arguments)} said: {output}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            try { await running; } catch (OperationCanceledException) { }
+        }
     }
 
     /// Starts the image and asks it until its answer holds the expected text (30 s at most). A fixed port is held

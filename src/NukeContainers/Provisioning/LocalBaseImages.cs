@@ -22,7 +22,7 @@ public static class LocalBaseImages
     [
         new("debian", "local/debian:bookworm", "DEBIAN_IMAGE", "debian:bookworm-slim", BaseImageContext.Debootstrap),
         new("static", "local/static:nonroot", "STATIC_IMAGE", "gcr.io/distroless/static-debian12:nonroot", BaseImageContext.None) { Platforms = ["linux/amd64", "linux/arm64"] },
-        new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot and dotnet/runtime-deps (chiseled)", BaseImageContext.None),
+        new("cc", "local/cc:nonroot", "CC_IMAGE", "gcr.io/distroless/cc-debian12:nonroot and dotnet/runtime-deps (chiseled)", BaseImageContext.None) { Platforms = ["linux/amd64", "linux/arm64"] },
         new("nginx", "local/nginx:nonroot", "NGINX_IMAGE", "nginxinc/nginx-unprivileged:1.27-alpine", BaseImageContext.None) { Platforms = ["linux/amd64", "linux/arm64"] },
         new("golang", "local/golang:bookworm", "GO_IMAGE", "golang:1.22-bookworm", BaseImageContext.None),
         new("node", "local/node:bookworm", "NODE_IMAGE", "node:20-bookworm-slim", BaseImageContext.None),
