@@ -40,7 +40,7 @@ partial class Build
     /// (minutes); nor the context specs, whose peer there is the 20.10 CLI, nor the cache specs' fresh engine (20.10).
     const string EngineSpecs = "(FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs" +
-                               "|FullyQualifiedName~NukeContainers.Tests.SlimSpecs|FullyQualifiedName~NukeContainers.Tests.ScanSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.SlimSpecs|FullyQualifiedName~NukeContainers.Tests.ScanSpecs|FullyQualifiedName~NukeContainers.Tests.ImageReadCacheSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.ParallelSpecs|FullyQualifiedName~NukeContainers.Tests.PipelineSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.StepSeamSpecs|FullyQualifiedName~NukeContainers.Tests.ReaperSpecs|FullyQualifiedName~NukeContainers.Tests.AttestSpecs|FullyQualifiedName~NukeContainers.Tests.ControlApiSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.MultiPlatformSpecs|FullyQualifiedName~Go_api_cross_builds_for_arm64|FullyQualifiedName~Node_web_cross_builds_for_arm64|FullyQualifiedName~Dotnet_api_cross_builds_for_arm64)" +

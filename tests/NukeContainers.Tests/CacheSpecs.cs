@@ -28,7 +28,8 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
             .Write(".dockerignore", "*.log\n").Write("app.txt", "a").Write("debug.log", "1");
 
         var first = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
-        // Reused: the image is not built, but its baseline is still measured (a new clone has no report that said it).
+        // Reused: the image is not built, but its baseline is still said (a new clone has no report that said it): measured
+        // before from the same inputs.
         var unchanged = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
         _context.Write("debug.log", "2");                       // a byte of a file the .dockerignore drops
         var ignoredChange = await Pipeline("skip").CompareWith("Dockerfile.naive").RunAsync(fixture.Engine);
@@ -43,6 +44,10 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         // (the containerd store's size: random bytes do not compress; the layers' framing differs by some bytes).
         Assert.InRange(first.Build!.Baseline!.SizeBytes - first.Build.Image.SizeBytes, 299_000, 301_000);
         Assert.Equal(first.Build.Baseline?.SizeBytes, unchanged.Build.Baseline?.SizeBytes);
+        // The baseline is built again only when its own inputs change: for the first run and the sent change.
+        Assert.Equal(2, _log.Count(l => l.StartsWith("Building the baseline ", StringComparison.Ordinal)));
+        Assert.Equal(2, _log.Count(l => l.Contains("measured before from the same inputs")));
+        Assert.Equal(first.Build.Baseline?.SizeBytes, sentChange.Build!.Baseline?.SizeBytes);
         Assert.Equal("Dockerfile.naive", ContainerReport.From([unchanged], _context.Path).Images[0].Baseline()?.Dockerfile);
         Assert.True(ignoredChange.Step<RestoreCacheResult>()!.Skipped);
         Assert.False(sentChange.Step<RestoreCacheResult>()!.Skipped);

@@ -95,19 +95,25 @@ internal static class BuildStep
     }
 
     /// Builds the baseline, measures it and removes it (its layers stay in the builder's cache, so measuring it again on
-    /// this engine is a cached build). Null without a baseline.
+    /// this engine is a cached build). A baseline measured before from the same inputs (its input digest) on an engine
+    /// with the same image store is not built again. Null without a baseline.
     private static async Task<BaselineResult?> MeasureBaselineAsync(BuildSettings settings, BuildContext? baselineContext, long size,
         StepContext step, CancellationToken cancellationToken)
     {
         if (baselineContext is null) return null;
+        // Measured once: for the first platform of a multi-platform build (the naive Dockerfile seldom cross-builds).
+        var naive = settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Platform = settings.Platforms.Count > 1 ? settings.Platforms[0] : settings.Platform };
+        var inputs = await Caching.InputDigest.ComputeAsync(baselineContext, naive, step.Engine, cancellationToken);
+        var key = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{inputs} {await step.Engine.ImageStoreAsync(cancellationToken)}")));
+        if (await Caching.ImageReadCache.TryGetAsync<BaselineResult>("baseline", key, cancellationToken) is { } known)
+        {
+            step.Log($"Baseline {known.SizeBytes / 1e6:0.0} MB, measured before from the same inputs ({inputs[..19]}); the image is {100.0 * size / known.SizeBytes:0.0}% of it");
+            return known with { Dockerfile = baselineContext.DockerfilePath };   // the same inputs in another folder: this one's
+        }
         step.Log($"Building the baseline {settings.BaselineDockerfile} to compare with");
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.Run] = ResourceLabels.RunId };
-        // Measured once: for the first platform of a multi-platform build (the naive Dockerfile seldom cross-builds).
-        var built = await step.Engine.BuildAsync(baselineContext, settings with
-            {
-                Target = null, Dockerfile = settings.BaselineDockerfile, Labels = labels, Platform = settings.Platforms.Count > 1 ? settings.Platforms[0] : settings.Platform,
-            },
-            [], step.Log, cancellationToken);
+        var built = await step.Engine.BuildAsync(baselineContext, naive with { Labels = labels }, [], step.Log, cancellationToken);
         BaselineResult baseline;
         try
         {
@@ -117,6 +123,7 @@ internal static class BuildStep
         {
             await step.Engine.RemoveIfUnusedAsync(built.ImageId, cancellationToken: CancellationToken.None);
         }
+        await Caching.ImageReadCache.SetAsync("baseline", key, baseline, cancellationToken);
         step.Log($"Baseline {baseline.SizeBytes / 1e6:0.0} MB; the image is {100.0 * size / baseline.SizeBytes:0.0}% of it");
         return baseline;
     }

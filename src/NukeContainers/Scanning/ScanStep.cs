@@ -7,7 +7,9 @@ internal static class ScanStep
     {
         var (engine, log, image) = (context.Engine, context.Log, context.Image);
         var imageId = image.RequireImageId("scan");
-        var contents = await ImageContents.ReadAsync(engine, imageId, cancellationToken);
+        // An image id names its content: what an earlier scan read of it holds (the analysers run again on it).
+        var contents = await Caching.ImageReadCache.GetOrReadAsync("scan", imageId, () => ImageContents.ReadAsync(engine, imageId, cancellationToken),
+            () => log($"{image.Repository} {imageId[..19]} was read before (the same image id): its files as read then, from {Caching.ImageReadCache.Folder}"), cancellationToken);
         // The analysers in their order, each with the packages the ones before it found.
         var packages = new List<Package>();
         var findings = new List<Finding>();

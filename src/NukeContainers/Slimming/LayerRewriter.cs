@@ -40,7 +40,7 @@ internal sealed class LayerRewriter(
 
         var output = new List<OutputLayer>();
         var ownCount = files.Count - baseLayers;
-        var squashing = squash && ownCount > 1;
+        var squashing = Squashes(files.Count, baseLayers, squash);
         for (var i = 0; i < files.Count; i++)
         {
             if (squashing && i >= baseLayers) break;
@@ -64,6 +64,15 @@ internal sealed class LayerRewriter(
         output.Add(await WriteAsync(output.Count, own, squashPlan, opaques, deleted, cancellationToken));
         return new Rewrite(output, _removedPaths, _removedBytes, ownCount);
     }
+
+    /// <summary>Whether a squash asked for has anything to squash: more than one own layer.</summary>
+    private static bool Squashes(int layers, int baseLayers, bool squash) => squash && layers - baseLayers > 1;
+
+    /// <summary>
+    /// Whether a rewrite would leave every layer as it is: nothing removed (a layer is rewritten only for what it
+    /// loses, and whiteouts only for what the own layers lose) and nothing to squash. Then no layer need be read.
+    /// </summary>
+    public static bool ChangesNothing(int removals, int layers, int baseLayers, bool squash) => removals == 0 && !Squashes(layers, baseLayers, squash);
 
     /// <summary>The entries the rules remove: those of the own layers, and of the base's when it is included.</summary>
     public static IEnumerable<(int Layer, int Position, LayerEntry Entry)> Removals(

@@ -13,6 +13,9 @@ namespace NukeContainers.Slimming;
 /// </summary>
 internal static class SlimStep
 {
+    /// <summary>An image's config and each layer's entries, in the image's order: what the slim step reads of it.</summary>
+    internal sealed record LayerListing(JsonObject Config, IReadOnlyList<IReadOnlyList<LayerEntry>> Layers);
+
     /// The folder a removed path is counted under: its first three levels (/usr/share/doc), or its parent when shallower.
     private static string Folder(string path)
     {
@@ -33,26 +36,43 @@ internal static class SlimStep
         var rules = settings.Rules();
         var rewriting = !settings.DryRun && (rules is not null || settings.Squash);
         using var folder = new TemporaryFolder("nukecontainers-slim-");
-        var analyzer = new LayerAnalyzer();
-        var spooled = new Dictionary<string, string>(StringComparer.Ordinal);
-        ImageArchive.Description description;
-        await using (var archive = await engine.ExportAsync(imageId, cancellationToken))
+        var spooled = new List<string>();
+        // The image's layers as the engine exports it, each listed, and spooled to the folder when they are to be rewritten.
+        async Task<LayerListing> ExportAsync(bool spool)
         {
-            description = await ImageArchive.ReadAsync(archive, async (path, layer) =>
+            var analyzer = new LayerAnalyzer();
+            var files = new Dictionary<string, string>(StringComparer.Ordinal);
+            ImageArchive.Description description;
+            await using (var archive = await engine.ExportAsync(imageId, cancellationToken))
             {
-                if (!rewriting)
+                description = await ImageArchive.ReadAsync(archive, async (path, layer) =>
                 {
-                    await analyzer.AddAsync(path, layer, cancellationToken);
-                    return;
-                }
-                var file = Path.Combine(folder.Path, $"layer-{spooled.Count}.tar");
-                await using (var output = File.Create(file)) await layer.CopyToAsync(output, cancellationToken);
-                spooled[path] = file;
-                await using var input = File.OpenRead(file);
-                await analyzer.AddAsync(path, input, cancellationToken);
-            }, cancellationToken);
+                    if (!spool)
+                    {
+                        await analyzer.AddAsync(path, layer, cancellationToken);
+                        return;
+                    }
+                    var file = Path.Combine(folder.Path, $"layer-{files.Count}.tar");
+                    await using (var output = File.Create(file)) await layer.CopyToAsync(output, cancellationToken);
+                    files[path] = file;
+                    await using var input = File.OpenRead(file);
+                    await analyzer.AddAsync(path, input, cancellationToken);
+                }, cancellationToken);
+            }
+            spooled.Clear();
+            if (spool) spooled.AddRange(description.LayerPaths.Select(p => files[p]));
+            return new LayerListing(description.Config, description.LayerPaths.Select(p => analyzer.Entries[p]).ToList());
         }
-        var before = analyzer.Analyze(description);
+        // An image id names its content: an earlier slim's listing of it holds, and the image is exported only to be rewritten.
+        var listing = await Caching.ImageReadCache.TryGetAsync<LayerListing>("slim", imageId, cancellationToken);
+        if (listing is null)
+        {
+            listing = await ExportAsync(spool: rewriting);
+            await Caching.ImageReadCache.SetAsync("slim", imageId, listing, cancellationToken);
+        }
+        else log($"{image.Repository} {imageId[..19]} was listed before (the same image id): its layers as listed then, from {Caching.ImageReadCache.Folder}");
+        var entries = listing.Layers;
+        var before = LayerAnalyzer.Analyze(entries, listing.Config);
         // The engine's size of an image is its layers unpacked on the graph driver's store, but their compressed blobs on
         // the containerd store, where a loaded (slimmed) image's blobs are not compressed: there both sides are measured
         // as dive measures them, the sum of the layers' file sizes, so that before and after compare.
@@ -63,7 +83,6 @@ internal static class SlimStep
         log($"Layers of {image.Repository} {imageId[..19]} ({ImageAnalysis.Bytes(beforeBytes)}{(baseLayers > 0 ? $"; b: the base's {baseLayers}" : "")}):");
         foreach (var line in before.LayerTable(baseLayers)) log("  " + line);
 
-        var entries = description.LayerPaths.Select(p => analyzer.Entries[p]).ToList();
         var removals = rules is null ? [] : LayerRewriter.Removals(entries, baseLayers, settings.IncludeBase, rules).ToList();
         var removedBytes = removals.Sum(r => r.Entry.Size);
         var removed = removals.Select(r => "/" + r.Entry.Path).Distinct().ToList();
@@ -81,38 +100,38 @@ internal static class SlimStep
         }
 
         var (after, afterId, afterBytes, squashed) = (before, imageId, beforeBytes, 0);
-        if (rewriting)
+        if (rewriting && LayerRewriter.ChangesNothing(removals.Count, entries.Count, baseLayers, settings.Squash))
+            log($"Nothing to remove or squash in {image.Repository}: it stays {imageId[..19]}.");
+        else if (rewriting)
         {
-            var rewrite = await new LayerRewriter(description.LayerPaths.Select(p => spooled[p]).ToList(), entries, diffIds, baseLayers,
+            if (spooled.Count == 0) await ExportAsync(spool: true);   // listed before: now its layers are needed
+            var rewrite = await new LayerRewriter(spooled, entries, diffIds, baseLayers,
                 settings.IncludeBase, rules, settings.Squash, folder.Path).RunAsync(cancellationToken);
-            if (rewrite.Unchanged)
-                log($"Nothing to remove or squash in {image.Repository}: it stays {imageId[..19]}.");
-            else
+            var config = Config(listing.Config, rewrite, baseLayers);
+            var tag = image.Repository.WithTag(settings.ResultTag ?? BuildStep.WorkingTag);
+            var configDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config));
+            await engine.LoadAsync((stream, token) => WriteArchiveAsync(stream, config, configDigest, rewrite.Layers, tag.ToString(), token), cancellationToken);
+            // The id the engine gave it: its config's digest on the graph driver's store, the digest of the manifest
+            // it wrote for it on the containerd store.
+            afterId = (await engine.InspectImageAsync(tag, cancellationToken))?.ID
+                      ?? throw new ContainerException($"The engine loaded the slimmed image of {image.Repository} but has no {tag}: another run may have moved the tag.");
+            if (afterId != imageId) await engine.RemoveIfUnusedAsync(imageId, cancellationToken: cancellationToken);
+            var afterEntries = new List<IReadOnlyList<LayerEntry>>();
+            for (var i = 0; i < rewrite.Layers.Count; i++)
             {
-                var config = Config(description.Config, rewrite, baseLayers);
-                var tag = image.Repository.WithTag(settings.ResultTag ?? BuildStep.WorkingTag);
-                var configDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(config));
-                await engine.LoadAsync((stream, token) => WriteArchiveAsync(stream, config, configDigest, rewrite.Layers, tag.ToString(), token), cancellationToken);
-                // The id the engine gave it: its config's digest on the graph driver's store, the digest of the manifest
-                // it wrote for it on the containerd store.
-                afterId = (await engine.InspectImageAsync(tag, cancellationToken))?.ID
-                          ?? throw new ContainerException($"The engine loaded the slimmed image of {image.Repository} but has no {tag}: another run may have moved the tag.");
-                if (afterId != imageId) await engine.RemoveIfUnusedAsync(imageId, cancellationToken: cancellationToken);
-                var afterEntries = new List<IReadOnlyList<LayerEntry>>();
-                for (var i = 0; i < rewrite.Layers.Count; i++)
-                {
-                    if (rewrite.Layers[i].Unchanged) { afterEntries.Add(entries[i]); continue; }
-                    await using var input = File.OpenRead(rewrite.Layers[i].File);
-                    afterEntries.Add(await LayerAnalyzer.ReadAsync(input, cancellationToken));
-                }
-                after = LayerAnalyzer.Analyze(afterEntries, JsonNode.Parse(config)!.AsObject());
-                afterBytes = measuredByLayers ? after.SizeBytes : await engine.SizeAsync(afterId, cancellationToken);
-                squashed = rewrite.SquashedLayers;
-                if (squashed > 0) log($"Squashed {squashed} layers of {image.Repository} into one above the base's {baseLayers}.");
-                log(FormattableString.Invariant($"Slimmed {image.Repository} {imageId[..19]} -> {afterId[..19]} ({tag}): {ImageAnalysis.Bytes(beforeBytes)} -> {ImageAnalysis.Bytes(afterBytes)} ") +
-                    FormattableString.Invariant($"({100.0 * (beforeBytes - afterBytes) / Math.Max(1, beforeBytes):0.0}% less); efficiency {100 * before.Efficiency:0.0}% -> {100 * after.Efficiency:0.0}%, ") +
-                    $"wasted {ImageAnalysis.Bytes(before.WastedBytes)} -> {ImageAnalysis.Bytes(after.WastedBytes)}");
+                if (rewrite.Layers[i].Unchanged) { afterEntries.Add(entries[i]); continue; }
+                await using var input = File.OpenRead(rewrite.Layers[i].File);
+                afterEntries.Add(await LayerAnalyzer.ReadAsync(input, cancellationToken));
             }
+            var afterConfig = JsonNode.Parse(config)!.AsObject();
+            after = LayerAnalyzer.Analyze(afterEntries, afterConfig);
+            await Caching.ImageReadCache.SetAsync("slim", afterId, new LayerListing(afterConfig, afterEntries), cancellationToken);
+            afterBytes = measuredByLayers ? after.SizeBytes : await engine.SizeAsync(afterId, cancellationToken);
+            squashed = rewrite.SquashedLayers;
+            if (squashed > 0) log($"Squashed {squashed} layers of {image.Repository} into one above the base's {baseLayers}.");
+            log(FormattableString.Invariant($"Slimmed {image.Repository} {imageId[..19]} -> {afterId[..19]} ({tag}): {ImageAnalysis.Bytes(beforeBytes)} -> {ImageAnalysis.Bytes(afterBytes)} ") +
+                FormattableString.Invariant($"({100.0 * (beforeBytes - afterBytes) / Math.Max(1, beforeBytes):0.0}% less); efficiency {100 * before.Efficiency:0.0}% -> {100 * after.Efficiency:0.0}%, ") +
+                $"wasted {ImageAnalysis.Bytes(before.WastedBytes)} -> {ImageAnalysis.Bytes(after.WastedBytes)}");
         }
 
         var gate = "none";
