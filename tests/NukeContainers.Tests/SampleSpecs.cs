@@ -64,57 +64,31 @@ public sealed class SampleSpecs(EngineFixture fixture)
     /// for both: one index; the engine's platform's image answers HTTP as a container, and the arm64 image's binary
     /// answers it under qemu-aarch64-static, named explicitly.
     [Fact]
-    public async Task Go_api_cross_builds_for_arm64_and_its_arm64_binary_answers_HTTP_under_qemu()
-    {
-        var log = new List<string>();
-        if (await CrossBuildAsync("go-api", ["GO_IMAGE", "STATIC_IMAGE"], log) is not { } result) return;
-        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
-        try
+    public Task Go_api_cross_builds_for_arm64_and_its_arm64_binary_answers_HTTP_under_qemu() =>
+        CrossBuildAsync("go-api", ["GO_IMAGE", "STATIC_IMAGE"], async (result, root) =>
         {
-            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
-            var binary = await Arm64.FileOfAsync(registry, result.Image.Repository.Path, platforms["arm64"], "go-api");
-            using var folder = new TempFolder();
-            var goApi = await Arm64.WriteExecutableAsync(folder.Path, "go-api", binary);
+            var goApi = Path.Combine(root, "go-api");
 
-            Assert.Equal(183, Arm64.ElfMachine(binary));
-            Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
+            Assert.Equal(183, Arm64.ElfMachine(await File.ReadAllBytesAsync(goApi)));
             await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from go-api");
             await AssertAnswersUnderQemuAsync([goApi], "/api/greeting?name=ci", "hello, ci from go-api");
-        }
-        finally
-        {
-            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
-        }
-    }
+        });
 
     /// dotnet-api for amd64 and arm64: the SDK runs on the engine's own platform and publishes for linux-arm64 (NuGet's
     /// arm64 runtime packs), on the local cc base made for both (arm64's glibc, libstdc++, zlib and OpenSSL from Debian's
     /// arm64 packages, unpacked): one index; the engine's platform's image answers HTTP as a container, and the arm64
     /// app, run under qemu-aarch64-static with the image as its root, answers it too.
     [Fact]
-    public async Task Dotnet_api_cross_builds_for_arm64_and_its_arm64_app_answers_HTTP_under_qemu()
-    {
-        var log = new List<string>();
-        if (await CrossBuildAsync("dotnet-api", ["DOTNET_SDK_IMAGE", "CC_IMAGE"], log) is not { } result) return;
-        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
-        try
+    public Task Dotnet_api_cross_builds_for_arm64_and_its_arm64_app_answers_HTTP_under_qemu() =>
+        CrossBuildAsync("dotnet-api", ["DOTNET_SDK_IMAGE", "CC_IMAGE"], async (result, root) =>
         {
-            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
-            using var root = new TempFolder();
-            await Arm64.UnpackAsync(registry, result.Image.Repository.Path, platforms["arm64"], root.Path);
-            var app = Path.Combine(root.Path, "app/DotnetApi");
+            var app = Path.Combine(root, "app/DotnetApi");
 
             Assert.Equal(183, Arm64.ElfMachine(await File.ReadAllBytesAsync(app)));
-            Assert.True(File.Exists(Path.Combine(root.Path, "var/lib/dpkg/status.d/libc6")), "the arm64 base's packages are listed for the scan");
-            Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
+            Assert.True(File.Exists(Path.Combine(root, "var/lib/dpkg/status.d/libc6")), "the arm64 base's packages are listed for the scan");
             await AssertAnswersAsync(result.ImageId, 0, "/api/greeting?name=ci", "hello, ci from dotnet-api");
-            await AssertAnswersUnderQemuAsync(["-L", root.Path, app], "/api/greeting?name=ci", "hello, ci from dotnet-api");
-        }
-        finally
-        {
-            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
-        }
-    }
+            await AssertAnswersUnderQemuAsync(["-L", root, app], "/api/greeting?name=ci", "hello, ci from dotnet-api");
+        });
 
     /// node-web for amd64 and arm64: Node builds the site on the engine's own platform, the local nginx base is made for
     /// both (arm64's nginx and libraries from Debian's arm64 packages, unpacked): one index; the engine's platform's image
@@ -122,35 +96,26 @@ public sealed class SampleSpecs(EngineFixture fixture)
     /// its configuration and the site's and finds them good (as root here, so it is told to take the image's nobody user,
     /// which a container running it as 65532 does not need).
     [Fact]
-    public async Task Node_web_cross_builds_for_arm64_and_its_arm64_nginx_checks_its_configuration_under_qemu()
-    {
-        if (await CrossBuildAsync("node-web", ["NODE_IMAGE", "NGINX_IMAGE"], []) is not { } result) return;
-        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
-        try
+    public Task Node_web_cross_builds_for_arm64_and_its_arm64_nginx_checks_its_configuration_under_qemu() =>
+        CrossBuildAsync("node-web", ["NODE_IMAGE", "NGINX_IMAGE"], async (result, root) =>
         {
-            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
-            using var root = new TempFolder();
-            await Arm64.UnpackAsync(registry, result.Image.Repository.Path, platforms["arm64"], root.Path);
-            var nginx = Path.Combine(root.Path, "usr/sbin/nginx");
-            var check = await CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments(["-L", root.Path, nginx, "-t", "-c", "/etc/nginx/nginx.conf", "-g", "user nobody nobody;"])
+            var nginx = Path.Combine(root, "usr/sbin/nginx");
+            var check = await CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments(["-L", root, nginx, "-t", "-c", "/etc/nginx/nginx.conf", "-g", "user nobody nobody;"])
                 .WithValidation(CliWrap.CommandResultValidation.None).ExecuteBufferedAsync();
 
             Assert.Equal(183, Arm64.ElfMachine(await File.ReadAllBytesAsync(nginx)));
-            Assert.True(File.Exists(Path.Combine(root.Path, "var/lib/dpkg/status.d/libssl3")), "the arm64 nginx's libraries' packages are listed for the scan");
+            Assert.True(File.Exists(Path.Combine(root, "var/lib/dpkg/status.d/libssl3")), "the arm64 nginx's libraries' packages are listed for the scan");
             Assert.True(check.ExitCode == 0 && check.StandardError.Contains("test is successful"), $"nginx -t under qemu: exit {check.ExitCode}\n{check.StandardError}");
             await AssertAnswersAsync(result.ImageId, 8082, "/about", "<h1>About</h1>");
-        }
-        finally
-        {
-            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
-        }
-    }
+        });
 
     /// A sample built for amd64 and arm64 and pushed as one index, on its own local bases (and what they are made from:
-    /// Docker 26 makes them for these specs alone). Null where the engine cannot hold an index: there the refusal is
-    /// what is checked. The caller deletes the pushed index.
-    private async Task<ImageResult?> CrossBuildAsync(string sample, string[] bases, List<string> log)
+    /// Docker 26 makes them for these specs alone), with nothing emulated in the build; then the check gets the result
+    /// and a folder holding the arm64 image's files, and the index is deleted after it. Where the engine cannot hold an
+    /// index, the refusal is what is checked.
+    private async Task CrossBuildAsync(string sample, string[] bases, Func<ImageResult, string, Task> check)
     {
+        var log = new List<string>();
         var pipeline = Containers.Image($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository($"samples-{sample}-multi")}")
             .Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId)
             .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample)).Target("runtime").Platforms("linux/amd64", "linux/arm64")
@@ -159,9 +124,22 @@ public sealed class SampleSpecs(EngineFixture fixture)
         {
             var refused = await Assert.ThrowsAsync<ContainerException>(() => pipeline.BuildArgs(Containers.LocalBaseImageArgs).RunAsync(fixture.Engine));
             Assert.Contains("The build is for linux/amd64, linux/arm64", refused.Message);
-            return null;
+            return;
         }
-        return await pipeline.BuildArgs(await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
+        var result = await pipeline.BuildArgs(await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
+        using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
+        try
+        {
+            Assert.DoesNotContain(log, l => l.Contains("qemu", StringComparison.OrdinalIgnoreCase));   // the build emulated nothing
+            var platforms = Arm64.PlatformImages(await registry.GetManifestAsync(result.Image.Repository.Path, result.Image.Digest!));
+            using var root = new TempFolder();
+            await Arm64.UnpackAsync(registry, result.Image.Repository.Path, platforms["arm64"], root.Path);
+            await check(result, root.Path);
+        }
+        finally
+        {
+            await registry.DeleteManifestAsync(result.Image.Repository.Path, result.Image.Digest!);
+        }
     }
 
     /// Runs qemu-aarch64-static with the arguments (an arm64 program and its own), $PORT set to a port from the system,

@@ -55,7 +55,14 @@ public static class ImageReadCache
             Entry<T>? entry;
             await using (var stream = File.OpenRead(path)) entry = await JsonSerializer.DeserializeAsync<Entry<T>>(stream, Options, cancellationToken);
             if (entry is null || entry.Build != Build) return null;
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);   // in use: kept
+            try
+            {
+                File.SetLastWriteTimeUtc(path, DateTime.UtcNow);   // in use: kept
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A cache this user may read but not write still serves.
+            }
             return entry.Value;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
