@@ -4,7 +4,7 @@ namespace NukeContainers.Tests;
 
 /// The case studies: each sample builds optimised and naive on the base images made here, runs, and answers HTTP.
 [Collection(EngineCollection.Name)]
-public sealed class SampleSpecs(EngineFixture fixture)
+public sealed class SampleSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     /// Port 0: the app reads $PORT, and gets one from the system. node-web's nginx listens on 8082 as configured.
     public static TheoryData<string, int, string, string, double> Samples => new()
@@ -145,18 +145,21 @@ public sealed class SampleSpecs(EngineFixture fixture)
     /// Runs qemu-aarch64-static with the arguments (an arm64 program and its own), $PORT set to a port from the system,
     /// and asks it until its answer holds the expected text; its output is in the failure. Stopped with SIGKILL:
     /// qemu-user does not end on SIGINT.
-    private static async Task AssertAnswersUnderQemuAsync(string[] arguments, string path, string expected)
+    private async Task AssertAnswersUnderQemuAsync(string[] arguments, string path, string expected)
     {
         var port = EngineFixture.FreePort();
         using var stop = new CancellationTokenSource();
-        var output = new System.Text.StringBuilder();
+        var said = new System.Text.StringBuilder();
         var running = CliWrap.Cli.Wrap(await Arm64.QemuAsync()).WithArguments(arguments).WithEnvironmentVariables(e => e.Set("PORT", port.ToString()))
-            .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(output)).WithStandardErrorPipe(CliWrap.PipeTarget.ToStringBuilder(output))
+            .WithStandardOutputPipe(CliWrap.PipeTarget.ToStringBuilder(said)).WithStandardErrorPipe(CliWrap.PipeTarget.ToStringBuilder(said))
             .WithValidation(CliWrap.CommandResultValidation.None).ExecuteAsync(stop.Token);
         try
         {
-            var answer = await AnswerAsync(port, path, expected);
-            Assert.True(answer.Contains(expected), $"{answer}\nqemu-aarch64-static {string.Join(' ', arguments)} said: {output}");
+            // Emulated, the program starts slower than natively (.NET's JIT most): up to 90 s on a busy machine.
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var answer = await AnswerAsync(port, path, expected, attempts: 180);
+            Assert.True(answer.Contains(expected), $"{answer}\nqemu-aarch64-static {string.Join(' ', arguments)} said: {said}");
+            output.WriteLine($"qemu-aarch64-static {Path.GetFileName(arguments[^1])} answered after {watch.Elapsed.TotalSeconds:0.0} s");
         }
         finally
         {
@@ -178,12 +181,13 @@ public sealed class SampleSpecs(EngineFixture fixture)
             Assert.Fail($"no answer with '{expected}' from {image} on port {port}: {last}\nThe container's output:\n{await container.LogsAsync()}");
     }
 
-    /// Asks 127.0.0.1:PORT until the answer holds the expected text (30 s at most); the last answer, or error.
-    private static async Task<string> AnswerAsync(int port, string path, string expected)
+    /// Asks 127.0.0.1:PORT until the answer holds the expected text (every half second, 30 s at most by default); the
+    /// last answer, or error.
+    private static async Task<string> AnswerAsync(int port, string path, string expected, int attempts = 60)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var last = "";
-        for (var attempt = 0; attempt < 60; attempt++, await Task.Delay(500))
+        for (var attempt = 0; attempt < attempts; attempt++, await Task.Delay(500))
         {
             try
             {
