@@ -113,8 +113,10 @@ public sealed class RegistryClient : IDisposable
     /// <summary>The labels in an image's config (an index's first platform image's), by tag or digest.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ConfigLabelsAsync(string repository, string reference, CancellationToken cancellationToken = default)
     {
-        var manifests = await ImageManifestsAsync(repository, await GetManifestAsync(repository, reference, cancellationToken), cancellationToken);
-        if (manifests.FirstOrDefault()?.ConfigDigest is not { } config) return new Dictionary<string, string>();
+        var manifest = await GetManifestAsync(repository, reference, cancellationToken);
+        // An index's labels are its first platform image's: that one manifest is fetched, not every platform's.
+        if (manifest.ConfigDigest is null && manifest.PlatformChildren is [var first, ..]) manifest = await GetManifestAsync(repository, first, cancellationToken);
+        if (manifest.ConfigDigest is not { } config) return new Dictionary<string, string>();
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"v2/{repository}/blobs/{config}"), repository, cancellationToken);
         await EnsureAsync(response, $"fetch the config of {repository}@{reference}");
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
