@@ -29,7 +29,7 @@ public interface IBuildImages : ILocalEnvironment
         {
             var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var pipelines = SelectedImages().Select(image => AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts)).ToList();
+            var pipelines = SelectedImages().Select(image => BuildingPipelineFor(image, facts)).ToList();
             try
             {
                 await RunImagesAsync(pipelines, engine, ct, building: true);

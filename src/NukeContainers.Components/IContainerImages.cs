@@ -139,6 +139,12 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     ImagePipeline PipelineFor(ContainerImage image) =>
         Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
+    /// <summary>An image's pipeline from the start: the restore-cache step (IRestoreCache), then its build (IBuildImages).</summary>
+    ImagePipeline BuildingPipelineFor(ContainerImage image, RunFacts facts) => AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts);
+
+    /// <summary>An image's name as a file's or folder's in the artifacts: letters, digits, '-', '.' and '_' kept, the rest '_'.</summary>
+    string ArtifactName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
+
     /// <summary>A key's location as a parameter gives it: <c>env://NAME</c> as it is, a path against the root.</summary>
     string KeyLocation(string location) => location.StartsWith("env://", StringComparison.Ordinal) ? location : Path.GetFullPath(location, RootDirectory);
 

@@ -33,8 +33,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
                 {
                     var pipelines = images.Select(image =>
                     {
-                        var pipeline = AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts);
-                        pipeline = AddSign(AddExportCache(AddPush(AddScan(AddTag(AddSlim(pipeline), facts), image), sbomFile: null), facts));
+                        var pipeline = AddSign(AddExportCache(AddPush(AddScan(AddTag(AddSlim(BuildingPipelineFor(image, facts)), facts), image), sbomFile: null), facts));
                         return rolloutInPipeline ? AddRollout(pipeline, image, new Dictionary<string, string>()) : pipeline;
                     }).ToList();
                     await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); }, building: true);

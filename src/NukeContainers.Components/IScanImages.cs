@@ -73,7 +73,7 @@ public interface IScanImages : IContainerImages
     {
         FailOn = FailOn, AdvisoryFolder = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null, OsvArchives = OsvSource(),
         IgnoreFile = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore"), UseTrivy = !NoTrivy,
-        OutputFolder = ContainerArtifacts / "scan" / string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')),
+        OutputFolder = ContainerArtifacts / "scan" / ArtifactName(name),
     });
 
     /// <summary>Notes a scanned image's findings by severity.</summary>

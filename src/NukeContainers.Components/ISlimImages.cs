@@ -93,7 +93,7 @@ public interface ISlimImages : IContainerImages
     Slimming.SlimResult ListRemovedPaths(ImageResult result)
     {
         var slim = result.Slim!;
-        var list = ContainerArtifacts / "slim" / $"{string.Concat(result.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_'))}.removed.txt";
+        var list = ContainerArtifacts / "slim" / $"{ArtifactName(result.Name)}.removed.txt";
         Directory.CreateDirectory(Path.GetDirectoryName(list)!);
         File.WriteAllLines(list, slim.RemovedPaths);
         if (slim.RemovedPaths.Count > 0) Log.Info($"[{result.Name}] {(slim.DryRun ? "What would be removed" : "What was removed")}, every path: {Path.GetRelativePath(RootDirectory, list)}");
