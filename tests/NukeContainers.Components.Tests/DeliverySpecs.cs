@@ -30,7 +30,7 @@ public sealed class DeliverySpecs : IDisposable
         string[] credentials = ["--registry", registry.Address, "--registry-username", AuthRegistry.User, "--registry-password", registry.Password];
 
         var delivered = await _driver.RunAsync(new DeliveryBuild(_app.Path), ["BuildImages", "TagImages", "PushImages", "--version", "1.4.0", "--environment", "dev", .. credentials]);
-        var uploadsBefore = BlobUploads(registry.Log);
+        var uploadsBefore = PublishSpecs.BlobUploads(registry.Log);
         var promoted = await _driver.RunAsync(new DeliveryBuild(_app.Path), ["Promote", "--from", "dev", "--to", "staging", .. credentials]);
 
         Assert.True(delivered.ExitCode == 0, delivered.Output);
@@ -42,7 +42,7 @@ public sealed class DeliverySpecs : IDisposable
         foreach (var tag in report.Tags()!.Append("staging"))
             Assert.Equal(report.Digest(), await client.DigestAsync(path, tag));
         Assert.True(uploadsBefore > 0, "the push uploaded no blob: the registry's log does not show uploads");
-        Assert.Equal(uploadsBefore, BlobUploads(registry.Log)); // promotion moved a tag; it sent no layer
+        Assert.Equal(uploadsBefore, PublishSpecs.BlobUploads(registry.Log)); // promotion moved a tag; it sent no layer
         Assert.DoesNotContain(registry.Password, delivered.Output + promoted.Output + await File.ReadAllTextAsync(delivered.LogFile));
     }
 
@@ -143,20 +143,7 @@ public sealed class DeliverySpecs : IDisposable
         Assert.Equal("app", labels["org.opencontainers.image.title"]);
     }
 
-    private string Git(params string[] arguments)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("git", arguments) { WorkingDirectory = _driver.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["GIT_COMMITTER_DATE"] = start.Environment["GIT_AUTHOR_DATE"] = "2026-01-02T03:04:05Z";
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
-        return output;
-    }
-
-    /// The blob uploads the registry logged: PATCH and PUT of blob data (a mount is a POST and sends none).
-    private static int BlobUploads(string log) =>
-        log.Split('\n').Count(l => l.Contains("blobs/uploads/") && (l.Contains("http.request.method=PATCH") || l.Contains("http.request.method=PUT")) && l.Contains("response completed"));
+    private string Git(params string[] arguments) => NukeContainers.Tests.Git.Run(_driver.Root, arguments);
 
     public void Dispose()
     {

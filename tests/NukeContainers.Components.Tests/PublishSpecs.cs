@@ -28,11 +28,67 @@ public sealed class TwoAppBuild(string good, string broken) : BuildHost, IContai
     Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
 }
 
+/// A team's build whose one image lives in the build's own git repository and is rolled out to a deployment.
+public sealed class RepositoryAppBuild(string appFolder, string repository) : BuildHost, IContainerPublish
+{
+    IReadOnlyList<ContainerImage> IContainerImages.Images =>
+        [new("app", AbsolutePath.Create(appFolder)) { Repository = EngineFixture.Repository(repository), Deployment = "app" }];
+
+    Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
+}
+
 [Collection(EngineCollection.Name)]
 public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
 {
     private readonly BuildDriver _driver = new();
     private readonly TempFolder _app = new();
+
+    [Fact]
+    public async Task A_commit_that_changes_no_input_of_an_image_reuses_it_with_the_same_digest_no_layer_uploaded_and_the_deployment_left_alone()
+    {
+        await using var registry = await AuthRegistry.StartAsync();
+        await using var cluster = new KubernetesSimulator();
+        var app = Directory.CreateDirectory(Path.Combine(_driver.Root, "app")).FullName;
+        File.WriteAllText(Path.Combine(app, "Dockerfile"), $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        File.WriteAllText(Path.Combine(_driver.Root, ".gitignore"), "artifacts/\nkubeconfig\n");
+        Git.Init(_driver.Root);
+        var built = Git.Commit(_driver.Root, "the app");
+        var repository = $"{registry.Address}/{EngineFixture.Repository("reuse")}";
+        cluster.AddDeployment("app", "app", $"{repository}@sha256:{new string('a', 64)}");
+        string[] publish = ["Publish", "--registry", registry.Address, "--registry-username", AuthRegistry.User, "--registry-password", registry.Password,
+            "--kubeconfig", cluster.WriteKubeconfig(_driver.Root), "--kube-context", "sim", "--namespace", cluster.Namespace, "--rollout-timeout", "30"];
+
+        var first = await _driver.RunAsync(new RepositoryAppBuild(app, "reuse"), publish);
+        var before = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        var uploads = BlobUploads(registry.Log);
+        var revision = cluster.Deployment("app")["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!.GetValue<string>();
+        var docs = Git.Commit(_driver.Root, "docs", allowEmpty: true);
+        var second = await _driver.RunAsync(new RepositoryAppBuild(app, "reuse"), publish);
+        var after = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.True(second.ExitCode == 0, second.Output);
+        Assert.False(before.Cache()!.Skipped);
+        Assert.Equal("succeeded", before.Rollout()!.Status);
+        // The new commit changed nothing the image is made of: the image the first commit built, with its labels.
+        Assert.True(after.Cache()!.Skipped, second.Output);
+        Assert.Equal(built, after.Cache()!.BuiltFrom);
+        Assert.Equal(before.ImageId, after.ImageId);
+        Assert.Equal(before.Digest(), after.Digest());
+        Assert.Contains($"reused (inputs unchanged, built at {built[..7]})", second.Output);
+        var labels = (await fixture.Engine.InspectImageAsync(after.ImageId))!.Config!.Labels!;
+        Assert.Equal(built, labels[ImagePipeline.RevisionLabel]);
+        // Its new tags name the same digest, and no layer went to the registry again.
+        using var client = new RegistryClient(registry.Address, new RegistryCredentials(AuthRegistry.User, registry.Password));
+        Assert.Contains($"sha-{docs[..7]}", after.Tags()!);
+        Assert.Equal(before.Digest(), await client.DigestAsync(EngineFixture.Repository("reuse"), $"sha-{docs[..7]}"));
+        Assert.True(uploads > 0, "the first push uploaded no blob: the registry's log does not show uploads");
+        Assert.Equal(uploads, BlobUploads(registry.Log));
+        // The deployment already runs that digest: no patch, no new ReplicaSet.
+        Assert.Equal("unchanged", after.Rollout()!.Status);
+        Assert.Equal(revision, cluster.Deployment("app")["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!.GetValue<string>());
+        Assert.Equal($"{repository}@{before.Digest()}", cluster.Deployment("app")["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>());
+    }
 
     [Fact]
     public async Task Publish_runs_every_step_into_the_report_and_a_second_run_for_production_reuses_the_pushed_digest()
@@ -142,6 +198,10 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal(2, index.PlatformChildren.Count);
         Assert.Equal(2, platforms.Count(a => a.PredicateType == "https://slsa.dev/provenance/v0.2"));
     }
+
+    /// The blob uploads the registry logged: PATCH and PUT of blob data (a mount is a POST and sends none).
+    internal static int BlobUploads(string log) =>
+        log.Split('\n').Count(l => l.Contains("blobs/uploads/") && (l.Contains("http.request.method=PATCH") || l.Contains("http.request.method=PUT")) && l.Contains("response completed"));
 
     public void Dispose()
     {

@@ -63,7 +63,10 @@ public sealed record AttestSettings : IPipelineStep
 
         var attached = await Attestations.AttachAsync(registry, repository.Path, images, platformImage =>
         {
-            var subject = Attestations.SubjectName(repository, tag, platformImage.Platform);
+            // Named as the commit that built the image is (its sha- tag, from its revision label), not by this run's
+            // tags: an image reused at a later commit gets the same statements, so the same index and digest.
+            var subject = Attestations.SubjectName(repository,
+                platformImage.Label(ImagePipeline.RevisionLabel) is { Length: >= 7 } revision ? "sha-" + revision[..7] : tag, platformImage.Platform);
             var statements = new List<(string, JsonObject)>();
             if (Provenance)
                 statements.Add((Attestations.SlsaProvenance, Attestations.Statement(Attestations.SlsaProvenance, subject, platformImage.Digest,

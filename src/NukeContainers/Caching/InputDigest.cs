@@ -7,14 +7,25 @@ namespace NukeContainers.Caching;
 /// <summary>
 /// A digest of everything a build's result depends on that this side knows: the files the context sends (the same
 /// walk as the tar: names, kinds, modes, link targets, contents), the Dockerfile, the build args, the target stage, the
-/// platform and the builder, and the id of each base image the engine has (a base rebuilt under the same tag changes
-/// it; one the engine does not have counts by its name, so pin such bases by digest). Equal digests mean a rebuild
-/// would make the same image.
+/// platform and the builder, the labels but those that name the commit (<see cref="CommitLabels"/>), and the id of each
+/// base image the engine has (a base rebuilt under the same tag changes it; one the engine does not have counts by its
+/// name, so pin such bases by digest). Equal digests mean a rebuild would make the same image, but for the labels
+/// that say which commit built it: so a commit that changes none of an image's inputs reuses the image an earlier
+/// commit built, with that commit's labels, and its digest does not change.
 /// </summary>
 public static class InputDigest
 {
     /// <summary>The label that carries it on the image.</summary>
     public const string Label = "org.nukecontainers.input-digest";
+
+    /// <summary>
+    /// The labels that say which commit an image was built at, not what is in it: every commit changes them, so they
+    /// are left out of the digest (an image reused at a later commit keeps those of the commit that built it).
+    /// </summary>
+    public static IReadOnlySet<string> CommitLabels { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ImagePipeline.RevisionLabel, ImagePipeline.VersionLabel, ImagePipeline.CreatedLabel,
+    };
 
     /// <summary>Computes the digest (<c>sha256:...</c>) of a build's inputs.</summary>
     public static async Task<string> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine = null, CancellationToken cancellationToken = default)
@@ -36,7 +47,7 @@ public static class InputDigest
         Add($"dockerfile {context.DockerfileEntry}");
         Add(await File.ReadAllTextAsync(context.DockerfilePath, cancellationToken));
         foreach (var (name, value) in settings.BuildArgs.Where(a => a.Key != "BUILDKIT_INLINE_CACHE").OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"arg {name}={value}");
-        foreach (var (name, value) in settings.Labels.OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"label {name}={value}");
+        foreach (var (name, value) in settings.Labels.Where(l => !CommitLabels.Contains(l.Key)).OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"label {name}={value}");
         Add($"target {settings.Target} platform {settings.Platform} builder {settings.Builder} network {settings.Network}");
         var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
         var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);

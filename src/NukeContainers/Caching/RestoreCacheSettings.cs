@@ -51,8 +51,9 @@ public sealed record RestoreCacheSettings : IPipelineStep
 
         if (SkipUnchanged && (await context.Engine.FindImagesByLabelAsync(InputDigest.Label, digest, cancellationToken)).FirstOrDefault() is { } local)
         {
-            context.Log($"Inputs unchanged ({digest[..19]}): the engine has {local[..19]} built from them; no build");
-            return result with { ReuseImageId = local, Skipped = true };
+            var builtFrom = BuiltFrom((await context.Engine.InspectImageAsync(local, cancellationToken))?.Config?.Labels);
+            context.Log($"Inputs unchanged ({digest[..19]}): the engine has {local[..19]} built from them{At(builtFrom)}; no build");
+            return result with { ReuseImageId = local, Skipped = true, BuiltFrom = builtFrom };
         }
 
         // Each source is asked at its own registry, with that registry's credentials.
@@ -99,14 +100,21 @@ public sealed record RestoreCacheSettings : IPipelineStep
                 var client = await clientFor(source.Registry);
                 var labels = await client.ConfigLabelsAsync(source.Path, source.Tag ?? source.Digest!, cancellationToken);
                 if (labels.GetValueOrDefault(InputDigest.Label) != digest) continue;
-                context.Log($"Inputs unchanged ({digest[..19]}): {source} was built from them; pulling it instead of building");
+                var builtFrom = BuiltFrom(labels);
+                context.Log($"Inputs unchanged ({digest[..19]}): {source} was built from them{At(builtFrom)}; pulling it instead of building");
                 var pulled = await context.Engine.PullAsync(source, client.Credentials, cancellationToken);
-                return result with { ReuseImageId = pulled, Skipped = true, Sources = [source.ToString()] };
+                return result with { ReuseImageId = pulled, Skipped = true, Sources = [source.ToString()], BuiltFrom = builtFrom };
             }
 
         if (usable.Count > 0) context.Log($"Cache from {string.Join(", ", usable)}");
         return result with { Sources = usable.Select(u => u.ToString()).ToList(), CacheFrom = usable.Select(u => u.ToString()).ToList() };
     }
+
+    /// The commit a reused image was built at (its revision label), when it names one.
+    private static string? BuiltFrom(IEnumerable<KeyValuePair<string, string>>? labels) =>
+        labels?.FirstOrDefault(l => l.Key == ImagePipeline.RevisionLabel).Value is { Length: > 0 } commit ? commit : null;
+
+    private static string At(string? commit) => commit is null ? "" : $" at commit {commit[..Math.Min(12, commit.Length)]}";
 
     /// The branch's cache tags (the image's, and its earlier stages'), and the highest version the repository has.
     private async Task<IEnumerable<ImageReference>> AutomaticSourcesAsync(RegistryClient registry, ImageReference repository, BuildSettings build, Action<string> log, CancellationToken cancellationToken)
@@ -147,6 +155,9 @@ public sealed record RestoreCacheResult : StepResult, IBuildContribution
     /// <summary>True when the build was skipped: an image with the same inputs was reused.</summary>
     public bool Skipped { get; init; }
 
+    /// <summary>The commit the reused image was built at (its revision label), when it was reused and names one.</summary>
+    public string? BuiltFrom { get; init; }
+
     /// <inheritdoc />
     public IReadOnlyList<string> CacheFrom { get; init; } = [];
 
@@ -159,9 +170,9 @@ public sealed record RestoreCacheResult : StepResult, IBuildContribution
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest)),
+        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest, BuiltFrom)),
     ];
 }
 
-/// <summary>report.json's <c>cache</c> section.</summary>
-public sealed record CacheReport(IReadOnlyList<string> Sources, int StepsCached, int StepsTotal, bool Skipped, string InputDigest);
+/// <summary>report.json's <c>cache</c> section; <c>builtFrom</c> is the commit a reused image was built at.</summary>
+public sealed record CacheReport(IReadOnlyList<string> Sources, int StepsCached, int StepsTotal, bool Skipped, string InputDigest, string? BuiltFrom = null);

@@ -7,5 +7,5 @@ public sealed partial record ImageReport
     public RolloutReport? Rollout() => Field<RolloutReport>("rollout");
 }
 
-/// <summary>The rollout step's section: where, what, and how it ended (succeeded, rolled-back or failed).</summary>
+/// <summary>The rollout step's section: where, what, and how it ended (succeeded, unchanged, rolled-back or failed).</summary>
 public sealed record RolloutReport(string? Context, string? Namespace, string Deployment, string Status, string Image, string? PreviousImage, string? Diagnosis);

@@ -104,7 +104,7 @@ public sealed record RolloutResult : StepResult
     /// <summary>The deployment.</summary>
     public required string Deployment { get; init; }
 
-    /// <summary><c>succeeded</c>, <c>rolled-back</c> or <c>failed</c> (the undo did not bring the previous revision back).</summary>
+    /// <summary><c>succeeded</c>, <c>unchanged</c> (it already ran the digest), <c>rolled-back</c> or <c>failed</c> (the undo did not bring the previous revision back).</summary>
     public required string Status { get; init; }
 
     /// <summary>The image reference rolled out.</summary>

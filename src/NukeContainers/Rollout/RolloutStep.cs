@@ -36,6 +36,14 @@ internal static class RolloutStep
             ImageReference = reference, PreviousImage = previous, Diagnosis = diagnosis, Applied = applied,
         };
 
+        // A deployment that already runs this digest (a commit that changed nothing of the image) keeps its pods:
+        // patching it would change nothing but the change cause, and wait on a rollout for nothing.
+        if (settings.Manifests is null && previous == reference && settings.Requests.Count + settings.Limits.Count == 0
+            && (settings.ImagePullPolicy is null || settings.ImagePullPolicy == container["imagePullPolicy"]?.GetValue<string>()))
+        {
+            log($"deployment/{name} container {containerName} already runs {reference}: left as it is");
+            return Result("unchanged");
+        }
         if (settings.Manifests is null)
         {
             var change = new JsonObject { ["name"] = containerName, ["image"] = reference };

@@ -15,6 +15,12 @@ public sealed partial record ImagePipeline
     /// <summary>The OCI label that names the commit an image was built from.</summary>
     public const string RevisionLabel = "org.opencontainers.image.revision";
 
+    /// <summary>The OCI label that names the version an image was built as.</summary>
+    public const string VersionLabel = "org.opencontainers.image.version";
+
+    /// <summary>The OCI label that says when (the commit's time) an image was built.</summary>
+    public const string CreatedLabel = "org.opencontainers.image.created";
+
     /// <summary>
     /// The OCI labels on the image (set at build time, so they are part of its config):
     /// <c>org.opencontainers.image.version</c>, <c>revision</c>, <c>created</c>, <c>source</c> and <c>title</c>. Give
@@ -25,9 +31,9 @@ public sealed partial record ImagePipeline
     {
         var labels = new Dictionary<string, string?>
         {
-            ["org.opencontainers.image.version"] = version,
+            [VersionLabel] = version,
             [RevisionLabel] = revision,
-            ["org.opencontainers.image.created"] = created?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            [CreatedLabel] = created?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             ["org.opencontainers.image.source"] = source,
             ["org.opencontainers.image.title"] = title,
         };
