@@ -27,12 +27,13 @@ public interface IBuildImages : ILocalEnvironment
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Executes(async ct =>
         {
+            ReadReport();   // a report.json that cannot be read fails here, before anything is built
             var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var pipelines = SelectedImages().Select(image => BuildingPipelineFor(image, facts)).ToList();
             try
             {
-                await RunImagesAsync(pipelines, engine, ct, building: true);
+                await RunImagesAsync(pipelines, engine, ct);
             }
             finally
             {

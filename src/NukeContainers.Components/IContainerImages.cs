@@ -81,15 +81,16 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     /// Runs the images' pipelines side by side (<see cref="Parallel"/> at once; <paramref name="engine"/> may be null when
     /// no step needs one). Each finished image is handed to <paramref name="finished"/> and (with <paramref name="report"/>)
     /// written to report.json, also when another image failed, as is what a failed image did (with an image to show).
-    /// With <paramref name="building"/>, an image that failed without one loses its old entry, so that the report is
-    /// never stale. A failure then throws with every image's outcome. <paramref name="parallelism"/> overrides
-    /// <see cref="Parallel"/>. See <see cref="Containers.RunAllAsync"/>.
+    /// An image whose run failed or was cancelled keeps what earlier runs delivered in report.json, with the failed
+    /// attempt beside it (<c>failedAttempt</c>). A failure then throws with every image's outcome.
+    /// <paramref name="parallelism"/> overrides <see cref="Parallel"/>. See <see cref="Containers.RunAllAsync"/>.
     /// </summary>
     async Task<IReadOnlyList<ImageResult>> RunImagesAsync(IEnumerable<ImagePipeline> pipelines, Engine.ContainerEngine? engine, CancellationToken cancellationToken,
-        Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true, bool building = false, int? parallelism = null)
+        Action<ImageResult>? finished = null, bool report = true, bool stopOnFailure = true, int? parallelism = null)
     {
         IReadOnlyList<ImageResult> results = [];
         IReadOnlyList<ImageResult> unfinished = [];
+        IReadOnlyDictionary<string, string> failures = new Dictionary<string, string>();
         var list = pipelines.ToList();
         try
         {
@@ -100,17 +101,20 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         {
             results = failed.Results;
             unfinished = failed.Unfinished.Where(r => r.Image.ImageId is not null).ToList();
+            failures = failed.Outcomes.Where(o => o.Result is null).ToDictionary(o => o.Name, o => o.ToString()[(o.Name.Length + 2)..]);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            failures = list.ToDictionary(p => p.Name, _ => "cancelled");
             throw;
         }
         finally
         {
             foreach (var result in results) finished?.Invoke(result);
-            if ((report && results.Count + unfinished.Count > 0) || building)
-            {
-                var written = ReadReport().With(results.Concat(unfinished), RootDirectory);
-                if (building) written = written.Without(list.Select(p => p.Name).Except(results.Concat(unfinished).Select(r => r.Name)));
-                await written.WriteAsync(ContainerArtifacts, CancellationToken.None);
-            }
+            if (report && results.Count + unfinished.Count + failures.Count > 0)
+                await ReadReport().With(results.Concat(unfinished), RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow)
+                    .WriteAsync(ContainerArtifacts, CancellationToken.None);
         }
     }
 

@@ -21,6 +21,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Executes(async ct =>
         {
+            ReadReport();   // a report.json that cannot be read fails here, before anything is built or pushed
             var facts = await RunFactsAsync(ct);
             var noCluster = NoCluster();
             // Applied manifests pin every image's digest, so with --manifests the rollouts wait until every image is pushed.
@@ -36,7 +37,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
                         var pipeline = AddSign(AddExportCache(AddPush(AddScan(AddTag(AddSlim(BuildingPipelineFor(image, facts)), facts), image), sbomFile: null), facts));
                         return rolloutInPipeline ? AddRollout(pipeline, image, new Dictionary<string, string>()) : pipeline;
                     }).ToList();
-                    await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); }, building: true);
+                    await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); });
                 }
                 if (noCluster is not null) await SkipRolloutAsync(noCluster, ct);
                 else if (!rolloutInPipeline) await RollOutAsync(ResumedImages("RolloutImages", ResumeFrom.Pushed), ct);

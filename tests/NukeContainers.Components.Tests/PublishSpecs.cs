@@ -169,6 +169,49 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_report_json_that_cannot_be_read_fails_Publish_before_anything_is_built_or_pushed()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var report = Path.Combine(_driver.Root, "artifacts/containers/report.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(report)!);
+        File.WriteAllText(report, "{ \"images\": [ { \"name\": ");
+
+        var run = await _driver.RunAsync(new PublishBuild(_app.Path), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "5.0.0");
+
+        Assert.Equal(TargetStatus.Failed, run.StatusOf("Publish"));
+        Assert.Contains($"{report} is not a report.json", run.Output);
+        Assert.DoesNotContain("[app] Building", run.Output);
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        Assert.Null(await registry.DigestAsync(EngineFixture.Repository("publish"), "5.0.0"));
+        Assert.Equal("{ \"images\": [ { \"name\": ", File.ReadAllText(report));   // left as it was, for the user to look at
+    }
+
+    [Fact]
+    public async Task A_failed_build_keeps_what_earlier_runs_delivered_in_the_report_with_the_failed_attempt_beside_it()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n")
+            .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nRUN echo naive > /id\n");
+        string[] publish = ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "5.1.0"];
+        var delivered = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
+        var before = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} && exit 3\n");
+
+        var failed = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
+        var after = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app");
+
+        Assert.True(delivered.ExitCode == 0, delivered.Output);
+        Assert.Equal(TargetStatus.Failed, failed.StatusOf("Publish"));
+        Assert.NotNull(after);
+        Assert.Equal((before.ImageId, before.Digest()), (after.ImageId, after.Digest()));
+        Assert.Contains("exit code: 3", after.FailedAttempt()!.Error);
+        // What the earlier run delivered can still be signed or rolled out; a later good run clears the failure.
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var fixedRun = await _driver.RunAsync(new PublishBuild(_app.Path), ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "5.1.1"]);
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.Output);
+        Assert.Null(ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.FailedAttempt());
+    }
+
+    [Fact]
     public async Task Publish_for_two_platforms_pushes_one_index_of_both_measured_scanned_and_attested()
     {
         _app.Write("Dockerfile", Arm64.CrossBuiltBusybox)

@@ -91,7 +91,23 @@ public sealed class ReportSpecs : IDisposable
         Assert.Equal("runtime", later.Images[0].Target());
         Assert.Equal(["build"], rebuilt.Images[0].DurationsMs.Keys);
         Assert.Equal(7_000_000, rebuilt.Images[0].SizeBytes);
-        Assert.Empty(rebuilt.Without(["go-api"]).Images);
+    }
+
+    [Fact]
+    public void A_failed_attempt_keeps_what_earlier_runs_delivered_beside_it_and_the_next_result_clears_it()
+    {
+        var delivered = ContainerReport.From([Image("go-api", 6_000_000, null)], _root.Path);
+        var at = new DateTimeOffset(2026, 12, 5, 1, 2, 3, TimeSpan.Zero);
+
+        var failed = delivered.WithFailedAttempts(new Dictionary<string, string> { ["go-api"] = "failed: the build broke", ["never-built"] = "cancelled" }, at);
+        var tagged = failed.With([Image("go-api", 6_000_000, null) with { Steps = [], DurationsMs = new Dictionary<string, long> { ["tag"] = 5 } }], _root.Path);
+
+        var entry = Assert.Single(failed.Images);   // an image with no entry gets none: there is nothing of it to keep
+        Assert.Equal(delivered.Images[0].ImageId, entry.ImageId);
+        Assert.Equal("runtime", entry.Target());
+        Assert.Equal(new FailedAttempt("failed: the build broke", at), entry.FailedAttempt());
+        Assert.Null(tagged.Images[0].FailedAttempt());
+        Assert.Equal("runtime", tagged.Images[0].Target());
     }
 
     [Fact]

@@ -44,12 +44,13 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         return new ContainerReport(images);
     }
 
-    /// <summary>This report without the named images: what a failed run must not leave stale.</summary>
-    public ContainerReport Without(IEnumerable<string> names)
-    {
-        var gone = names.ToHashSet();
-        return new ContainerReport(Images.Where(i => !gone.Contains(i.Name)).ToList());
-    }
+    /// <summary>
+    /// This report with a failed (or cancelled) attempt recorded beside each named image's entry, whose fields stay as
+    /// earlier runs delivered them; an image with no entry gets none (there is nothing of it to keep).
+    /// </summary>
+    public ContainerReport WithFailedAttempts(IReadOnlyDictionary<string, string> errors, DateTimeOffset at) =>
+        errors.Where(e => Find(e.Key) is not null)
+            .Aggregate(this, (report, e) => report.WithField(e.Key, ImageReport.FailedAttemptField, new FailedAttempt(Scanning.Secrets.MaskAll(e.Value), at)));
 
     /// <summary>This report with one field of one image set (a step that did not run a pipeline, such as a skipped rollout).</summary>
     public ContainerReport WithField(string image, string field, object value) =>

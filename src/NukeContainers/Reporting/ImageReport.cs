@@ -62,9 +62,15 @@ public sealed partial record ImageReport
     public ImageReport Merge(ImageReport later) => later with
     {
         DurationsMs = DurationsMs.Concat(later.DurationsMs).GroupBy(d => d.Key).ToDictionary(g => g.Key, g => g.Last().Value),
-        Fields = Fields.Where(f => later.Repository == Repository || !RepositoryFields.Contains(f.Key))
+        Fields = Fields.Where(f => f.Key != FailedAttemptField && (later.Repository == Repository || !RepositoryFields.Contains(f.Key)))
             .Concat(later.Fields).GroupBy(f => f.Key).ToDictionary(g => g.Key, g => g.Last().Value),
     };
+
+    /// <summary>The field of a run that failed or was cancelled after this entry was written: <c>failedAttempt</c>.</summary>
+    public const string FailedAttemptField = "failedAttempt";
+
+    /// <summary>The last attempt, when it failed or was cancelled; the rest of the entry is what earlier runs delivered.</summary>
+    public FailedAttempt? FailedAttempt() => Field<FailedAttempt>(FailedAttemptField);
 
     /// <summary>The tags the tag step gave it, when it ran.</summary>
     public IReadOnlyList<string>? Tags() => Field<string[]>("tags");
@@ -75,3 +81,6 @@ public sealed partial record ImageReport
     /// <summary>The pushed digest, when the push step ran.</summary>
     public string? Digest() => Field<string>("digest");
 }
+
+/// <summary>report.json's <c>failedAttempt</c>: why the last run of an image failed (or <c>cancelled</c>), and when.</summary>
+public sealed record FailedAttempt(string Error, DateTimeOffset At);
