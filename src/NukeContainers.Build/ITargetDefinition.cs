@@ -51,6 +51,13 @@ public interface ITargetDefinition
     /// <summary>The parameter must have a value before the build starts: <c>Requires(() => Registry)</c>.</summary>
     ITargetDefinition Requires<T>(Expression<Func<T>> parameter);
 
+    /// <summary>
+    /// A check of the parameters this target reads, run for every target of the run before the first one starts (not
+    /// for --help or --plan): a <see cref="ParameterException"/> (or <see cref="FormatException"/>) it throws is bad
+    /// usage, exit 2, before anything is done: <c>Validates(() => { if (Parallel &lt; 1) throw new ParameterException(...); })</c>.
+    /// </summary>
+    ITargetDefinition Validates(Action check);
+
     /// <summary>When this target fails, the targets that do not depend on it still run.</summary>
     ITargetDefinition ProceedAfterFailure();
 

@@ -25,6 +25,7 @@ public interface IBuildImages : ILocalEnvironment
     Target BuildImages => _ => _
         .Description("Build the declared images (with their baselines), write artifacts/containers/report.json, check the size budgets")
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
+        .Validates(CheckBuildParameters)
         .Executes(async ct =>
         {
             ReadReport();   // a report.json that cannot be read fails here, before anything is built
@@ -42,6 +43,16 @@ public interface IBuildImages : ILocalEnvironment
                 NoteSizes(report);
             }
         });
+
+    /// <summary>The parameters a build reads, checked before any target runs: those of every image target, --platform and --build-secret.</summary>
+    void CheckBuildParameters()
+    {
+        CheckImageParameters();
+        foreach (var platform in Platform?.Split(',', StringSplitOptions.TrimEntries) ?? [])
+            if (!System.Text.RegularExpressions.Regex.IsMatch(platform, "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"))
+                throw new ParameterException($"--platform got '{platform}', which is not a platform: give OS/ARCHITECTURE[/VARIANT], such as linux/amd64 or linux/arm64, or several comma-separated.");
+        _ = BuildSecrets().ToList();
+    }
 
     /// <summary>The image's Dockerfile, target, baseline, secrets and SSH agents, its OCI labels (when the build tags), then the settings hook.</summary>
     ImagePipeline IContainerImages.AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts)

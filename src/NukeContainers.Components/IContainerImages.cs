@@ -121,6 +121,16 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
 
+    /// <summary>
+    /// The parameters every container target reads, checked before any target runs (a target's <c>Validates</c>):
+    /// --parallel, --image-names and --registry.
+    /// </summary>
+    void CheckImageParameters()
+    {
+        if (Parallel < 1) throw new ParameterException($"--parallel got {Parallel}; give 1 or more (1 works on the images one after another).");
+        foreach (var image in SelectedImages()) RepositoryOf(image);
+    }
+
     /// <summary>The declared images that <see cref="ImageNames"/> selects; an unknown name is an error that lists the declared ones.</summary>
     IReadOnlyList<ContainerImage> SelectedImages()
     {

@@ -19,6 +19,8 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
     Target Publish => _ => _
         .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image, each in one pipeline; print the summary")
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
+        .Validates(CheckBuildParameters)
+        .Validates(() => GivenVersion())
         .Executes(async ct =>
         {
             ReadReport();   // a report.json that cannot be read fails here, before anything is built or pushed

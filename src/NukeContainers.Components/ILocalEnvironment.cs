@@ -17,18 +17,23 @@ public interface ILocalEnvironment : IContainerImages
     [Parameter("The embedded engine to use: debian12 (Debian 12's docker.io, Docker 20.10; the default) or docker26 (Debian 13's, Docker 26.1 with the containerd image store, unpacked in its own state folder, not installed); the rest of the run uses it")]
     EmbeddedEngine? EmbeddedEngine => TryGetValue<EmbeddedEngine?>(() => EmbeddedEngine);
 
+    /// <summary>--embedded-engine docker26 with a DOCKER_HOST that names another engine than that one is bad usage.</summary>
+    void CheckEmbeddedEngine()
+    {
+        if (EmbeddedEngine != Provisioning.EmbeddedEngine.Docker26 || Environment.GetEnvironmentVariable("DOCKER_HOST") is not { Length: > 0 } named) return;
+        var docker26 = "unix://" + EmbeddedEnvironmentOptions.Docker26(_ => { }).EngineSocket;
+        if (named != docker26)
+            throw new ParameterException($"--embedded-engine docker26, but DOCKER_HOST={named} names another engine (the Docker 26 engine is {docker26}): leave one of them out.");
+    }
+
     /// <summary>Finds or provisions the engine, and checks (or provisions) the registry.</summary>
     Target LocalEnvironment => _ => _
         .Description("Find the Docker engine, or install and start Debian's (root on Debian); check the --registry, starting Debian's registry there when it is local")
+        .Validates(CheckEmbeddedEngine)
         .Executes(async ct =>
         {
             var options = new EmbeddedEnvironmentOptions { Log = Log.Info };
-            if (EmbeddedEngine == Provisioning.EmbeddedEngine.Docker26)
-            {
-                if (Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } named)
-                    throw new ParameterException($"--embedded-engine docker26, but DOCKER_HOST={named} names another engine: leave one of them out.");
-                options = EmbeddedEnvironmentOptions.Docker26(Log.Info);
-            }
+            if (EmbeddedEngine == Provisioning.EmbeddedEngine.Docker26) options = EmbeddedEnvironmentOptions.Docker26(Log.Info);
             var engine = await Containers.ProvisionEngineAsync(options, ct);
             if (options.Engine == Provisioning.EmbeddedEngine.Docker26)
             {

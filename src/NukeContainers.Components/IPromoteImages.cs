@@ -17,6 +17,7 @@ public interface IPromoteImages : IPushImages
     /// <summary>Promotes each declared image.</summary>
     Target Promote => _ => _
         .Description("Point each image's --to tag at the digest its --from tag names, through the registry's API (no pull, no build)")
+        .Validates(CheckImageParameters)
         .Requires(() => From)
         .Requires(() => To)
         .Executes(async ct =>

@@ -14,6 +14,7 @@ public interface IPruneImages : IContainerImages
     /// <summary>Trims the build cache and removes leftovers.</summary>
     Target Prune => _ => _
         .Description("Trim the engine's build cache to --keep-build-cache, remove dangling images this product built and what crashed runs left")
+        .Validates(() => ParseSize(KeepBuildCache))
         .Executes(async ct =>
         {
             var keep = ParseSize(KeepBuildCache);

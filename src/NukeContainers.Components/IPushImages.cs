@@ -25,6 +25,7 @@ public interface IPushImages : ITagImages
     /// <summary>Pushes each image in report.json with its tags.</summary>
     Target PushImages => _ => _
         .Description("Push every tag of the tagged images (report.json) to --registry; write the digests")
+        .Validates(CheckImageParameters)
         .After<ITagImages>(x => x.TagImages)
         .After<IScanImages>(x => x.ScanImages)
         .Executes(async ct =>

@@ -42,6 +42,7 @@ public interface IRestoreCache : IContainerImages
     /// <summary>Checks the cache sources of each image before the build.</summary>
     Target RestoreCache => _ => _
         .Description("Say which cache sources each image will build from (buildcache-BRANCH, the last version, --cache-from); BuildImages uses them")
+        .Validates(CheckImageParameters)
         .DependentFor<IBuildImages>(x => x.BuildImages)
         .Executes(async ct =>
         {

@@ -63,6 +63,7 @@ public interface IRolloutImages : IContainerImages
     /// <summary>Rolls each pushed image out.</summary>
     Target RolloutImages => _ => _
         .Description("Roll the pushed images (report.json digests) out to their deployments with kubectl; diagnose and undo a failed rollout")
+        .Validates(CheckImageParameters)
         .After<IPushImages>(x => x.PushImages)
         .After<ISignImages>(x => x.SignImages)
         .Executes(async ct =>

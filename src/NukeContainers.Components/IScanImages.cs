@@ -51,6 +51,7 @@ public interface IScanImages : IContainerImages
     /// <summary>Scans each image.</summary>
     Target ScanImages => _ => _
         .Description("Scan the built images (or --image): checks, secrets, an SBOM, OSV advisories (--advisories offline, or --osv-archives), Trivy if installed; fail at --fail-on")
+        .Validates(CheckImageParameters)
         .After<IBuildImages>(x => x.BuildImages)
         .After<ISlimImages>(x => x.SlimImages)
         .After<ITagImages>(x => x.TagImages)

@@ -24,6 +24,7 @@ public interface ISignImages : IPushImages
     /// <summary>Signs each pushed image.</summary>
     Target SignImages => _ => _
         .Description("Sign the pushed digests (report.json) with --signing-key, as cosign sign does (verify with cosign verify --key, or --require-signature)")
+        .Validates(CheckImageParameters)
         .After<IPushImages>(x => x.PushImages)
         .Executes(async ct =>
         {

@@ -53,6 +53,7 @@ public interface ISlimImages : IContainerImages
     /// <summary>Slims each image.</summary>
     Target SlimImages => _ => _
         .Description("Measure each layer of the built images (or --image), remove what should not ship, optionally --squash, check dive's gates")
+        .Validates(CheckImageParameters)
         .After<IBuildImages>(x => x.BuildImages)
         .Executes(async ct =>
         {

@@ -35,6 +35,8 @@ public interface ITagImages : IContainerImages
         .Description("Tag the built images (report.json) with the version from git or --version, sha-, the branch and --environment")
         .After<IBuildImages>(x => x.BuildImages)
         .After<ISlimImages>(x => x.SlimImages)
+        .Validates(CheckImageParameters)
+        .Validates(() => GivenVersion())
         .Executes(async ct =>
         {
             var facts = await RunFactsAsync(ct);
@@ -48,13 +50,16 @@ public interface ITagImages : IContainerImages
     {
         var (facts, read) = await RunFacts.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix, MinimumMajorMinor = MinimumMajorMinor }, cancellationToken);
         foreach (var warning in read.Warnings) Log.Warn(warning);
-        if (Version is { } given)
-            return SemVersion.TryParse(given, SemVersionStyles.AllowV, out var parsed)
-                ? facts with { Version = parsed, OnVersionTag = true }
-                : throw new ParameterException($"--version got '{given}', which is not a semantic version; give one such as 1.2.3 or 1.2.3-rc.1.");
+        if (GivenVersion() is { } given) return facts with { Version = given, OnVersionTag = true };
         Log.Info($"Version {read.Version} from git ({(read.Tag is null ? "no version tag" : $"tag {read.Tag}")}, height {read.Height})");
         return facts;
     }
+
+    /// <summary>--version as a semantic version (null when not given); one that is not is bad usage.</summary>
+    SemVersion? GivenVersion() =>
+        Version is not { } given ? null
+        : SemVersion.TryParse(given, SemVersionStyles.AllowV, out var parsed) ? parsed
+        : throw new ParameterException($"--version got '{given}', which is not a semantic version; give one such as 1.2.3 or 1.2.3-rc.1.");
 
     /// <summary>The version's tags, sha-, the branch (off a version tag), the cache's tags and the environment, then the settings hook.</summary>
     ImagePipeline IContainerImages.AddTag(ImagePipeline pipeline, RunFacts facts) =>

@@ -128,6 +128,36 @@ public sealed class ParameterSpecs : IDisposable
         Assert.DoesNotContain("requires --registry", run.Output);
     }
 
+    private sealed class CheckingBuild : RecordingBuild
+    {
+        [Parameter("Retries")] public int Retries = 3;
+
+        public Target Prepare => _ => _.Executes(Record("Prepare"));
+        public Target Push => _ => _.DependsOn(Prepare)
+            .Validates(() => { if (Retries < 1) throw new ParameterException($"--retries got {Retries}; give 1 or more."); })
+            .Executes(Record("Push"));
+        public Target Other => _ => _.Validates(() => throw new FormatException("Other's check ran")).Executes(Record("Other"));
+    }
+
+    [Fact]
+    public async Task A_planned_targets_check_of_its_parameters_stops_the_build_as_bad_usage_before_any_target_runs()
+    {
+        var build = new CheckingBuild();
+
+        var run = await _driver.RunAsync(build, "Push", "--retries", "0");
+        var fine = await _driver.RunAsync(new CheckingBuild(), "Push", "--retries", "2");
+        var skipped = await _driver.RunAsync(new CheckingBuild(), "Prepare", "Other", "--skip", "Other");
+        var format = await _driver.RunAsync(new CheckingBuild(), "Other");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: --retries got 0; give 1 or more.", run.Output);
+        Assert.Empty(build.Ran);   // not even Prepare, which Push depends on
+        Assert.Equal(0, fine.ExitCode);
+        Assert.Equal(0, skipped.ExitCode);   // a skipped target's check does not run
+        Assert.Equal(2, format.ExitCode);
+        Assert.Contains("error: Other's check ran", format.Output);
+    }
+
     [Fact]
     public async Task Help_lists_targets_with_dependencies_and_descriptions_then_parameters()
     {

@@ -168,6 +168,28 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Contains(run.Output.Split('\n'), l => l.Contains("[good] ") && l.Contains("sleep 2"));
     }
 
+    [Theory]
+    [InlineData("--parallel 0", "--parallel got 0; give 1 or more")]
+    [InlineData("--parallel -1", "--parallel got -1; give 1 or more")]
+    [InlineData("--version banana", "--version got 'banana', which is not a semantic version")]
+    [InlineData("--registry http://bad:5000/", "--registry 'http://bad:5000/' does not make a valid repository for app")]
+    [InlineData("--image-names nosuch", "--image-names: there is no declared image 'nosuch'. The images are: app.")]
+    [InlineData("--platform garbage", "--platform got 'garbage', which is not a platform")]
+    [InlineData("--build-secret token", "--build-secret token=...: give ID=env:VARIABLE or ID=file:PATH")]
+    public async Task Bad_usage_exits_2_naming_the_value_before_anything_runs(string arguments, string message)
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+
+        string[] registry = arguments.StartsWith("--registry", StringComparison.Ordinal) ? [] : ["--registry", EngineFixture.RegistryAddress];
+
+        var run = await _driver.RunAsync(new PublishBuild(_app.Path), ["Publish", .. registry, .. arguments.Split(' ')]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Output);
+        Assert.Null(run.Summary);   // no target ran, LocalEnvironment neither
+        Assert.False(File.Exists(Path.Combine(_driver.Root, "artifacts/containers/report.json")), "nothing may be built");
+    }
+
     [Fact]
     public async Task A_report_json_that_cannot_be_read_fails_Publish_before_anything_is_built_or_pushed()
     {

@@ -23,6 +23,7 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
         var results = new Dictionary<ExecutableTarget, TargetResult>();
         DecideStaticSkips(plan, skip, results);
         CheckRequiredParameters(plan, results);
+        CheckParameterValues(plan, results);
 
         var stopped = false;
         foreach (var target in plan.Order)
@@ -123,6 +124,23 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
         if (missing.Count > 0)
             throw new ParameterException(string.Join(Environment.NewLine, missing) +
                 Environment.NewLine + "Set it on the command line or in the environment, or skip the target with --skip.");
+    }
+
+    /// The planned targets' checks of the parameters they read (Validates), before any target runs: a value that is
+    /// not one is bad usage.
+    private static void CheckParameterValues(ExecutionPlan plan, Dictionary<ExecutableTarget, TargetResult> results)
+    {
+        foreach (var check in plan.Order.Where(t => !results.ContainsKey(t)).SelectMany(t => t.Definition.Checks))
+        {
+            try
+            {
+                check();
+            }
+            catch (FormatException e)
+            {
+                throw new ParameterException(e.Message);
+            }
+        }
     }
 
     private static bool IsEmpty(object? value) => value switch

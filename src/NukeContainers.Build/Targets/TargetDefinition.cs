@@ -18,6 +18,7 @@ internal sealed class TargetDefinition(string name, object build) : ITargetDefin
     public List<Condition> StaticConditions { get; } = [];
     public List<Condition> DynamicConditions { get; } = [];
     public List<RequiredParameter> RequiredParameters { get; } = [];
+    public List<Action> Checks { get; } = [];
     public List<Func<CancellationToken, Task>> Actions { get; } = [];
     public bool Proceeds { get; private set; }
     public bool Assured { get; private set; }
@@ -47,6 +48,7 @@ internal sealed class TargetDefinition(string name, object build) : ITargetDefin
         return this;
     }
 
+    public ITargetDefinition Validates(Action check) => Do(() => Checks.Add(check));
     public ITargetDefinition ProceedAfterFailure() => Do(() => Proceeds = true);
     public ITargetDefinition AssuredAfterFailure() => Do(() => Assured = true);
     public ITargetDefinition Unlisted() => Do(() => IsUnlisted = true);
