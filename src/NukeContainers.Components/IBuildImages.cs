@@ -60,6 +60,7 @@ public interface IBuildImages : ILocalEnvironment
         // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
         var built = FromDockerfileOf(pipeline, image);
         if (facts.Version is { } version) built = built.OciLabels(version.ToString(), facts.Commit, facts.Created, facts.Source, image.Name);
+        if (facts.Version is not null && facts.Dirty) built = built.Label(ImagePipeline.DirtyLabel, "true");
         return BuildImagesSettings(built);
     }
 

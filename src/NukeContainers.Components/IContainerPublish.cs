@@ -21,6 +21,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Validates(CheckBuildParameters)
         .Validates(() => GivenVersion())
+        .Validates(CheckCommittedTree)
         .Executes(async ct =>
         {
             ReadReport();   // a report.json that cannot be read fails here, before anything is built or pushed

@@ -27,17 +27,17 @@ public interface IRestoreCache : IContainerImages
 
     /// <summary>The restore-cache settings of the run (its branch from git or CI), through the settings hook.</summary>
     RestoreCacheSettings CacheSettings(RunFacts facts) =>
-        RestoreCacheSettings(new RestoreCacheSettings { Branch = facts.Branch, Sources = CacheFrom, SkipUnchanged = !NoSkip, Credentials = GivenCredentials });
+        RestoreCacheSettings(new RestoreCacheSettings { Branch = facts.Branch, Sources = CacheFrom, SkipUnchanged = !NoSkip, Credentials = GivenCredentials, Export = !facts.Dirty });
 
     /// <summary>The restore-cache step before the build (with the branch, it also tags the image for the cache and exports it after a push).</summary>
     ImagePipeline IContainerImages.AddRestoreCache(ImagePipeline pipeline, RunFacts facts) => pipeline.RestoreCache(_ => CacheSettings(facts));
 
     /// <summary>The branch's cache tag, <c>buildcache-BRANCH</c>, which the push moves.</summary>
-    IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => CacheSettings(facts).Branch is { } branch ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
+    IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => CacheSettings(facts) is { Branch: { } branch, Export: true } ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
 
     /// <summary>The export of the earlier stages' cache after the push (nothing without a branch).</summary>
     ImagePipeline IContainerImages.AddExportCache(ImagePipeline pipeline, RunFacts facts) =>
-        CacheSettings(facts) is { Branch: { } branch } settings ? pipeline.WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials }) : pipeline;
+        CacheSettings(facts) is { Branch: { } branch, Export: true } settings ? pipeline.WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials }) : pipeline;
 
     /// <summary>Checks the cache sources of each image before the build.</summary>
     Target RestoreCache => _ => _

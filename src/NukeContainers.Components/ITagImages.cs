@@ -27,6 +27,25 @@ public interface ITagImages : IContainerImages
     [Parameter("The lowest major.minor a version read from git may be, such as 2.0 (a tagged commit keeps its own)")]
     string? MinimumMajorMinor => TryGetValue(() => MinimumMajorMinor);
 
+    /// <summary>Publish or tag a tree with uncommitted changes, as <c>sha-XXXXXXX-dirty</c> (no version or branch tag), labelled dirty.</summary>
+    [Parameter("Publish or tag a tree with uncommitted changes: it is tagged sha-XXXXXXX-dirty (never the commit's version, sha- or branch tag) and labelled and attested as dirty")]
+    bool AllowDirty => TryGetValue<bool?>(() => AllowDirty) ?? false;
+
+    /// <summary>
+    /// A tree with uncommitted changes is not the commit, so its images must not be pushed under the commit's tags:
+    /// without --allow-dirty, a target that tags refuses it before anything runs, naming the changed files.
+    /// </summary>
+    void CheckCommittedTree()
+    {
+        if (AllowDirty) return;
+        var changes = Versioning.GitVersion.ChangesAsync(RootDirectory).GetAwaiter().GetResult();
+        if (changes.Count == 0) return;
+        throw new ParameterException(
+            $"{RootDirectory} has uncommitted changes ({string.Join(", ", changes.Take(5))}{(changes.Count > 5 ? $" and {changes.Count - 5} more" : "")}): " +
+            "what would be built is not the commit, so it must not get the commit's version or sha- tags. Commit them (or add them to .gitignore), " +
+            "or give --allow-dirty to tag it sha-XXXXXXX-dirty.");
+    }
+
     /// <summary>The settings hook: each image's pipeline passes through it (<c>p.Name</c> says which image).</summary>
     Configure<ImagePipeline> TagImagesSettings => _ => _;
 
@@ -37,6 +56,7 @@ public interface ITagImages : IContainerImages
         .After<ISlimImages>(x => x.SlimImages)
         .Validates(CheckImageParameters)
         .Validates(() => GivenVersion())
+        .Validates(CheckCommittedTree)
         .Executes(async ct =>
         {
             var facts = await RunFactsAsync(ct);
@@ -50,8 +70,10 @@ public interface ITagImages : IContainerImages
     {
         var (facts, read) = await RunFacts.ReadAsync(RootDirectory, new VersionOptions { TagPrefix = TagPrefix, MinimumMajorMinor = MinimumMajorMinor }, cancellationToken);
         foreach (var warning in read.Warnings) Log.Warn(warning);
-        if (GivenVersion() is { } given) return facts with { Version = given, OnVersionTag = true };
-        Log.Info($"Version {read.Version} from git ({(read.Tag is null ? "no version tag" : $"tag {read.Tag}")}, height {read.Height})");
+        // A given version is tagged as it is; the branch is tagged unless HEAD is on a version tag, as without one.
+        if (GivenVersion() is { } given) return facts with { Version = given };
+        Log.Info($"Version {facts.Version} from git ({(read.Tag is null ? "no version tag" : $"tag {read.Tag}")}, height {read.Height})" +
+                 (facts.Dirty ? $"; the tree has uncommitted changes, so it is tagged sha-{facts.Commit?[..Math.Min(7, facts.Commit.Length)]}-dirty and no version" : ""));
         return facts;
     }
 
@@ -69,6 +91,7 @@ public interface ITagImages : IContainerImages
     Tagging.TagPlan PlanFor(Tagging.TagPlan plan, RunFacts facts)
     {
         if (facts.Commit is not null) plan = plan.Sha(facts.Commit);
+        if (facts.Dirty) plan = plan.WithUncommittedChanges();
         if (facts.Branch is not null) plan = plan.OnBranch(facts.Branch);
         plan = plan.Also([.. CacheTags(facts)]);   // PushImages moves them
         return Environment is null ? plan : plan.InEnvironment(Environment.Value);

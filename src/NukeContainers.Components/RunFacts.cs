@@ -27,6 +27,12 @@ public sealed record RunFacts
     /// <summary>Whether HEAD carries the version's own tag (a release), so no branch tag is added.</summary>
     public bool OnVersionTag { get; init; }
 
+    /// <summary>The files git says differ from HEAD (changed, added, removed, untracked and not ignored), as <c>git status --porcelain</c> lists them.</summary>
+    public IReadOnlyList<string> Changes { get; init; } = [];
+
+    /// <summary>True when the tree has uncommitted changes: what is built is not the commit.</summary>
+    public bool Dirty => Changes.Count > 0;
+
     /// <summary>Reads the facts of the repository at <paramref name="root"/>; the version only with <paramref name="version"/>'s options.</summary>
     public static async Task<(RunFacts Facts, GitVersionResult Read)> ReadAsync(string root, VersionOptions? version, CancellationToken cancellationToken)
     {
@@ -35,7 +41,8 @@ public sealed record RunFacts
         {
             Commit = read.Commit, Branch = await GitVersion.BranchAsync(root, cancellationToken),
             Created = await GitVersion.CreatedAsync(root, cancellationToken), Source = await GitVersion.SourceAsync(root, cancellationToken),
-            Version = version is null ? null : read.Version, OnVersionTag = read.Tag is not null && read.Height == 0,
+            Version = version is null ? null : read.UniqueVersion, OnVersionTag = read.Tag is not null && read.Height == 0,
+            Changes = await GitVersion.ChangesAsync(root, cancellationToken),
         };
         return (facts, read);
     }

@@ -31,15 +31,8 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         Directory.CreateDirectory(repository);
         await RunAsync(repository, "git", "init", "-q");
         await RunAsync(repository, "dotnet", "new", "install", Path.Combine(feed, $"NukeContainers.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-        await RunAsync(repository, "dotnet", "new", "nukecontainers", "--debug:custom-hive", hive);
-        File.WriteAllText(Path.Combine(repository, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        // As the README says: the template writes nuget.config naming the feed, and a .gitignore for what ./build.sh makes.
+        await RunAsync(repository, "dotnet", "new", "nukecontainers", "--package-source", feed, "--debug:custom-hive", hive);
         File.WriteAllText(Path.Combine(repository, "Dockerfile"), "FROM scratch\nCOPY hello.txt /hello.txt\n");
         File.WriteAllText(Path.Combine(repository, ".dockerignore"), "artifacts\n.git\nbuild\n");
         File.WriteAllText(Path.Combine(repository, "hello.txt"), "hello\n");
@@ -49,6 +42,7 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         {
             // The template's default: the whole Publish (no cluster here: its rollout is skipped, saying why).
             var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
+            var statusAfterPublish = await RunAsync(repository, "git", "status", "--porcelain");
             // The bootstrapper builds the build project only when something it is made of changed: its stamp says when.
             var stamp = Path.Combine(repository, "build", "bin", ".built-with");
             var builtAt = File.GetLastWriteTimeUtc(stamp);
@@ -85,6 +79,8 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             await RunAsync(repository, Path.Combine(repository, "build.sh"), "--help");
             var rebuiltAt = File.GetLastWriteTimeUtc(stamp);
 
+            Assert.Contains($"<add key=\"nukecontainers\" value=\"{feed}\" />", File.ReadAllText(Path.Combine(repository, "nuget.config")));
+            Assert.Equal("", statusAfterPublish.Trim());   // what the build made is ignored: the tree is still the commit
             Assert.Contains("Build succeeded", output);
             Assert.Contains("Rollout skipped: no cluster is configured", output);
             Assert.Contains($"engine: DOCKER_HOST", overTls);

@@ -168,6 +168,36 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Contains(run.Output.Split('\n'), l => l.Contains("[good] ") && l.Contains("sleep 2"));
     }
 
+    [Fact]
+    public async Task A_tree_with_uncommitted_changes_is_refused_naming_them_and_with_allow_dirty_is_tagged_dirty_never_as_the_commit()
+    {
+        var app = Directory.CreateDirectory(Path.Combine(_driver.Root, "app")).FullName;
+        File.WriteAllText(Path.Combine(app, "Dockerfile"), $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        File.WriteAllText(Path.Combine(_driver.Root, ".gitignore"), "artifacts/\n");
+        Git.Init(_driver.Root);
+        var commit = Git.Commit(_driver.Root, "the app");
+        File.AppendAllText(Path.Combine(app, "Dockerfile"), "RUN echo changed > /changed\n");
+        string[] publish = ["Publish", "--registry", EngineFixture.RegistryAddress, "--environment", "dev"];
+
+        var refused = await _driver.RunAsync(new RepositoryAppBuild(app, "dirty"), publish);
+        var allowed = await _driver.RunAsync(new RepositoryAppBuild(app, "dirty"), [.. publish, "--allow-dirty"]);
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"{_driver.Root} has uncommitted changes (app/Dockerfile): what would be built is not the commit", refused.Output);
+        Assert.Null(refused.Summary);
+        Assert.True(allowed.ExitCode == 0, allowed.Output);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        Assert.Equal([$"sha-{commit[..7]}-dirty", "dev"], report.Tags());
+        Assert.Null(report.VersionTag());
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        Assert.Null(await registry.DigestAsync(EngineFixture.Repository("dirty"), $"sha-{commit[..7]}"));
+        Assert.Equal("true", (await fixture.Engine.InspectImageAsync(report.ImageId))!.Config!.Labels![ImagePipeline.DirtyLabel]);
+        var provenance = (await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("dirty"), report.Digest()!))
+            .Single(a => a.PredicateType == "https://slsa.dev/provenance/v0.2").Predicate!;
+        Assert.True(provenance["invocation"]!["environment"]!["dirty"]!.GetValue<bool>());
+        Assert.Equal(commit, provenance["invocation"]!["configSource"]!["digest"]!["sha1"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("--parallel 0", "--parallel got 0; give 1 or more")]
     [InlineData("--parallel -1", "--parallel got -1; give 1 or more")]

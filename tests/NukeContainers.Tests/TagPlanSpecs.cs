@@ -29,6 +29,29 @@ public sealed class TagPlanSpecs
     }
 
     [Fact]
+    public void A_tree_with_uncommitted_changes_gets_no_version_or_branch_tag_and_a_dirty_sha_tag()
+    {
+        var dirty = Plan("1.2.3").Sha("0123456789abcdef").OnBranch("main").InEnvironment("dev").Also("buildcache-main").WithUncommittedChanges();
+
+        Assert.Equal(["sha-0123456-dirty", "dev", "buildcache-main"], dirty.Resolve());
+        Assert.Null(dirty.VersionTag);
+    }
+
+    [Theory]
+    [InlineData("0.0.0-alpha.0", null, 5, "0123456789abcdef", "0.0.0-alpha.0.5.g0123456")]    // MinVer's height version: this commit's alone
+    [InlineData("1.2.4-alpha.0", "1.2.3", 2, "fedcba9876543210", "1.2.4-alpha.0.2.gfedcba9")]
+    [InlineData("1.2.3", "1.2.3", 0, "0123456789abcdef", "1.2.3")]                         // HEAD on the tag: the tag's
+    [InlineData("2.0.0-rc.1", "2.0.0-rc.1", 0, "0123456789abcdef", "2.0.0-rc.1")]
+    [InlineData("0.0.0-alpha.0", null, null, null, "0.0.0-alpha.0")]                     // no commit: nothing to add
+    public void A_height_version_gets_the_commit_so_two_branches_at_one_height_never_share_a_version(string read, string? tag, int? height, string? commit, string version)
+    {
+        // Only the version and the commit are MinVer's; its height goes before the commit's hex, so the order by height holds.
+        var result = new Versioning.GitVersionResult(SemVersion.Parse(height is > 0 ? $"{read}.{height}" : read, SemVersionStyles.Strict), commit, tag, height, []);
+
+        Assert.Equal(version, result.UniqueVersion.ToString());
+    }
+
+    [Fact]
     public void Tags_given_as_they_are_must_still_be_tags()
     {
         Assert.Equal(["dev", "x"], new TagPlan().Also("dev", "x", "dev").Resolve());

@@ -101,6 +101,7 @@ public sealed record AttestSettings : IPipelineStep
             InvocationId = invocationId,
             SourceUri = image.Label("org.opencontainers.image.source"),
             Revision = image.Label(ImagePipeline.RevisionLabel),
+            Dirty = image.Label(ImagePipeline.DirtyLabel) == "true",
             Dockerfile = build is null ? null : DockerfileEntryPoint(build),
             Target = build?.Target,
             BuildArgs = build?.BuildArgs.ToDictionary(a => a.Key, a => Scanning.Secrets.LooksLikeCredentialName(a.Key) ? "****" : a.Value) ?? new Dictionary<string, string>(),

@@ -29,6 +29,9 @@ public sealed record ProvenanceFacts
     /// <summary>The commit built (its <c>org.opencontainers.image.revision</c>).</summary>
     public string? Revision { get; init; }
 
+    /// <summary>True when the image was built from a tree with uncommitted changes (its dirty label): not the revision alone.</summary>
+    public bool Dirty { get; init; }
+
     /// <summary>The Dockerfile, relative to the build context.</summary>
     public string? Dockerfile { get; init; }
 
@@ -168,7 +171,7 @@ public static class Attestations
                     ["args"] = args,
                     ["locals"] = new JsonArray(new JsonObject { ["name"] = "context" }, new JsonObject { ["name"] = "dockerfile" }),
                 },
-                ["environment"] = new JsonObject { ["platform"] = platform },
+                ["environment"] = facts.Dirty ? new JsonObject { ["platform"] = platform, ["dirty"] = true } : new JsonObject { ["platform"] = platform },
             },
             ["metadata"] = metadata,
         };

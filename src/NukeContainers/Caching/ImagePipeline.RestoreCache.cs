@@ -16,7 +16,7 @@ public sealed partial record ImagePipeline
     {
         var pipeline = Configure(new RestoreCacheSettings(), configure ?? (c => c)).BuildArg("BUILDKIT_INLINE_CACHE", "1");
         var settings = pipeline.Step<RestoreCacheSettings>()!;
-        return settings.Branch is { } branch
+        return settings is { Branch: { } branch, Export: true }
             ? pipeline.Tag(RestoreCacheSettings.CacheTag(branch)).WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials })
             : pipeline;
     }

@@ -20,6 +20,12 @@ public sealed record RestoreCacheSettings : IPipelineStep
     /// <summary>The branch whose cache tag (<c>buildcache-BRANCH</c>) is a source and is pushed after the build.</summary>
     public string? Branch { get; init; }
 
+    /// <summary>
+    /// With a branch, also tag the image <c>buildcache-BRANCH</c> and export the earlier stages' cache after the push
+    /// (the verb adds both); false reads the branch's cache without writing it (a build of uncommitted changes).
+    /// </summary>
+    public bool Export { get; init; } = true;
+
     /// <summary>Also look at the branch's cache tag and the highest version pushed in the repository.</summary>
     public bool Automatic { get; init; } = true;
 

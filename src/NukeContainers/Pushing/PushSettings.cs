@@ -8,8 +8,9 @@ namespace NukeContainers.Pushing;
 /// <summary>
 /// The push step: every tag the image has, through the engine; each pushed digest captured and checked to agree, and
 /// checked to be the image this run built (not whatever a tag points at by then). A version tag that the registry
-/// already has for another image is refused unless forced or built from the same commit (its
-/// <c>org.opencontainers.image.revision</c> label): versions are immutable; other tags move.
+/// already has for another image is refused unless forced, even for a build of the same commit (the refusal names the
+/// commit its <c>org.opencontainers.image.revision</c> label says): versions are immutable; other tags move. A build of
+/// the same inputs reuses the pushed image (the restore-cache step), so a re-run CI job pushes the same image again.
 /// </summary>
 public sealed record PushSettings : IPipelineStep
 {
@@ -62,16 +63,11 @@ public sealed record PushSettings : IPipelineStep
         {
             if (!await NamesImageAsync(client, path, await client.GetManifestAsync(path, existing, cancellationToken), imageId, cancellationToken) && !Force)
             {
-                // A version names a commit: the same commit built again (a re-run CI job, another checkout) may replace
-                // it, since builds are seldom bit for bit the same; another commit under the same version may not.
                 var theirs = (await client.ConfigLabelsAsync(path, existing, cancellationToken)).GetValueOrDefault(ImagePipeline.RevisionLabel);
-                var ours = (await context.Engine.InspectImageAsync(imageId, cancellationToken))?.Config?.Labels is { } labels && labels.TryGetValue(ImagePipeline.RevisionLabel, out var revision) ? revision : null;
-                if (ours is null || theirs != ours)
-                    throw new ContainerException(
-                        $"{image.Repository}:{versionTag} already exists in {registry} for another image ({existing[..19]}" +
-                        $"{(theirs is null ? "" : $", built from commit {theirs[..Math.Min(12, theirs.Length)]}")}): versions are immutable. " +
-                        "Give the new build a new version, or push with --force-tags to replace it.");
-                context.Log($"{image.Repository}:{versionTag} names an earlier build of the same commit ({ours[..Math.Min(12, ours.Length)]}, {existing[..19]}); this build replaces it.");
+                throw new ContainerException(
+                    $"{image.Repository}:{versionTag} already exists in {registry} for another image ({existing[..19]}" +
+                    $"{(theirs is null ? "" : $", built from commit {theirs[..Math.Min(12, theirs.Length)]}")}): versions are immutable. " +
+                    "Give the new build a new version, or push with --force-tags to replace it.");
             }
         }
 

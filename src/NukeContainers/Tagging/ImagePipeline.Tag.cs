@@ -15,6 +15,12 @@ public sealed partial record ImagePipeline
     /// <summary>The OCI label that names the commit an image was built from.</summary>
     public const string RevisionLabel = "org.opencontainers.image.revision";
 
+    /// <summary>
+    /// The label of an image built from a tree with uncommitted changes: its revision label names the commit, and this
+    /// says the tree was not that commit. It counts in the input digest, so a clean commit never reuses a dirty build.
+    /// </summary>
+    public const string DirtyLabel = "org.nukecontainers.dirty";
+
     /// <summary>The OCI label that names the version an image was built as.</summary>
     public const string VersionLabel = "org.opencontainers.image.version";
 

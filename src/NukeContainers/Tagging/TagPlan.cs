@@ -6,7 +6,8 @@ namespace NukeContainers.Tagging;
 /// <summary>
 /// Which tags an image gets, with docker/metadata-action's rules: the version; for a stable version also
 /// <c>major.minor</c>, <c>major</c> (not when it is 0) and <c>latest</c>; <c>sha-</c> and 7 hex of the commit; the branch
-/// for builds not on a version tag; the environment (as given: <see cref="EnvironmentName"/>). The version and the branch are sanitised to Docker's tag grammar.
+/// for builds not on a version tag; the environment (as given: <see cref="EnvironmentName"/>). A tree with uncommitted
+/// changes gets <c>sha-XXXXXXX-dirty</c> and the environment only. The version and the branch are sanitised to Docker's tag grammar.
 /// </summary>
 public sealed record TagPlan
 {
@@ -27,17 +28,26 @@ public sealed record TagPlan
 
     private readonly string? _environment;
 
+    /// <summary>
+    /// True for a build of a tree with uncommitted changes: it is not the commit, so it gets no version or branch tag,
+    /// and its <c>sha-</c> tag says <c>-dirty</c>.
+    /// </summary>
+    public bool Dirty { get; init; }
+
     /// <summary>Tags given as they are.</summary>
     public IReadOnlyList<string> Extra { get; init; } = [];
 
     /// <summary>The version's own tag: the one tag that must never move to another image once pushed.</summary>
-    public string? VersionTag => Version is null ? null : TagSet.Sanitize(Version.ToString());
+    public string? VersionTag => Version is null || Dirty ? null : TagSet.Sanitize(Version.ToString());
 
     /// <summary>A plan for a version.</summary>
     public TagPlan SemVer(SemVersion version, bool onVersionTag = true) => this with { Version = version, OnVersionTag = onVersionTag };
 
     /// <summary>A plan with the commit's <c>sha-</c> tag.</summary>
     public TagPlan Sha(string commit) => this with { Commit = commit };
+
+    /// <summary>A plan for a tree with uncommitted changes (<see cref="Dirty"/>).</summary>
+    public TagPlan WithUncommittedChanges() => this with { Dirty = true };
 
     /// <summary>A plan with the branch (tagged when not on a version tag).</summary>
     public TagPlan OnBranch(string branch) => this with { Branch = branch };
@@ -52,7 +62,7 @@ public sealed record TagPlan
     public TagSet Resolve()
     {
         var tags = new List<string?>();
-        if (Version is { } v)
+        if (Version is { } v && !Dirty)
         {
             tags.Add(VersionTag);
             if (v.IsRelease)
@@ -62,8 +72,8 @@ public sealed record TagPlan
                 tags.Add("latest");
             }
         }
-        if (Commit is { Length: >= 7 }) tags.Add($"sha-{Commit[..7]}");
-        if (Branch is not null && !OnVersionTag) tags.Add(TagSet.Sanitize(Branch));
+        if (Commit is { Length: >= 7 }) tags.Add($"sha-{Commit[..7]}{(Dirty ? "-dirty" : "")}");
+        if (Branch is not null && !OnVersionTag && !Dirty) tags.Add(TagSet.Sanitize(Branch));
         if (Environment is not null) tags.Add(Environment);
         return TagSet.Of(tags.Concat(Extra).OfType<string>());
     }

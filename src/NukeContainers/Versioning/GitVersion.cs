@@ -24,7 +24,18 @@ public sealed record VersionOptions
 /// <param name="Tag">The version tag it was counted from, when there is one.</param>
 /// <param name="Height">Commits from that tag (or the root) to HEAD; null without git history.</param>
 /// <param name="Warnings">What the reader assumed, for the log: no git, no commits, a shallow clone.</param>
-public sealed record GitVersionResult(SemVersion Version, string? Commit, string? Tag, int? Height, IReadOnlyList<string> Warnings);
+public sealed record GitVersionResult(SemVersion Version, string? Commit, string? Tag, int? Height, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// The version to tag images with. One read from a tag on HEAD is that commit's; a height version
+    /// (<c>0.0.0-alpha.0.124</c>: MinVer's, for commits after a tag) is the same for every commit at that height, on any
+    /// branch or clone, so two branches would push one version for two images: it gets the commit's 7 hex as its last
+    /// identifier (<c>0.0.0-alpha.0.124.g92a86e2</c>, as <c>git describe</c> writes them), which keeps the order by height.
+    /// </summary>
+    public SemVersion UniqueVersion =>
+        (Tag is not null && Height == 0) || Commit is not { Length: >= 7 } commit || Version.IsRelease ? Version
+        : Version.WithPrerelease([.. Version.PrereleaseIdentifiers.Select(i => i.Value), "g" + commit[..7]]);
+}
 
 /// <summary>
 /// The version of a commit from git tags by MinVer's rules (github.com/adamralph/minver, Versioner.cs): the tag on
@@ -97,6 +108,14 @@ public static partial class GitVersion
         var result = new GitVersionResult(version, head, best.Tag, best.Height, warnings);
         return best.Tag is not null && best.Height == 0 ? result : Apply(result, options, defaultPreRelease);
     }
+
+    /// <summary>
+    /// The paths that differ from HEAD, as <c>git status --porcelain</c> lists them (changed, staged, removed, and
+    /// untracked files git does not ignore); none outside git.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ChangesAsync(string directory, CancellationToken cancellationToken = default) =>
+        (await GitAsync(directory, ["status", "--porcelain=v1", "--untracked-files=all"], cancellationToken))?
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 3).Select(l => l[3..]).ToList() ?? [];
 
     /// <summary>The branch HEAD is on, or null when detached or outside git (CI's GITHUB_REF_NAME or CI_COMMIT_REF_NAME first).</summary>
     public static async Task<string?> BranchAsync(string directory, CancellationToken cancellationToken = default)
