@@ -113,7 +113,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         foreach (var step in new[] { "RestoreCache", "BuildImages", "SlimImages", "TagImages", "ScanImages", "PushImages", "SignImages", "RolloutImages" })
             Assert.Null(first.Summary![step]);
         // No exportCache: the root is no git repository, so there is no branch to keep a cache for.
-        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest"], dev.DurationsMs.Keys);
+        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest", "pushTags"], dev.DurationsMs.Keys);
         Assert.Contains("signing skipped: no --signing-key", first.NoteOf("Publish"));
         Assert.Null(dev.Signature());
         Assert.False(dev.Cache()!.Skipped);
@@ -132,7 +132,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "production"));
         Assert.Equal(dev.Digest(), await registry.DigestAsync(EngineFixture.Repository("publish"), "dev"));
         Assert.Matches(@"app unchanged, not rebuilt: its pushed digest sha256:[0-9a-f]{12}, signed, rollout skipped", second.NoteOf("Publish"));
-        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest", "sign"], production.DurationsMs.Keys);
+        Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "push", "attest", "pushTags", "sign"], production.DurationsMs.Keys);
         using var publicKey = Signing.VerificationKey.Load(Path.Combine(keys.Path, "signing.pub"));
         Assert.Equal((true, ""), await Signing.CosignSignatures.VerifyAsync(registry, EngineFixture.Repository("publish"), production.Digest()!, publicKey));
         Assert.Equal(publicKey.Fingerprint, production.Signature()?.Key);

@@ -84,7 +84,7 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_failed_build_leaves_no_stale_entry_in_the_report()
+    public async Task A_failed_build_keeps_the_earlier_entry_in_the_report_with_the_failed_attempt_beside_it()
     {
         _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
         var first = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages");
@@ -94,7 +94,8 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(TargetStatus.Failed, failed.StatusOf("BuildImages"));
-        Assert.Empty(Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Images);
+        var entry = Assert.Single(Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Images);
+        Assert.Contains("exit code: 7", entry.FailedAttempt()!.Error);   // the image itself is the one the first build made
     }
 
     [Fact]
@@ -102,7 +103,8 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
     {
         var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--image-names", "web", "--skip", "LocalEnvironment");
 
-        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
+        Assert.Equal(2, run.ExitCode);   // bad usage, before any target runs
+        Assert.Null(run.Summary);
         Assert.Contains("--image-names: there is no declared image 'web'. The images are: app.", run.Output);
     }
 
@@ -116,7 +118,7 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
 
         var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--registry", registry, "--skip", "LocalEnvironment");
 
-        Assert.Equal(TargetStatus.Failed, run.StatusOf("BuildImages"));
+        Assert.Equal(2, run.ExitCode);   // bad usage, before any target runs
         Assert.Contains($"--registry '{registry}' does not make a valid repository for app", run.Output);
         Assert.Contains(problem, run.Output);
     }

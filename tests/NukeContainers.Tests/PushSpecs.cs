@@ -41,7 +41,7 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         var report = ContainerReport.From([result], _context.Path).Images[0];
         Assert.Equal(result.Image.Digest, report.Digest());
         Assert.Equal(result.Image.Tags, report.Tags());
-        Assert.Equal(["build", "tag", "push"], result.DurationsMs.Keys);
+        Assert.Equal(["build", "tag", "push", "pushTags"], result.DurationsMs.Keys);
     }
 
     [Fact]
@@ -79,6 +79,49 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         }
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         Assert.Equal(first.Image.Digest, await registry.DigestAsync(first.Image.Repository.Path, "3.1.0")); // the refused pushes moved nothing
+    }
+
+    [Fact]
+    public async Task Two_runs_pushing_one_version_at_once_leave_every_release_tag_on_one_image_and_the_loser_names_the_winner()
+    {
+        var version = SemVersion.Parse("2.0.0", SemVersionStyles.Strict);
+        var repository = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("race")}";
+        using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
+        for (var round = 0; round < 3; round++)
+        {
+            // Two commits' images (built first, apart), pushed at the same moment under the same version.
+            var pipelines = new List<ImagePipeline>();
+            foreach (var commit in new[] { "a", "b" })
+            {
+                using var context = new TempFolder().Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {commit} {Guid.NewGuid():N} > /content\n");
+                // Each built in a repository of its own: a build moves its repository's working tag and removes the image before.
+                var built = await Containers.Image($"{repository}-build-{commit}").Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId).FromDockerfile(context.Path).RunAsync(fixture.Engine);
+                pipelines.Add(Containers.Image(repository).FromImage(built.ImageId, built.SizeBytes).WithLog(_log.Add)
+                    .Tag(t => t.SemVer(version).Sha(new string(commit[0], 40)).InEnvironment("dev")).Push());
+            }
+            var runs = pipelines.Select(p => Task.Run(() => p.RunAsync(fixture.Engine))).ToList();
+            try
+            {
+                await Task.WhenAll(runs);
+            }
+            catch (ContainerException)
+            {
+                // Looked at below, run by run.
+            }
+            foreach (var carrier in new[] { "sha-aaaaaaa", "sha-bbbbbbb", "2.0.0" })
+                if (await registry.DigestAsync(EngineFixture.Repository("race"), carrier) is { } pushed) _pushed.Add((EngineFixture.RegistryAddress, null, EngineFixture.Repository("race"), pushed));
+
+            var winner = await registry.DigestAsync(EngineFixture.Repository("race"), "2.0.0");
+            Assert.NotNull(winner);
+            Assert.Contains(runs, r => r.IsCompletedSuccessfully && r.Result.Image.Digest == winner);
+            foreach (var tag in new[] { "2.0", "2", "latest" })
+                Assert.Equal(winner, await registry.DigestAsync(EngineFixture.Repository("race"), tag));
+            foreach (var lost in runs.Where(r => r.IsFaulted))
+                Assert.Contains(winner![..19], lost.Exception!.InnerException!.Message);
+            // The next round's images are new: the version is taken by this round's winner, so it must go.
+            foreach (var digest in _pushed.Select(p => p.Digest).Distinct().ToList()) await registry.DeleteManifestAsync(EngineFixture.Repository("race"), digest);
+            _pushed.Clear();
+        }
     }
 
     [Fact]

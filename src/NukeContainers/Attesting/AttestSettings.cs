@@ -11,7 +11,8 @@ namespace NukeContainers.Attesting;
 /// The attest step: attaches SLSA provenance and the SBOM to the pushed image as BuildKit does
 /// (<see cref="Attestations"/>), so that <c>docker buildx imagetools inspect</c>, Scout and policy tools read them. The
 /// tags then name an index of the image and its attestations; the pipeline's digest becomes the index's, which the
-/// sign step signs and the rollout deploys. The provenance says what the image was built from: the commit and source
+/// sign step signs and the rollout deploys. The index is put by its digest; the push's tag step then points the tags
+/// at it, so no tag ever names the image without its attestations. The provenance says what the image was built from: the commit and source
 /// (the image's OCI labels), the Dockerfile, target and build arguments (those that look like credentials masked),
 /// and the base images with their digests. The same image and inputs give the same index.
 /// </summary>
@@ -41,7 +42,7 @@ public sealed record AttestSettings : IPipelineStep
         var image = context.Image;
         var digest = image.Digest ?? throw new ContainerException(
             $"The attest step of {image.Repository} attaches to the pushed image, and it has none: add .Push() before .Attest().");
-        if (image.Tags.Count == 0) throw new ContainerException($"The attest step of {image.Repository} points the tags at the attestations' index, and the image has no tags: add .Tag(...).");
+        if (image.Tags.Count == 0) throw new ContainerException($"The attest step of {image.Repository} names its statements by a tag, and the image has no tags: add .Tag(...).");
         var sbomFile = Sbom ? SbomFile ?? context.Results.OfType<Scanning.ScanResult>().LastOrDefault()?.Sbom : null;
         if (sbomFile is not null && !File.Exists(sbomFile))
             throw new ContainerException($"The SBOM to attest to {image.Repository}, {sbomFile}, does not exist: scan the image first (./build.sh ScanImages), or leave the SBOM out.");
@@ -79,9 +80,9 @@ public sealed record AttestSettings : IPipelineStep
                     Attestations.Spdx(cycloneDx, repository.Repository, Attestations.Created(platformImage.Config)))));
             }
             return statements;
-        }, image.Tags, cancellationToken);
+        }, cancellationToken);
         context.Log($"Attested {repository.Repository}@{digest[..19]} ({string.Join(", ", attached.PredicateTypes.Select(Short))}): " +
-                    $"{string.Join(", ", image.Tags)} name the index {attached.IndexDigest[..19]} of the image and its attestations");
+                    $"the index {attached.IndexDigest[..19]} of the image and its attestations, which its tags will name");
         return new AttestResult { Image = image with { Digest = attached.IndexDigest }, Manifest = digest, Index = attached.IndexDigest, PredicateTypes = attached.PredicateTypes };
     }
 

@@ -268,7 +268,7 @@ public static class Attestations
     /// images and statements give the same index, so attaching again changes no digest.
     /// </summary>
     public static async Task<AttachResult> AttachAsync(RegistryClient registry, string repository, IReadOnlyList<PlatformImage> images,
-        Func<PlatformImage, IReadOnlyList<(string PredicateType, JsonObject Statement)>> statements, IEnumerable<string> tags, CancellationToken cancellationToken)
+        Func<PlatformImage, IReadOnlyList<(string PredicateType, JsonObject Statement)>> statements, CancellationToken cancellationToken)
     {
         var entries = new List<JsonObject>();
         var attestationManifests = new List<string>();
@@ -293,11 +293,9 @@ public static class Attestations
             attestationManifests.Add(manifest.Digest);
             predicateTypes.AddRange(made.Select(s => s.PredicateType).Where(p => !predicateTypes.Contains(p)));
         }
-        var tagList = tags.ToList();
-        if (tagList.Count == 0) throw new ContainerException($"Attaching attestations in {registry.Registry}/{repository} needs a tag to point at the index.");
-        RegistryManifest? index = null;
-        foreach (var tag in tagList) index = await OciManifests.PutIndexAsync(registry, repository, entries, tag, cancellationToken);
-        return new AttachResult(index!.Digest, attestationManifests, predicateTypes);
+        // By its digest: the tags are pointed at it after (the push's tag step), version tags last.
+        var index = await OciManifests.PutIndexAsync(registry, repository, entries, reference: null, cancellationToken);
+        return new AttachResult(index.Digest, attestationManifests, predicateTypes);
     }
 
     /// <summary>The attestations an index names (none for an image manifest), each with its statement fetched.</summary>

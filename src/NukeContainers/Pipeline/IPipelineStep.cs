@@ -54,6 +54,8 @@ public static class StepOrder
     public const int Push = 600;
     /// <summary>Attach provenance and the SBOM to the pushed image.</summary>
     public const int Attest = 620;
+    /// <summary>Point the image's tags at what was pushed, version tags last (added with the push).</summary>
+    public const int PushTags = 640;
     /// <summary>Sign the pushed digest.</summary>
     public const int Sign = 650;
     /// <summary>Roll it out.</summary>

@@ -6,6 +6,14 @@ namespace NukeContainers;
 /// The push step's verbs.
 public sealed partial record ImagePipeline
 {
-    /// <summary>Pushes every tag the image has: <c>.Push()</c>, or <c>.Push(p => p with { Credentials = ... })</c>.</summary>
-    [Pure] public ImagePipeline Push(Func<PushSettings, PushSettings>? configure = null) => Configure(new PushSettings(), configure ?? (p => p));
+    /// <summary>
+    /// Pushes the image and then every tag it has, version tags last (<see cref="PushTagsSettings"/>, after the
+    /// attestations when there are any): <c>.Push()</c>, or <c>.Push(p => p with { Credentials = ... })</c>.
+    /// </summary>
+    [Pure] public ImagePipeline Push(Func<PushSettings, PushSettings>? configure = null)
+    {
+        var pipeline = Configure(new PushSettings(), configure ?? (p => p));
+        var push = pipeline.Step<PushSettings>()!;
+        return pipeline.WithStep(new PushTagsSettings { Credentials = push.Credentials, DockerConfigPath = push.DockerConfigPath, Force = push.Force });
+    }
 }

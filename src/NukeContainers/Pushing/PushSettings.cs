@@ -6,8 +6,10 @@ using Polly.Retry;
 namespace NukeContainers.Pushing;
 
 /// <summary>
-/// The push step: every tag the image has, through the engine; each pushed digest captured and checked to agree, and
-/// checked to be the image this run built (not whatever a tag points at by then). A version tag that the registry
+/// The push step: the image's content, through the engine, under one tag this run owns (<see cref="TagRelease.Carrier"/>:
+/// its <c>sha-</c> tag, else another that is no version's); the pushed digest checked to be the image this run built
+/// (not whatever the tag points at by then). The image's other tags are written after it, and after the attestations,
+/// by the push's tag step (<see cref="PushTagsSettings"/>), version tags last. A version tag that the registry
 /// already has for another image is refused unless forced, even for a build of the same commit (the refusal names the
 /// commit its <c>org.opencontainers.image.revision</c> label says): versions are immutable; other tags move. A build of
 /// the same inputs reuses the pushed image (the restore-cache step), so a re-run CI job pushes the same image again.
@@ -85,27 +87,21 @@ public sealed record PushSettings : IPipelineStep
             },
         }).Build();
 
-        var digests = new Dictionary<string, string>();
-        foreach (var reference in image.Tags.In(image.Repository))
+        var carrier = image.Repository.WithTag(TagRelease.Carrier(image.Tags, versionTag));
+        string digest;
+        try
         {
-            try
-            {
-                digests[reference.Tag!] = await retry.ExecuteAsync(
-                    async token => await context.Engine.PushAsync(reference, credentials, context.Log, token), cancellationToken);
-            }
-            catch (PushException e)
-            {
-                throw new ContainerException(
-                    $"Pushing {reference} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. {e.Hint(registry)}", e);
-            }
+            digest = await retry.ExecuteAsync(async token => await context.Engine.PushAsync(carrier, credentials, context.Log, token), cancellationToken);
         }
-        if (digests.Values.Distinct().Count() != 1)
-            throw new ContainerException($"The tags of {image.Repository} were pushed with different digests ({string.Join(", ", digests.Select(d => $"{d.Key}={d.Value[..19]}"))}): another run moved a tag while this one pushed. Push again.");
-        var digest = digests.Values.First();
+        catch (PushException e)
+        {
+            throw new ContainerException(
+                $"Pushing {carrier} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. {e.Hint(registry)}", e);
+        }
         if (!IsImage(await client.GetManifestAsync(path, digest, cancellationToken), imageId))
-            throw new ContainerException($"{image.Repository}@{digest[..19]} is not the image this run built ({imageId[..19]}): a tag was moved to another image while this run pushed. Push again.");
-        context.Log($"Pushed {image.Repository} {string.Join(", ", image.Tags)}: {digest}");
-        return new PushResult { Image = image with { Digest = digest }, Digest = digest, Registry = registry };
+            throw new ContainerException($"{carrier}@{digest[..19]} is not the image this run built ({imageId[..19]}): another run moved the tag {carrier.Tag} while this one pushed. Push again.");
+        context.Log($"Pushed {carrier}: {digest}");
+        return new PushResult { Image = image with { Digest = digest }, Digest = digest, Registry = registry, Tags = [carrier.Tag!], Credentials = credentials };
     }
 }
 
@@ -118,8 +114,14 @@ public sealed record PushResult : StepResult
     /// <summary>The registry it went to.</summary>
     public required string Registry { get; init; }
 
+    /// <summary>The tags it wrote (the one it pushed under; the tag step writes the others).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// The credentials it pushed with, for the tag step after it (so a credential helper is asked once); never reported.
+    internal RegistryCredentials? Credentials { get; init; }
+
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [new("digest", Digest)];
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [new("digest", Digest), new("pushedTags", Tags)];
 }
 
 /// <summary>A push the engine failed; <see cref="Transient"/> when trying again may help.</summary>
