@@ -19,13 +19,24 @@ public interface IPushImages : ITagImages
     [Parameter("Attach the scan's SBOM (CycloneDX, and as SPDX) to each pushed image as buildx does (default true; needs ScanImages before)")]
     bool Sbom => TryGetValue<bool?>(() => Sbom) ?? true;
 
+    /// <summary>How many seconds a push may make no progress before it stops (default 60).</summary>
+    [Parameter("How many seconds a push may go without progress (no bytes sent, no layer pushed) before it stops, over all its retries (default 60): a registry that fails every upload fails the push then, naming what it answers")]
+    int PushTimeout => TryGetValue<int?>(() => PushTimeout) ?? 60;
+
+    /// <summary>The parameters a push reads, checked before any target runs.</summary>
+    void CheckPushParameters()
+    {
+        CheckImageParameters();
+        if (PushTimeout < 1) throw new ParameterException($"--push-timeout got {PushTimeout}; give a number of seconds, 1 or more (60 when not given).");
+    }
+
     /// <summary>The settings hook: each image's pipeline passes through it.</summary>
     Configure<ImagePipeline> PushImagesSettings => _ => _;
 
     /// <summary>Pushes each image in report.json with its tags.</summary>
     Target PushImages => _ => _
         .Description("Push every tag of the tagged images (report.json) to --registry; write the digests")
-        .Validates(CheckImageParameters)
+        .Validates(CheckPushParameters)
         .After<ITagImages>(x => x.TagImages)
         .After<IScanImages>(x => x.ScanImages)
         .Executes(async ct =>
@@ -46,7 +57,7 @@ public interface IPushImages : ITagImages
     /// </summary>
     ImagePipeline IContainerImages.AddPush(ImagePipeline pipeline, string? sbomFile)
     {
-        pipeline = pipeline.Push(p => p with { Credentials = GivenCredentials, Force = ForceTags });
+        pipeline = pipeline.Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, StallTimeout = TimeSpan.FromSeconds(PushTimeout) });
         if (Provenance || Sbom)
             pipeline = pipeline.Attest(a => a with { Provenance = Provenance, Sbom = Sbom, Credentials = GivenCredentials, SbomFile = sbomFile });
         return PushImagesSettings(pipeline);

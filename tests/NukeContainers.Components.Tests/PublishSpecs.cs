@@ -204,6 +204,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
     [InlineData("--version banana", "--version got 'banana', which is not a semantic version")]
     [InlineData("--registry http://bad:5000/", "--registry 'http://bad:5000/' does not make a valid repository for app")]
     [InlineData("--image-names nosuch", "--image-names: there is no declared image 'nosuch'. The images are: app.")]
+    [InlineData("--push-timeout 0", "--push-timeout got 0; give a number of seconds, 1 or more")]
     [InlineData("--platform garbage", "--platform got 'garbage', which is not a platform")]
     [InlineData("--build-secret token", "--build-secret token=...: give ID=env:VARIABLE or ID=file:PATH")]
     public async Task Bad_usage_exits_2_naming_the_value_before_anything_runs(string arguments, string message)

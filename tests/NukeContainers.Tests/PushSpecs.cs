@@ -125,6 +125,21 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_registry_that_fails_every_upload_stops_the_push_once_it_stalls_naming_the_status_and_the_registrys_error()
+    {
+        await using var failing = new FailingRegistry();
+        var pipeline = Image(failing.Address, "failing", Guid.NewGuid().ToString("N")).Tag("dev").Push(p => p with { StallTimeout = TimeSpan.FromSeconds(10) });
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => RunAsync(pipeline));
+
+        Assert.True(failing.Failed > 0, "the registry failed no upload");
+        // The engine retries a failed layer for about 50 s, and the push up to 4 times: the stall stops them all.
+        Assert.Contains($"/nukecontainers-test/failing-{Environment.ProcessId}:dev to {failing.Address} made no progress for 10 s", error.Message);
+        Assert.Contains($"The registry {failing.Address} answers an upload with 500 Internal Server Error: {FailingRegistry.Failure} (UNKNOWN).", error.Message);
+        Assert.Equal(TimeSpan.FromSeconds(60), new Pushing.PushSettings().StallTimeout);
+    }
+
+    [Fact]
     public async Task With_the_right_credentials_the_push_works_and_with_wrong_ones_it_fails_clearly_and_never_shows_the_password()
     {
         await using var registry = await AuthRegistry.StartAsync();

@@ -28,9 +28,12 @@ public sealed partial class ContainerEngine
 
     /// <summary>
     /// Pushes one tag through the engine and returns the digest the registry gave it. A failure is a
-    /// <see cref="Pushing.PushException"/> that says whether trying again may help.
+    /// <see cref="Pushing.PushException"/> that says whether trying again may help. <paramref name="progress"/> hears each
+    /// layer's progress: its id, the bytes of it sent so far in this attempt, and whether it is done (pushed, mounted or
+    /// there already); not the engine's own retries.
     /// </summary>
-    public async Task<string> PushAsync(ImageReference reference, Registry.RegistryCredentials? credentials, Action<string> log, CancellationToken cancellationToken = default)
+    public async Task<string> PushAsync(ImageReference reference, Registry.RegistryCredentials? credentials, Action<string> log, CancellationToken cancellationToken = default,
+        Action<string, long, bool>? progress = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"v1.41/images/{reference.Repository}/push?tag={Uri.EscapeDataString(reference.Tag ?? "latest")}");
         request.Headers.Add("X-Registry-Auth", credentials?.EngineAuthHeader(reference.Registry) ?? "e30=");
@@ -61,6 +64,9 @@ public sealed partial class ContainerEngine
                     continue;
                 }
                 retrying.Remove(layer);
+                var sent = root.TryGetProperty("progressDetail", out var detail) && detail.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && detail.TryGetProperty("current", out var current) && current.TryGetInt64(out var bytes) ? bytes : 0;
+                progress?.Invoke(layer, sent, s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.StartsWith("Layer already exists", StringComparison.Ordinal));
                 if (s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.Contains("digest:", StringComparison.Ordinal))
                     log($"   {(layer.Length > 0 ? layer + ": " : "")}{s}");
             }

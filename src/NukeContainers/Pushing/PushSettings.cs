@@ -31,6 +31,13 @@ public sealed record PushSettings : IPipelineStep
     /// <summary>The wait before the first retry; it doubles each time.</summary>
     public TimeSpan FirstRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long the push may go without progress (no bytes sent, no layer pushed) before it stops, over all its attempts
+    /// and the engine's own retries: a registry that fails every upload fails the push in this time, while a large push
+    /// that moves goes on.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     string IPipelineStep.Name => "push";
 
     int IPipelineStep.Order => StepOrder.Push;
@@ -38,6 +45,7 @@ public sealed record PushSettings : IPipelineStep
     void IPipelineStep.Check(ImagePipeline pipeline)
     {
         if (MaxAttempts < 1) throw new ContainerException($"The push step of {pipeline.Repository} needs at least 1 attempt, not {MaxAttempts}.");
+        if (StallTimeout <= TimeSpan.Zero) throw new ContainerException($"The push step of {pipeline.Repository} needs a stall timeout above zero, not {StallTimeout}.");
     }
 
     /// True when the registry's manifest is the engine's image: its config is the image's id (the graph driver's
@@ -73,6 +81,7 @@ public sealed record PushSettings : IPipelineStep
             }
         }
 
+        string? lastError = null;
         // One attempt is no retry (Polly wants at least one retry in a retry strategy).
         var retry = MaxAttempts == 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
@@ -82,6 +91,7 @@ public sealed record PushSettings : IPipelineStep
             BackoffType = DelayBackoffType.Exponential,
             OnRetry = arguments =>
             {
+                lastError = arguments.Outcome.Exception?.Message;
                 context.Log($"Push failed ({arguments.Outcome.Exception?.Message}); trying again in {arguments.RetryDelay.TotalSeconds:0.#} s (attempt {arguments.AttemptNumber + 2} of {MaxAttempts}).");
                 return default;
             },
@@ -89,14 +99,35 @@ public sealed record PushSettings : IPipelineStep
 
         var carrier = image.Repository.WithTag(TagRelease.Carrier(image.Tags, versionTag));
         string digest;
+        // The deadline moves on with every sign of progress: a push that stalls stops, one that moves goes on.
+        // Progress is a layer done, or more of one sent than any attempt before sent (each retry starts again at 0).
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stalled.CancelAfter(StallTimeout);
+        var done = new HashSet<string>();
+        var most = new Dictionary<string, long>();
+        void Progress(string layer, long sent, bool finished)
+        {
+            if ((finished && done.Add(layer)) || sent > most.GetValueOrDefault(layer))
+            {
+                most[layer] = Math.Max(sent, most.GetValueOrDefault(layer));
+                stalled.CancelAfter(StallTimeout);
+            }
+        }
         try
         {
-            digest = await retry.ExecuteAsync(async token => await context.Engine.PushAsync(carrier, credentials, context.Log, token), cancellationToken);
+            digest = await retry.ExecuteAsync(async token => await context.Engine.PushAsync(carrier, credentials, context.Log, token, Progress), stalled.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ContainerException(
+                $"Pushing {carrier} to {registry} made no progress for {StallTimeout.TotalSeconds:0} s{(lastError is null ? "" : $" (last: {lastError})")}, so it was stopped. " +
+                $"{await client.DiagnoseUploadAsync(path, CancellationToken.None)} (The time a push may stall is the push's StallTimeout, --push-timeout.)");
         }
         catch (PushException e)
         {
             throw new ContainerException(
-                $"Pushing {carrier} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. {e.Hint(registry)}", e);
+                $"Pushing {carrier} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. " +
+                (e.Transient ? await client.DiagnoseUploadAsync(path, CancellationToken.None) + " " : "") + e.Hint(registry), e);
         }
         if (!IsImage(await client.GetManifestAsync(path, digest, cancellationToken), imageId))
             throw new ContainerException($"{carrier}@{digest[..19]} is not the image this run built ({imageId[..19]}): another run moved the tag {carrier.Tag} while this one pushed. Push again.");

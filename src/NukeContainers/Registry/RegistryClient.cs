@@ -170,6 +170,39 @@ public sealed class RegistryClient : IDisposable
         return digest;
     }
 
+    /// <summary>
+    /// What the registry says to an upload, in a sentence, to tell why a push failed: it starts one and sends an empty
+    /// blob under a digest that cannot match, which a registry that works refuses with 400 (nothing is stored), then
+    /// cancels it. A registry that fails uploads answers with its status and error body, which the sentence names.
+    /// </summary>
+    public async Task<string> DiagnoseUploadAsync(string repository, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            Uri location;
+            using (var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, $"v2/{repository}/blobs/uploads/"), repository, cancellationToken, push: true))
+            {
+                if (!start.IsSuccessStatusCode) return Answered("starts an upload", start, await start.Content.ReadAsStringAsync(cancellationToken));
+                if (start.Headers.Location is not { } where) return $"The registry {Registry} starts an upload without saying where to send it (no Location).";
+                location = where.IsAbsoluteUri ? where : new Uri(_http.BaseAddress!, where);
+            }
+            var url = location + (location.Query.Length > 0 ? "&" : "?") + "digest=sha256:" + new string('0', 64);
+            using var put = await SendAsync(() => new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent([]) }, repository, cancellationToken, push: true);
+            var body = await put.Content.ReadAsStringAsync(cancellationToken);
+            using var cancel = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, location), repository, cancellationToken, push: true);
+            return put.StatusCode == HttpStatusCode.BadRequest
+                ? $"The registry {Registry} takes uploads now (it refused a test upload with a wrong digest, as it should): the failure may have passed, or lie between the engine and the registry."
+                : Answered("answers an upload", put, body);
+        }
+        catch (Exception e) when (e is HttpRequestException or ContainerException or TaskCanceledException)
+        {
+            return $"The registry {Registry} cannot be asked ({e.Message}): check that it runs and that this machine reaches it.";
+        }
+
+        string Answered(string what, HttpResponseMessage response, string body) =>
+            $"The registry {Registry} {what} with {(int)response.StatusCode} {response.ReasonPhrase}: {Reason(body)}.";
+    }
+
     /// <summary>The <c>sha256:...</c> digest of content.</summary>
     public static string Digest(byte[] content) => "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
 
