@@ -49,6 +49,18 @@ public sealed class ComponentSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_components_parameter_that_no_target_of_the_run_reads_is_said_to_have_changed_nothing()
+    {
+        var unread = await _driver.RunAsync(new ComponentBuild(), "Compile", "--registry", "registry.example");
+        var read = await _driver.RunAsync(new ComponentBuild(), "Push", "--registry", "registry.example");
+
+        Assert.Equal(0, unread.ExitCode);
+        Assert.Contains("warning: --registry was given, and no target of this run read it, so it changed nothing: it is for Push. Run that target too, or leave --registry out.", unread.Output);
+        Assert.Equal(0, read.ExitCode);
+        Assert.DoesNotContain("changed nothing", read.Output);
+    }
+
+    [Fact]
     public async Task A_components_parameter_falls_back_to_its_default()
     {
         var build = new ComponentBuild();

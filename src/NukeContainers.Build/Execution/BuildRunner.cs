@@ -66,6 +66,7 @@ internal static class BuildRunner
                 ? new SkipRequest(listed.Count == 0, Resolve(listed, targets).ToHashSet())
                 : SkipRequest.None;
             var summary = await new BuildExecutor(log, parameters, build).RunAsync(plan, skip, line.Has("continue"), context.Cancel, context.Force);
+            if (summary.Succeeded) WarnUnread(parameters, targets, log);
             log.Write(Verbosity.Minimal, "");
             log.Write(Verbosity.Minimal, SummaryTable.Render(summary));
             log.Write(Verbosity.Quiet, SummaryTable.Verdict(summary, log.LogFile is { } file ? Path.GetRelativePath(context.WorkingDirectory, file) : null));
@@ -86,6 +87,19 @@ internal static class BuildRunner
             // Not the user's doing: a bug in the host or in the build's own code outside a target.
             context.Output.WriteLine(masker.Apply($"error: the build could not run: {e.GetBaseException().Message}\n{e}"));
             return new BuildOutcome(Failure, null);
+        }
+    }
+
+    /// A component's parameter given on the command line that no target of a successful run read changed nothing: say
+    /// so, and which targets it is for (those its component declares), so that `PushImages --version 1.2.3` does not
+    /// pass for a push of 1.2.3.
+    private static void WarnUnread(ParameterSet parameters, IReadOnlyList<ExecutableTarget> targets, BuildLog log)
+    {
+        foreach (var parameter in parameters.GivenButUnread())
+        {
+            var readers = targets.Where(t => t.DeclaringType == parameter.Member.DeclaringType && !t.Definition.IsUnlisted).Select(t => t.Name).ToList();
+            log.Warn($"{parameter.Flag} was given, and no target of this run read it, so it changed nothing" + (readers.Count == 0 ? "." :
+                $": it is for {string.Join(" and ", readers)}. Run {(readers.Count == 1 ? "that target" : "one of them")} too, or leave {parameter.Flag} out."));
         }
     }
 

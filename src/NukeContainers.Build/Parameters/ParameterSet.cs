@@ -17,6 +17,8 @@ internal sealed class ParameterSet
 {
     private const BindingFlags Members = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
     private readonly Dictionary<string, object?> _bound = new();
+    private readonly HashSet<string> _read = [];
+    private readonly HashSet<string> _fromCommandLine = [];
 
     private ParameterSet(IReadOnlyList<DeclaredParameter> declared) => Declared = declared;
 
@@ -42,7 +44,22 @@ internal sealed class ParameterSet
 
     public DeclaredParameter? Find(string memberName) => Declared.FirstOrDefault(p => p.MemberName == memberName);
 
-    public bool TryGetBound(string memberName, out object? value) => _bound.TryGetValue(memberName, out value);
+    /// The bound value of a parameter, if it has one; the parameter counts as read by the run (pipelines read side by side).
+    public bool TryGetBound(string memberName, out object? value)
+    {
+        lock (_read) _read.Add(memberName);
+        return _bound.TryGetValue(memberName, out value);
+    }
+
+    /// <summary>
+    /// The parameters given on the command line that the run never read: a component's (read through TryGetValue,
+    /// so a read is seen; a build's own fields are not) that no target or check of the run asked for.
+    /// </summary>
+    public IReadOnlyList<DeclaredParameter> GivenButUnread()
+    {
+        lock (_read)
+            return Declared.Where(p => _fromCommandLine.Contains(p.MemberName) && !_read.Contains(p.MemberName) && p.Member is PropertyInfo { DeclaringType.IsInterface: true }).ToList();
+    }
 
     /// Binds every parameter that the command line or the environment sets, and registers secrets with the masker.
     /// When lenient is given (for --help), values that do not convert are collected there instead of thrown.
@@ -52,6 +69,7 @@ internal sealed class ParameterSet
         {
             var fromLine = line.Values(parameter.Name);
             var (values, variable) = fromLine is not null ? (fromLine, null) : FromEnvironment(parameter, environment);
+            if (fromLine is not null) _fromCommandLine.Add(parameter.MemberName);
             if (values is not null)
             {
                 if (parameter.IsSecret) masker.Add(values); // before converting, so not even an error message shows it

@@ -1,9 +1,12 @@
 namespace NukeContainers.Build.Targets;
 
 /// A target with its references resolved to other targets: the node of the build graph.
-internal sealed class ExecutableTarget(TargetDefinition definition, int index)
+internal sealed class ExecutableTarget(TargetDefinition definition, int index, Type? declaringType = null)
 {
     public TargetDefinition Definition { get; } = definition;
+
+    /// The class or component interface that declares the target property.
+    public Type? DeclaringType { get; } = declaringType;
     public string Name => Definition.Name;
     public int Index { get; } = index;
     public bool IsDefault { get; set; }

@@ -18,7 +18,7 @@ internal static class TargetDiscovery
             var target = (Target)property.GetValue(build)!;
             var definition = new TargetDefinition(TargetReference.ShortName(property), build);
             target(definition);
-            var executable = new ExecutableTarget(definition, targets.Count);
+            var executable = new ExecutableTarget(definition, targets.Count, property.DeclaringType);
             targets.Add(executable);
             byMethod.TryAdd(target.Method, executable);
         }
