@@ -83,15 +83,19 @@ partial class Build
                 notes.Add(CachedBeforeSources(result.Build!.Output, SourceFiles[image.Name]));
             }, ct));
 
-            // The same with the docker CLI's legacy builder: it cannot read RUN --mount, and --cache-from needs the image pulled.
+            // The same with the docker CLI's legacy builder: it cannot read RUN --mount or FROM --platform=$BUILDPLATFORM (it
+            // builds on its own platform, which that names), and --cache-from needs the image pulled. The platform's
+            // arguments, which BuildKit sets itself, are given: the samples cross-compile for TARGETOS/TARGETARCH.
             using var legacy = new TemporaryCopy(image.Context);
-            await File.WriteAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), BuildContext.WithoutRunMounts(await File.ReadAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), ct)), ct);
+            await File.WriteAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"),
+                BuildContext.ForLegacyBuilder(await File.ReadAllTextAsync(Path.Combine(legacy.Path, "Dockerfile"), ct), new Dictionary<string, string>()), ct);
+            var legacyArgs = new Dictionary<string, string>(bases) { ["TARGETOS"] = "linux", ["TARGETARCH"] = "amd64", ["TARGETPLATFORM"] = "linux/amd64", ["BUILDPLATFORM"] = "linux/amd64" };
             var legacyTag = $"{repository}-legacy:{branch}";
             // The product builds with the host's network by default (the engine runs without a bridge): so does the CLI here.
-            Record("cli-legacy-cold", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["build", "-q", "--network", "host", "--target", "runtime", .. BuildArgFlags(bases), "-t", legacyTag, legacy.Path], ["push", legacyTag]), ct));
+            Record("cli-legacy-cold", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["build", "-q", "--network", "host", "--target", "runtime", .. BuildArgFlags(legacyArgs), "-t", legacyTag, legacy.Path], ["push", legacyTag]), ct));
             await File.AppendAllTextAsync(Path.Combine(legacy.Path, SourceFiles[image.Name]), SourceChange(), ct);
             Record("cli-legacy-source-change", await OnNewEngineAsync(e => DockerCliAsync(e, ct, ["pull", "-q", legacyTag],
-                ["build", "-q", "--network", "host", "--target", "runtime", "--cache-from", legacyTag, .. BuildArgFlags(bases), legacy.Path]), ct));
+                ["build", "-q", "--network", "host", "--target", "runtime", "--cache-from", legacyTag, .. BuildArgFlags(legacyArgs), legacy.Path]), ct));
         }
 
         double Median(string scenario) => BenchmarkResult.Median(times[scenario]);
@@ -167,7 +171,7 @@ partial class Build
                 .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("DOCKER_BUILDKIT", "0"))
                 .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
             if (result.ExitCode != 0)
-                throw new ContainerException($"docker {string.Join(' ', arguments.Where(a => !a.Contains('=')))} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
+                throw new ContainerException($"docker {NukeContainers.Scanning.Secrets.MaskAll(string.Join(' ', arguments))} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
         }
     }
 

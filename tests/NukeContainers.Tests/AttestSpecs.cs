@@ -53,7 +53,7 @@ public sealed class AttestSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
 
     private ImagePipeline Pipeline(string name) =>
         Containers.Image($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository(name)}").Label(ResourceLabels.Run, ResourceLabels.RunId)
-            .FromDockerfile(_context.Path).BuildArg("GREETING", "yo").BuildArg("API_TOKEN", Secret)
+            .FromDockerfile(_context.Path).BuildArg("GREETING", "yo").BuildArg("API_TOKEN", Secret).BuildArg("NODE_IMAGE", "node:20")
             .OciLabels("1.4.0", Revision, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), Source, null)
             .Tag(t => t.SemVer(SemVersion.Parse("1.4.0", SemVersionStyles.Strict)).InEnvironment("staging"))
             .Scan(s => s with { OutputFolder = Path.Combine(_context.Path, "scan") }).Push().Attest().WithLog(_log.Add);
@@ -97,6 +97,8 @@ public sealed class AttestSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
         Assert.Equal(Attestations.BuildKitBuildType, provenance["buildType"]!.GetValue<string>());
         Assert.Equal("yo", provenance["invocation"]!["parameters"]!["args"]!["build-arg:GREETING"]!.GetValue<string>());
         Assert.Equal("****", provenance["invocation"]!["parameters"]!["args"]!["build-arg:API_TOKEN"]!.GetValue<string>());
+        // A build argument the Dockerfile never declares changed nothing in the image: the provenance leaves it out.
+        Assert.Null(provenance["invocation"]!["parameters"]!["args"]!["build-arg:NODE_IMAGE"]);
         Assert.Equal(Revision, provenance["invocation"]!["configSource"]!["digest"]!["sha1"]!.GetValue<string>());
         Assert.Equal(Source, provenance["invocation"]!["configSource"]!["uri"]!.GetValue<string>());
         Assert.Equal("Dockerfile", provenance["invocation"]!["configSource"]!["entryPoint"]!.GetValue<string>());

@@ -25,6 +25,21 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_tag_moved_to_a_new_image_leaves_no_untagged_image_of_ours_behind()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var first = await Pipeline("moved-tag").Tag("dev").RunAsync(fixture.Engine);
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+
+        var second = await Pipeline("moved-tag").Tag("dev").RunAsync(fixture.Engine);
+
+        Assert.NotEqual(first.ImageId, second.ImageId);
+        // The first lost its working tag to the second's build, and dev to its tag step: nothing names it, so it went.
+        Assert.Null(await fixture.Engine.InspectImageAsync(first.ImageId));
+        Assert.Equal(second.ImageId, (await fixture.Engine.InspectImageAsync(second.Image.Repository.WithTag("dev").ToString()))!.ID);
+    }
+
+    [Fact]
     public async Task An_image_over_its_size_budget_fails_its_build_step_with_both_sizes_and_no_later_step_tags_it()
     {
         var id = Guid.NewGuid().ToString("N");

@@ -105,9 +105,19 @@ public sealed record AttestSettings : IPipelineStep
             Dirty = image.Label(ImagePipeline.DirtyLabel) == "true",
             Dockerfile = build is null ? null : DockerfileEntryPoint(build),
             Target = build?.Target,
-            BuildArgs = build?.BuildArgs.ToDictionary(a => a.Key, a => Scanning.Secrets.LooksLikeCredentialName(a.Key) ? "****" : a.Value) ?? new Dictionary<string, string>(),
+            BuildArgs = build is null ? new Dictionary<string, string>() : DeclaredArgs(build)
+                .ToDictionary(a => a.Key, a => Scanning.Secrets.LooksLikeCredentialName(a.Key) ? "****" : a.Value),
             Materials = materials,
         };
+    }
+
+    /// The build arguments the Dockerfile declares (an ARG), and BuildKit's own (BUILDKIT_...): one the Dockerfile never
+    /// reads changed nothing in the image (a build system passes its base-image arguments to every image), so the
+    /// provenance leaves it out.
+    private static IEnumerable<KeyValuePair<string, string>> DeclaredArgs(BuildSettings build)
+    {
+        var declared = File.Exists(build.DockerfilePath) ? DockerfileParser.Load(build.DockerfilePath, build.BuildArgs).DeclaredArgs : null;
+        return build.BuildArgs.Where(a => declared is null || declared.Contains(a.Key) || a.Key.StartsWith("BUILDKIT_", StringComparison.Ordinal));
     }
 
     /// The Dockerfile as the build named it: relative to the context, as BuildKit's entry point is.

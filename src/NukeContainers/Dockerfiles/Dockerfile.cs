@@ -11,6 +11,14 @@ public sealed record Dockerfile(
     public IEnumerable<Instruction> Instructions =>
         GlobalArgs.Concat(Stages.SelectMany(s => s.Instructions.Prepend(s.From))).OrderBy(i => i.Line);
 
+    /// <summary>The names its ARG instructions declare, before the first FROM and in every stage (<c>ARG A=1 B</c> declares A and B).</summary>
+    public IReadOnlySet<string> DeclaredArgs =>
+        Instructions.Where(i => i.Keyword == "ARG")
+            .SelectMany(i => i.Arguments.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+            .Select(token => token.Split('=', 2)[0])
+            .Where(name => name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The stage a build target names: by its name (case-insensitive) or its index; null when there is none.</summary>
     public Stage? FindStage(string target) =>
         Stages.FirstOrDefault(s => string.Equals(s.Name, target, StringComparison.OrdinalIgnoreCase))

@@ -153,9 +153,29 @@ public sealed partial class ContainerEngine
         await writing;
     }
 
-    /// <summary>Tags an image (by id) with a full reference, moving the tag if it was on another image.</summary>
-    public Task TagAsync(string imageId, ImageReference reference, CancellationToken cancellationToken = default) =>
-        Client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = reference.Repository, Tag = reference.Tag }, cancellationToken);
+    /// <summary>
+    /// Tags an image (by id) with a full reference, moving the tag if it was on another image. The containerd image
+    /// store (Docker 26) moves a tag by deleting it and creating it again, so two runs tagging one name at once can
+    /// meet in between ("... after deleting the existing one: ... already exists", or "... failed because it already
+    /// exists, but accessing it also failed"): then it is tried again, and the last to tag has the name, as with the
+    /// graph driver's store.
+    /// </summary>
+    public async Task TagAsync(string imageId, ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Client.Images.TagImageAsync(imageId, new ImageTagParameters { RepositoryName = reference.Repository, Tag = reference.Tag }, cancellationToken);
+                return;
+            }
+            catch (DockerApiException e) when (attempt < 5 && e.StatusCode == System.Net.HttpStatusCode.InternalServerError
+                                               && e.ResponseBody?.Contains("already exists", StringComparison.Ordinal) == true)
+            {
+                // Another run's tag of the same name came between the delete and the create.
+            }
+        }
+    }
 
     /// <summary>
     /// Removes an image that the pipeline built when no tag and no container uses it any more; leaves it when
@@ -177,6 +197,11 @@ public sealed partial class ContainerEngine
         catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
         {
             // A container or a child image still uses it, or another run removed it first.
+        }
+        catch (DockerApiException)
+        {
+            // Another run removed it while this one did: Docker 20.10 may say so with a 500, "unrecognized image ID".
+            if (await InspectImageAsync(imageId, CancellationToken.None) is not null) throw;
         }
     }
 

@@ -127,7 +127,7 @@ public sealed record PushSettings : IPipelineStep
         {
             throw new ContainerException(
                 $"Pushing {carrier} to {registry} failed{(e.Transient ? $" after {MaxAttempts} attempts" : "")}: {e.Message}. " +
-                (e.Transient ? await client.DiagnoseUploadAsync(path, CancellationToken.None) + " " : "") + e.Hint(registry), e);
+                (e.Transient ? await client.DiagnoseUploadAsync(path, CancellationToken.None) : e.Hint(registry)), e);
         }
         if (!IsImage(await client.GetManifestAsync(path, digest, cancellationToken), imageId))
             throw new ContainerException($"{carrier}@{digest[..19]} is not the image this run built ({imageId[..19]}): another run moved the tag {carrier.Tag} while this one pushed. Push again.");

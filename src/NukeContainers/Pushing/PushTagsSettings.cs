@@ -8,9 +8,10 @@ namespace NukeContainers.Pushing;
 /// attestations' index, when there is one), it points every tag of the image at the pushed digest through the
 /// registry's API, the version's tags last: the version's own tag, checked just before and just after it is written,
 /// then major.minor, major and latest, then the version's own tag once more. Two runs that push one version at once
-/// (two commits, two clones) cannot both have it: the one that finds the other's digest there moves no release tag (it
-/// puts back the ones it moved), names the winner's digest and fails; what it did write is in its result, so
-/// report.json names every tag a run moved, also when it failed.
+/// (two commits, two clones) cannot both have it: the one that finds the other's digest there leaves no release tag on
+/// its image (it points those it moved at the winner's, as the winner does), names the winner's digest and fails; what
+/// it did write is in its result, so report.json names every tag a run moved, also when it failed. (The registry API
+/// has no compare-and-set: two runs whose whole release falls between the other's look and write can both pass.)
 /// </summary>
 public sealed record PushTagsSettings : IPipelineStep
 {
@@ -60,19 +61,20 @@ public sealed record PushTagsSettings : IPipelineStep
             written.Add(versionTag);
             await CheckVersionAsync(client, image.Repository, versionTag, [digest], "just after it was written", Result, cancellationToken);
         }
-        var before = new Dictionary<string, string?>();
-        foreach (var tag in release.Where(t => t != versionTag))
+        var moving = release.Where(t => t != versionTag).ToList();
+        foreach (var tag in moving)
         {
-            before[tag] = await client.DigestAsync(path, tag, cancellationToken);
             await client.PutManifestAsync(path, tag, manifest, cancellationToken);
             written.Add(tag);
         }
         if (versionTag is not null && !Force && await client.DigestAsync(path, versionTag, cancellationToken) is { } now && now != digest)
         {
-            // Another run wrote the version after this one looked: its release tags are put back as they were.
-            foreach (var (tag, previous) in before.Where(b => b.Value is not null))
+            // Another run wrote the version after this one looked. That run points these tags at its image too, so
+            // this one points them there as well: in whatever order the two runs' writes land, they end on the winner.
+            var winner = await client.GetManifestAsync(path, now, cancellationToken);
+            foreach (var tag in moving)
             {
-                await client.PutManifestAsync(path, tag, await client.GetManifestAsync(path, previous!, cancellationToken), cancellationToken);
+                await client.PutManifestAsync(path, tag, winner, cancellationToken);
                 written.Remove(tag);
             }
             written.Remove(versionTag);

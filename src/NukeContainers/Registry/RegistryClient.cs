@@ -216,6 +216,19 @@ public sealed class RegistryClient : IDisposable
     /// Sends, and on a 401 answers the challenge once and sends again.
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, string repository, CancellationToken cancellationToken, bool push = false)
     {
+        // A read that meets a passing server error (Distribution answers 500 while another client rewrites the tag it
+        // reads) is asked again; a write never is here (the push has its own retries).
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await SendOnceAsync(create, repository, cancellationToken, push);
+            if ((int)response.StatusCode < 500 || attempt == 3 || response.RequestMessage?.Method is not { Method: "GET" or "HEAD" }) return response;
+            response.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> create, string repository, CancellationToken cancellationToken, bool push)
+    {
         var request = create();
         request.Headers.Authorization = _authorization;
         HttpResponseMessage response;

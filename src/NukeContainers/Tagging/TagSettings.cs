@@ -2,7 +2,10 @@ using NukeContainers.Images;
 
 namespace NukeContainers.Tagging;
 
-/// <summary>The tag step: the tags the image gets in its repository, given by the engine without a rebuild.</summary>
+/// <summary>
+/// The tag step: the tags the image gets in its repository, given by the engine without a rebuild. An image of this
+/// product that a tag moved away from, left with no tag, is removed (no <c>&lt;none&gt;</c> image stays behind).
+/// </summary>
 public sealed record TagSettings : IPipelineStep
 {
     /// <summary>Which tags.</summary>
@@ -22,8 +25,14 @@ public sealed record TagSettings : IPipelineStep
     {
         var imageId = context.Image.RequireImageId("tag");
         var tags = Plan.Resolve();
+        var moved = new HashSet<string>();
         foreach (var reference in tags.In(context.Image.Repository))
+        {
+            if ((await context.Engine.InspectImageAsync(reference.ToString(), cancellationToken))?.ID is { } previous && previous != imageId) moved.Add(previous);
             await context.Engine.TagAsync(imageId, reference, cancellationToken);
+        }
+        // An image of this product that a moved tag leaves with no tag and no container would stay as <none>: it goes.
+        foreach (var previous in moved) await context.Engine.RemoveIfUnusedAsync(previous, cancellationToken: cancellationToken);
         context.Log($"Tagged {context.Image.Repository} {imageId[..19]}: {tags}");
         return new TagResult { Image = context.Image with { Tags = tags, VersionTag = Plan.VersionTag ?? context.Image.VersionTag }, Tags = tags, VersionTag = Plan.VersionTag };
     }
