@@ -13,8 +13,20 @@ public static class PackageVersions
         "Alpine" => Alpine(a, b),
         "Go" => SemanticVersion(a.TrimStart('v'), b.TrimStart('v')),
         "npm" => SemanticVersion(a, b),
+        "NuGet" => NuGet(a, b),
+        "PyPI" => Python(a, b),
         _ => Dotted(a, b),
     };
+
+    /// <summary>NuGet's ordering (NuGet.Versioning, NuGet's own): four parts, pre-release labels without case, numeric labels by value; a version it cannot read compares as dotted numbers.</summary>
+    public static int NuGet(string a, string b) =>
+        global::NuGet.Versioning.NuGetVersion.TryParse(a, out var x) && global::NuGet.Versioning.NuGetVersion.TryParse(b, out var y)
+            ? global::NuGet.Versioning.VersionComparer.Default.Compare(x, y)
+            : Dotted(a, b);
+
+    /// <summary>PEP 440's ordering (<see cref="Pep440Version"/>), as pip's; a version it refuses compares as dotted numbers.</summary>
+    public static int Python(string a, string b) =>
+        Pep440Version.TryParse(a, out var x) && Pep440Version.TryParse(b, out var y) ? x.CompareTo(y) : Dotted(a, b);
 
     /// <summary>The ecosystem without its release: <c>Debian:12</c> is <c>Debian</c>.</summary>
     public static string Family(string ecosystem) => ecosystem.Split(':')[0];
@@ -138,7 +150,7 @@ public static class PackageVersions
             : Dotted(a, b);
 
     /// <summary>
-    /// Dotted numbers with an optional pre-release after <c>-</c> (NuGet's four-part versions, PyPI's plain ones): each
+    /// Dotted numbers with an optional pre-release after <c>-</c> (what an ecosystem without rules of its own has): each
     /// number by value, missing ones as 0, a pre-release before the release, pre-releases compared without case.
     /// </summary>
     public static int Dotted(string a, string b)
