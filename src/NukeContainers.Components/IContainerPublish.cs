@@ -23,6 +23,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
         .Validates(CheckPushParameters)
         .Validates(() => GivenVersion())
         .Validates(CheckCommittedTree)
+        .Validates(CheckSigningKey)
         .Executes(async ct =>
         {
             ReadReport();   // a report.json that cannot be read fails here, before anything is built or pushed

@@ -68,7 +68,15 @@ public interface IRolloutImages : IContainerImages
         .After<ISignImages>(x => x.SignImages)
         .Executes(async ct =>
         {
-            await RollOutAsync(ResumedImages("RolloutImages", ResumeFrom.Pushed), ct);
+            var pushed = ResumedImages("RolloutImages", ResumeFrom.Pushed);
+            // As Publish does: with no cluster to talk to, kubectl would only fail (against localhost:8080), once an image.
+            if (NoCluster() is { } noCluster)
+            {
+                await SkipRolloutAsync(noCluster, ct);
+                Note($"skipped: {noCluster}; it would roll out {string.Join(", ", pushed.Select(p => $"{p.Pipeline.Repository.Repository}@{p.Entry.Digest()?[..19]}"))}");
+                return;
+            }
+            await RollOutAsync(pushed, ct);
         });
 
     /// <summary>
@@ -118,6 +126,8 @@ public interface IRolloutImages : IContainerImages
             report = report.WithField(image.Name, "rollout", new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
                 report.Find(image.Name)?.Digest() is { } pushed ? $"{RepositoryOf(image).Repository}@{pushed}" : "", null, reason));
         await report.WriteAsync(ContainerArtifacts, cancellationToken);
-        Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out.");
+        Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out." +
+                 (report.Images.Where(i => SelectedImages().Any(s => s.Name == i.Name) && i.Digest() is not null).Select(i => $"{i.Repository}@{i.Digest()}").ToList() is { Count: > 0 } would
+                     ? $" It would roll out {string.Join(", ", would)}." : ""));
     }
 }

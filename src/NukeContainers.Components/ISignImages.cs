@@ -18,6 +18,23 @@ public interface ISignImages : IPushImages
     [Parameter("The password of an encrypted signing key (COSIGN_PASSWORD when not given, as cosign reads it)"), Secret]
     string? SigningKeyPassword => TryGetValue(() => SigningKeyPassword);
 
+    /// <summary>
+    /// --signing-key opened once before any target runs: a key that cannot be read, or a password that does not open
+    /// it, is bad usage then, said once for the run rather than once an image after the builds.
+    /// </summary>
+    void CheckSigningKey()
+    {
+        if (SigningKey is not { } location) return;
+        try
+        {
+            using var _ = Signing.SigningKey.Load(KeyLocation(location), SigningKeyPassword);
+        }
+        catch (ContainerException e)
+        {
+            throw new ParameterException($"--signing-key: {e.Message}");
+        }
+    }
+
     /// <summary>The settings hook: each image's sign settings pass through it.</summary>
     Configure<SignSettings> SignImagesSettings => _ => _;
 
@@ -25,6 +42,7 @@ public interface ISignImages : IPushImages
     Target SignImages => _ => _
         .Description("Sign the pushed digests (report.json) with --signing-key, as cosign sign does (verify with cosign verify --key, or --require-signature)")
         .Validates(CheckImageParameters)
+        .Validates(CheckSigningKey)
         .After<IPushImages>(x => x.PushImages)
         .Executes(async ct =>
         {

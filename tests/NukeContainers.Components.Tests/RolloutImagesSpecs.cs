@@ -43,6 +43,23 @@ public sealed class RolloutImagesSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_a_cluster_RolloutImages_is_skipped_as_in_Publish_saying_why_and_what_it_would_roll_out()
+    {
+        Pushed('b');
+
+        var run = await _driver.RunAsync(new RolloutBuild(), "RolloutImages");
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("web")!.Rollout()!;
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("skipped", report.Status);
+        Assert.StartsWith("no cluster is configured", report.Diagnosis);
+        Assert.Contains($"Rollout skipped: no cluster is configured", run.Output);
+        Assert.Contains($"It would roll out {Repository}@sha256:{new string('b', 64)}.", run.Output);
+        Assert.DoesNotContain("localhost:8080", run.Output);   // kubectl was not run
+        Assert.Empty(_cluster.Requests);
+    }
+
+    [Fact]
     public async Task The_pushed_digest_rolls_out_and_a_bad_one_is_undone_and_report_json_says_how_each_ended()
     {
         var kubeconfig = _cluster.WriteKubeconfig(_folder.Path);

@@ -56,6 +56,31 @@ public sealed class SignImagesSpecs(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_encrypted_PKCS8_key_from_openssl_signs_with_its_password_and_a_wrong_one_is_bad_usage_said_once()
+    {
+        var (key, publicKey) = (Path.Combine(_folder.Path, "openssl.key"), Path.Combine(_folder.Path, "openssl.pub"));
+        await Utils.Shell.RunAsync("sh", ["-c", $"openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 | openssl pkcs8 -topk8 -v2 aes-256-cbc -passout env:PW -out '{key}'"],
+            CancellationToken.None, environment: new Dictionary<string, string?> { ["PW"] = _password });
+        await Utils.Shell.RunAsync("openssl", ["pkey", "-in", key, "-passin", $"env:PW", "-pubout", "-out", publicKey], CancellationToken.None, environment: new Dictionary<string, string?> { ["PW"] = _password });
+        var signedDigest = await PushedAsync("openssl-signed");
+
+        var wrong = await _driver.RunAsync(new SignBuild(_path), "SignImages", "--signing-key", key, "--signing-key-password", "not-" + _password);
+        var none = await _driver.RunAsync(new SignBuild(_path), "SignImages", "--signing-key", key);
+        var signed = await _driver.RunAsync(new SignBuild(_path), "SignImages", "--signing-key", key, "--signing-key-password", _password);
+        var (verified, cosignSays) = await Cosign.RunAsync(_cosign, _password, _folder.Path, output.WriteLine,
+            "verify", "--key", publicKey, "--insecure-ignore-tlog", "--allow-http-registry", $"{Repository}@{signedDigest}");
+
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(wrong.Output, "The password does not open the signing key"));
+        Assert.Contains($"--signing-key: The password does not open the signing key {key} (an encrypted PKCS#8 key)", wrong.Output);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("is an encrypted PKCS#8 key (BEGIN ENCRYPTED PRIVATE KEY): give its password with --signing-key-password or COSIGN_PASSWORD.", none.Output);
+        Assert.True(signed.ExitCode == 0, signed.Output);
+        Assert.True(verified == 0, cosignSays);
+        Assert.DoesNotContain(_password, wrong.Output + none.Output + signed.Output);
+    }
+
+    [Fact]
     public async Task SignImages_signs_what_cosign_verifies_and_a_rollout_that_requires_the_signature_takes_only_signed_digests()
     {
         var (key, publicKey) = (Path.Combine(_folder.Path, "cosign.key"), Path.Combine(_folder.Path, "cosign.pub"));

@@ -60,11 +60,21 @@ public sealed class SigningKey : IDisposable
                 case "PRIVATE KEY":
                     key.ImportPkcs8PrivateKey(der, out _);
                     break;
+                case "ENCRYPTED PRIVATE KEY":
+                    // openssl's encrypted PKCS#8 (openssl pkcs8 -topk8 -v2 aes-256-cbc): opened with the same password.
+                    if (password is null)
+                        throw new ContainerException($"The signing key {source} is an encrypted PKCS#8 key (BEGIN ENCRYPTED PRIVATE KEY): give its password with --signing-key-password or COSIGN_PASSWORD.");
+                    try { key.ImportEncryptedPkcs8PrivateKey(password, der, out _); }
+                    catch (CryptographicException)
+                    {
+                        throw new ContainerException($"The password does not open the signing key {source} (an encrypted PKCS#8 key): check --signing-key-password or COSIGN_PASSWORD.");
+                    }
+                    break;
                 case "EC PRIVATE KEY":
                     key.ImportECPrivateKey(der, out _);
                     break;
                 default:
-                    throw new ContainerException($"The signing key {source} is a PEM '{label}', not a private key: give cosign's key (cosign generate-key-pair) or a PKCS#8 EC private key (BEGIN PRIVATE KEY).");
+                    throw new ContainerException($"The signing key {source} is a PEM '{label}', not a private key: give cosign's key (cosign generate-key-pair) or a PKCS#8 EC private key (BEGIN PRIVATE KEY, or BEGIN ENCRYPTED PRIVATE KEY with its password).");
             }
         }
         catch (CryptographicException)
