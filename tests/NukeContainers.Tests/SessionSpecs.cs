@@ -52,6 +52,36 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
         Assert.Contains("./build/out/app.bin", expected);
     }
 
+    [Theory]
+    [InlineData("COPY assets-link /assets/", "/assets")]               // a link to a folder of the context
+    [InlineData("COPY file-link /copied/", "/copied")]                 // a link to a file
+    [InlineData("COPY links/up-link /up/", "/up")]                     // a relative link that climbs to a folder
+    [InlineData("COPY absolute-link /absolute/", "/absolute")]          // an absolute link: read from the context's root
+    [InlineData("COPY assets-li* /globbed/", "/globbed")]              // a wildcard that matches the link
+    [InlineData("COPY link-to-link/sub /chained/", "/chained")]        // a link to a link, and a path below it
+    public async Task A_link_that_COPY_names_brings_its_target_as_the_docker_2010_clients_session_does(string copy, string destination)
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\n{copy}\n").Write("assets/a.txt", "a").Write("assets/sub/b.txt", "b")
+            .Write("file.txt", "f").Write("links/.keep", "").Write("unrelated/c.txt", "c");
+        File.CreateSymbolicLink(Path.Combine(_context.Path, "assets-link"), "assets");
+        File.CreateSymbolicLink(Path.Combine(_context.Path, "file-link"), "file.txt");
+        File.CreateSymbolicLink(Path.Combine(_context.Path, "links", "up-link"), "../assets");
+        File.CreateSymbolicLink(Path.Combine(_context.Path, "absolute-link"), "/assets");
+        File.CreateSymbolicLink(Path.Combine(_context.Path, "link-to-link"), "assets-link");
+        var cli = EngineFixture.Repository("session-links") + ":1";
+
+        var docker = await Shell.RunAsync("/usr/bin/docker", ["build", "-q", "--network", "none", "--label", $"{ResourceLabels.Run}={ResourceLabels.RunId}", "-t", cli, _context.Path],
+            CancellationToken.None, check: false, environment: new Dictionary<string, string?> { ["DOCKER_BUILDKIT"] = "1", ["DOCKER_HOST"] = fixture.Endpoint.Uri.ToString() });
+        Assert.True(docker.ExitCode == 0, docker.StandardError);
+        var ours = await Pipeline().RunAsync(fixture.Engine);
+
+        Task<string> Listing(string image) => fixture.RunInImageAsync(image, "sh", "-c",
+            $"find {destination} | sort | while read f; do if [ -f \"$f\" ]; then echo \"$f $(cat \"$f\")\"; else echo \"$f/\"; fi; done");
+        var expected = await Listing(cli);
+        Assert.Contains(destination + "/", expected);
+        Assert.Equal(expected, await Listing(ours.ImageId));
+    }
+
     [Fact]
     public async Task Where_the_engine_refuses_a_session_the_tar_builds_the_same_files_and_the_log_says_so()
     {

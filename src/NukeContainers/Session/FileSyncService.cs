@@ -19,7 +19,9 @@ internal sealed class FileSyncService : FileSync.FileSyncBase
         var dirName = Values(context, "dir-name").FirstOrDefault() ?? "";
         if (!session.Folders.TryGetValue(dirName, out var folder))
             throw new RpcException(new Status(StatusCode.NotFound, $"no access allowed to dir \"{dirName}\""));
-        var include = IncludeFilter.For([.. Values(context, "followpaths"), .. Values(context, "include-patterns")]);
+        // A link on a path COPY names brings its target, as fsutil's walk follows it for the engine.
+        var follow = Values(context, "followpaths").ToList();
+        var include = IncludeFilter.For([.. follow, .. FollowedLinks.Resolve(folder.Path, follow), .. Values(context, "include-patterns")]);
         var sender = new Sender(folder, include, responseStream, session, context.CancellationToken);
         await sender.RunAsync(requestStream);
     }
