@@ -23,7 +23,7 @@ public static class EmbeddedEnvironment
 
         RequireDebianRoot(options, $"No Docker engine answers (looked at: {string.Join("; ", discovery.Providers.Select(p => p.Describe()))})");
         Directory.CreateDirectory(options.StateDirectory);
-        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken, options.Log);
         // Another process may have started it while this one waited for the lock.
         if (await discovery.FindAsync(cancellationToken) is { } meanwhile) return new ProvisionedEngine(meanwhile, Started: false);
         return new ProvisionedEngine(await StartEngineAsync(options, cancellationToken), Started: true);
@@ -42,7 +42,7 @@ public static class EmbeddedEnvironment
             throw new ContainerException($"The registry {address} does not answer at http(s)://{address}/v2/. Check the --registry value, the network, and that the registry runs.");
         RequireDebianRoot(options, $"No registry answers at http://{address}/v2/");
         Directory.CreateDirectory(options.StateDirectory);
-        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken, options.Log);
         if (await RegistryAnswersAsync(address, cancellationToken)) return false;
         await StartRegistryAsync(address, options, cancellationToken);
         return true;
@@ -102,7 +102,7 @@ public static class EmbeddedEnvironment
         if (port is < 1 or > 65535) throw new ContainerException($"--expose-tls {port}: a TCP port is 1 to 65535 (the docker CLI's TLS port is 2376).");
         RequireDebianRoot(options, $"Exposing the embedded engine on 127.0.0.1:{port} with TLS is asked for");
         Directory.CreateDirectory(options.StateDirectory);
-        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(options.StateDirectory, ".lock"), cancellationToken, options.Log);
         var folder = Path.Combine(options.StateDirectory, "tls");
         var tls = EngineCertificates.ValidIn(folder, TimeSpan.FromDays(1)) ?? EngineCertificates.Create(folder, TimeSpan.FromDays(365));
         var endpoint = EngineEndpoint.OverTcp("127.0.0.1", port, tls, "the embedded engine over TLS");

@@ -42,7 +42,7 @@ public static class LocalBaseImages
         CancellationToken cancellationToken = default, Action<string>? buildLog = null, IReadOnlyCollection<string>? only = null)
     {
         buildLog ??= log;
-        await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken);
+        await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken, log);
         var made = new Dictionary<string, string>();
         var replaced = new List<string>();
         var containerd = await engine.ImageStoreAsync(cancellationToken) == "containerd";
