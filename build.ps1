@@ -63,7 +63,11 @@ if (-not (Test-Sdk $dotnet)) {
 
 # The build project's own compiler output is shown only when it fails. The stamp is made before the build starts, so
 # that a file changed during the build is newer than it; it names the SDK (its full path) the build used.
+# The build makes bin/ and obj/ beside each project it builds, which makes their folders newer than the stamp: they
+# are made first, so that a new clone's second run does not build it all again.
 New-Item -ItemType Directory -Force -Path $bin | Out-Null
+Get-ChildItem (Join-Path $root 'src') -Filter *.csproj -Recurse -Depth 1 -ErrorAction SilentlyContinue |
+    ForEach-Object { New-Item -ItemType Directory -Force -Path (Join-Path $_.DirectoryName 'bin'), (Join-Path $_.DirectoryName 'obj') | Out-Null }
 (Get-Command $dotnet).Source | Set-Content -NoNewline "$stamp.new"
 $output = & $dotnet build (Join-Path $root '_build.csproj') --nologo -v quiet -tl:off -o $bin 2>&1
 if ($LASTEXITCODE -ne 0) {

@@ -37,7 +37,10 @@ fi
 
 # The build project's own compiler output is shown only when it fails. The stamp is made before the build starts, so
 # that a file changed during the build is newer than it; it names the SDK (its full path) the build used.
+# The build makes bin/ and obj/ beside each project it builds, which makes their folders newer than the stamp: they
+# are made first, so that a new clone's second run does not build it all again.
 mkdir -p "$bin"
+for project in "$root"/src/*/*.csproj; do [[ -f $project ]] && mkdir -p "$(dirname "$project")/bin" "$(dirname "$project")/obj"; done
 command -v "$dotnet" > "$stamp.new"
 if ! output=$("$dotnet" build "$root/_build.csproj" --nologo -v quiet -tl:off -o "$bin" 2>&1); then
   rm -f "$stamp" "$stamp.new"
