@@ -4,6 +4,37 @@ namespace NukeContainers.Tests;
 
 public sealed class DockerIgnoreSpecs
 {
+    [Fact]
+    public void Every_case_of_moby_patternmatchers_own_tests_agrees()
+    {
+        var cases = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "testdata", "patternmatcher", "cases.json")))!;
+        var disagreements = new List<string>();
+        void Check(string[] patterns, string text, bool excluded, bool bad)
+        {
+            // Each pattern a line, as .dockerignore has them; patternmatcher's Matches takes them as a list.
+            var file = string.Join('\n', patterns);
+            try
+            {
+                var ignore = DockerIgnore.Parse(file);
+                if (bad) disagreements.Add($"[{string.Join(", ", patterns)}] is refused by patternmatcher, and taken here");
+                else if (ignore.IsExcluded(text) != excluded) disagreements.Add($"[{string.Join(", ", patterns)}] on '{text}': patternmatcher {excluded}, here {!excluded}");
+            }
+            catch (ContainerException e)
+            {
+                if (!bad) disagreements.Add($"[{string.Join(", ", patterns)}] is taken by patternmatcher, and refused here: {e.Message}");
+            }
+        }
+        foreach (var c in cases["single"]!.AsArray())
+            Check([c!["pattern"]!.GetValue<string>()], c["text"]!.GetValue<string>(), c["pass"]!.GetValue<string>() != "fail", bad: false);
+        foreach (var c in cases["multi"]!.AsArray())
+            Check([.. c!["patterns"]!.AsArray().Select(p => p!.GetValue<string>())], c["text"]!.GetValue<string>(), c["pass"]!.GetValue<string>() != "fail", bad: false);
+        foreach (var c in cases["filepathMatch"]!.AsArray())
+            Check([c!["pattern"]!.GetValue<string>()], c["text"]!.GetValue<string>(), c["match"]!.GetValue<bool>(), bad: c["error"] is not null);
+
+        Assert.Equal(68 + 12 + 55, cases["single"]!.AsArray().Count + cases["multi"]!.AsArray().Count + cases["filepathMatch"]!.AsArray().Count);
+        Assert.True(disagreements.Count == 0, $"{disagreements.Count} disagreements:\n" + string.Join("\n", disagreements));
+    }
+
     [Theory]
     [InlineData("*.env", "secret.env", true)]
     [InlineData("*.env", "config/secret.env", false)]            // * stays within one segment

@@ -45,6 +45,8 @@ public sealed class DockerIgnore
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var isException = line.StartsWith('!');
             if (isException) line = line[1..].Trim();
+            if (isException && line.Length == 0)
+                throw new ContainerException($"{path}:{number}: '!' alone excludes nothing and re-includes nothing: give the path after it, or remove the line (the docker CLI refuses it too: illegal exclusion pattern).");
             var cleaned = Clean(line);
             if (cleaned.Length == 0) continue;
             var (regex, problem) = Compile(cleaned);
@@ -62,9 +64,10 @@ public sealed class DockerIgnore
         return cleaned.Length == 0 ? null : Compile(cleaned).Problem;
     }
 
-    /// The pattern's regex, or what is wrong with it.
+    /// The pattern's regex, or what is wrong with it (as Go's filepath.Match finds it, which the docker CLI asks).
     private static (System.Text.RegularExpressions.Regex? Regex, string? Problem) Compile(string cleaned)
     {
+        if (SyntaxProblem(cleaned) is { } problem) return (null, problem);
         try
         {
             return (ToRegex(cleaned), null);
@@ -112,11 +115,62 @@ public sealed class DockerIgnore
         return [.. _patterns.Select((p, i) => (above?[i] ?? false) || p.Regex.IsMatch(f))];
     });
 
-    /// Go's filepath.Clean for the patterns people write: no leading "/" or "./", no trailing "/", no "//".
+    /// <summary>
+    /// What Go's filepath.Match says is wrong with a pattern (patternmatcher asks it of every pattern): a '\\' at the
+    /// end, a '[' never closed, or a class with an empty part (<c>[]a]</c>, <c>[-x]</c>, <c>[x-]</c>, <c>[a-b-c]</c>);
+    /// null when there is nothing wrong.
+    /// </summary>
+    private static string? SyntaxProblem(string pattern)
+    {
+        var i = 0;
+        // A character of a class: not '-' or ']' unescaped; a '\\' escapes the next; something must follow.
+        string? Escaped()
+        {
+            if (i >= pattern.Length || pattern[i] is '-' or ']') return "a character class with an empty part ('-' or ']' where a character belongs; escape it with '\\')";
+            if (pattern[i] == '\\' && ++i >= pattern.Length) return "a '\\' at the end";
+            i++;
+            return i >= pattern.Length ? "a '[' that is never closed" : null;
+        }
+        while (i < pattern.Length)
+        {
+            switch (pattern[i])
+            {
+                case '\\':
+                    if (i + 1 >= pattern.Length) return "a '\\' at the end escapes nothing";
+                    i += 2;
+                    break;
+                case '[':
+                    i++;
+                    if (i < pattern.Length && pattern[i] == '^') i++;
+                    for (var ranges = 0; ; ranges++)
+                    {
+                        if (i < pattern.Length && pattern[i] == ']' && ranges > 0)
+                        {
+                            i++;
+                            break;
+                        }
+                        if (Escaped() is { } low) return low;
+                        if (pattern[i] == '-')
+                        {
+                            i++;
+                            if (Escaped() is { } high) return high;
+                        }
+                    }
+                    break;
+                default:
+                    i++;
+                    break;
+            }
+        }
+        return null;
+    }
+
+    /// Go's filepath.Clean for the patterns people write: no leading "/" or "./", no trailing "/", no "//". A '\\' is
+    /// no separator on Linux, where the docker CLI reads it as an escape (<c>[\\-x]</c>, <c>a\\*b</c>).
     private static string Clean(string path)
     {
         var parts = new List<string>();
-        foreach (var part in path.Replace('\\', '/').Split('/'))
+        foreach (var part in path.Split('/'))
         {
             if (part is "" or ".") continue;
             if (part == ".." && parts.Count > 0 && parts[^1] != "..") parts.RemoveAt(parts.Count - 1);
@@ -139,7 +193,13 @@ public sealed class DockerIgnore
             }
             else if (c == '*') regex.Append("[^/]*");
             else if (c == '?') regex.Append("[^/]");
-            else if (c == '\\' && i + 1 < pattern.Length) regex.Append(Regex.Escape(pattern[++i].ToString()));
+            else if (c == '\\' && i + 1 < pattern.Length)
+            {
+                // Escaped, in a class or out of one: a letter or digit as it is (an escaped one means itself in Go, and
+                // something else in .NET: \\d), any other character escaped.
+                var next = pattern[++i];
+                regex.Append(char.IsAsciiLetterOrDigit(next) ? next.ToString() : "\\" + next);
+            }
             else if (c is '[' or ']' or '-' or '^') regex.Append(c);    // character classes pass through, as in Go
             else regex.Append(Regex.Escape(c.ToString()));
         }
