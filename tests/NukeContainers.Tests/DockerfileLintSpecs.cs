@@ -24,6 +24,40 @@ public sealed class DockerfileLintSpecs : IDisposable
         FROM debian:12 AS tools
         """;
 
+    /// hadolint's own PragmaSpec (test/Hadolint/PragmaSpec.hs at 11f3241d7338c1bddef348fb84706624ed11d778): each
+    /// Dockerfile and whether DL3002 (USER root) is reported. The two cases of DL3021/DL3023, rules not implemented
+    /// here, are held with DL3002 in their place, and the shell pragma's (DL1001) is left out: no such rule here.
+    [Theory]
+    [InlineData("FROM ubuntu\n# hadolint ignore=DL3002\nUSER root\n", false)]                  // ignores single rule
+    [InlineData("FROM scratch\n# hadolint ignore=DL3001\nUSER root\n", true)]                  // only the given rule
+    [InlineData("FROM scratch\n# hadolint ignore=DL3001,DL3002\nUSER root\n", false)]          // several given
+    [InlineData("# hadolint ignore=DL3001,DL3002\nFROM ubuntu\nUSER root\n", true)]            // only directly above
+    [InlineData("FROM scratch\n# hadolint ignore=crazy,DL3002\nUSER root\n", true)]            // an invalid name voids it
+    [InlineData("FROM node as foo\n# hadolint ignore=DL3023, DL3002\nUSER root\n", false)]     // extra whitespace
+    [InlineData("# hadolint global ignore=DL3002\nFROM ubuntu\nUSER root\n", false)]            // global: single rule
+    [InlineData("# hadolint global ignore = DL3023 , DL3002\nFROM ubuntu\nUSER root\n", false)] // global: spaces around = and ,
+    [InlineData("FROM ubuntu\n# hadolint ignore=DL3002 \nUSER root\n", false)]                  // followed by a space
+    [InlineData("FROM ubuntu\n# hadolint ignore=DL3002 # foobar\nUSER root\n", false)]          // followed by a comment
+    [InlineData("FROM ubuntu\n# hadolint ignore=DL3002\n# a comment between\nUSER root\n", true)] // the next line only
+    public void Ignore_pragmas_read_as_hadolints_own_specs_say(string dockerfile, bool reported)
+    {
+        var path = Path.Combine(_folder.Write("Dockerfile", dockerfile).Path, "Dockerfile");
+
+        Assert.Equal(reported, DockerfileLint.Lint(path).Any(f => f.Id == "DL3002"));
+    }
+
+    [Fact]
+    public void A_configuration_can_switch_the_pragmas_off_and_an_empty_one_is_refused_as_hadolint_refuses_it()
+    {
+        var path = Path.Combine(_folder.Write("Dockerfile", "FROM ubuntu\n# hadolint ignore=DL3002\nUSER root\n").Path, "Dockerfile");
+        var disabled = Path.Combine(_folder.Write("disabled.yaml", "disable-ignore-pragma: true\n").Path, "disabled.yaml");
+        var empty = Path.Combine(_folder.Write("empty.yaml", "").Path, "empty.yaml");
+
+        Assert.Contains(DockerfileLint.Lint(path, configFile: disabled), f => f.Id == "DL3002");
+        var error = Assert.Throws<ContainerException>(() => DockerfileLint.Lint(path, configFile: empty));
+        Assert.Equal($"{empty} is empty, and hadolint refuses an empty configuration file (\"empty YAML stream\"): give a setting (such as ignored: [DL3008]) or remove the file.", error.Message);
+    }
+
     [Fact]
     public void Each_rule_names_its_id_and_the_line_it_is_about()
     {

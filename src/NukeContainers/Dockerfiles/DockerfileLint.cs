@@ -59,13 +59,13 @@ public static partial class DockerfileLint
         // Read as the engine reads it, but for what the rules report themselves (ports, DL3011), and without the build's
         // arguments (a FROM of an ARG without a default keeps its text).
         var dockerfile = DockerfileParser.Parse(text, dockerfilePath, null, (syntax ?? DockerfileSyntax.Any) with { ChecksPorts = false }, unsetBaseAllowed: true);
-        var (ignored, levels) = configFile is not null && File.Exists(configFile) ? LoadConfig(configFile) : ([], new Dictionary<string, string>());
+        var (ignored, levels, pragmas) = configFile is not null && File.Exists(configFile) ? LoadConfig(configFile) : ([], new Dictionary<string, string>(), true);
         var lines = text.Replace("\r\n", "\n").Split('\n');
-        var global = lines.SelectMany(l => Pragma().Match(l) is { Success: true, Groups: var g } && g[1].Success ? g[2].Value.Split(',') : []).Select(i => i.Trim()).ToHashSet();
+        var global = pragmas ? lines.SelectMany(l => PragmaIds(l, global: true)).ToHashSet() : [];
         var found = new List<(string Id, int Line, string? Detail)>();
         Check(dockerfile, contextDirectory, found);
         return found
-            .Where(f => !ignored.Contains(f.Id) && !global.Contains(f.Id) && !InlineIgnores(lines, f.Line).Contains(f.Id))
+            .Where(f => !ignored.Contains(f.Id) && !global.Contains(f.Id) && !(pragmas && f.Line >= 2 && PragmaIds(lines[f.Line - 2], global: false).Contains(f.Id)))
             .Select(f =>
             {
                 var rule = Rules.First(r => r.Id == f.Id);
@@ -90,17 +90,18 @@ public static partial class DockerfileLint
         _ => Scanning.Severity.Low,
     };
 
-    /// The ids a "# hadolint ignore=..." comment right above the instruction names (comment lines directly above it).
-    private static HashSet<string> InlineIgnores(string[] lines, int line)
-    {
-        var ids = new HashSet<string>();
-        for (var i = line - 2; i >= 0 && lines[i].TrimStart().StartsWith('#'); i--)
-            if (Pragma().Match(lines[i]) is { Success: true } match && !match.Groups[1].Success)
-                foreach (var id in match.Groups[2].Value.Split(',')) ids.Add(id.Trim());
-        return ids;
-    }
+    /// <summary>
+    /// The rule ids a comment line's ignore pragma names, as hadolint's pragma parser reads it: <c># hadolint ignore=A,B</c>
+    /// (<c>global ignore</c> for the whole file), spaces allowed around '=' and ',', and a comment after it
+    /// (<c># hadolint ignore=DL3002 # why</c>). A name that is no rule id (<c>crazy</c>) voids the whole pragma. An
+    /// inline one covers the line right below it only.
+    /// </summary>
+    private static IEnumerable<string> PragmaIds(string line, bool global) =>
+        Pragma().Match(line.Trim()) is { Success: true } match && match.Groups[1].Success == global
+            ? match.Groups[2].Value.Split(',').Select(id => id.Trim())
+            : [];
 
-    private static (HashSet<string> Ignored, Dictionary<string, string> Levels) LoadConfig(string path)
+    private static (HashSet<string> Ignored, Dictionary<string, string> Levels, bool Pragmas) LoadConfig(string path)
     {
         var yaml = new YamlStream();
         using (var reader = new StreamReader(path))
@@ -110,14 +111,19 @@ public static partial class DockerfileLint
         }
         var ignored = new HashSet<string>();
         var levels = new Dictionary<string, string>();
-        if (yaml.Documents.Count == 0 || yaml.Documents[0].RootNode is not YamlMappingNode root) return (ignored, levels);
+        // hadolint refuses an empty configuration file ("empty YAML stream"), and so does this.
+        if (yaml.Documents.Count == 0)
+            throw new ContainerException($"{path} is empty, and hadolint refuses an empty configuration file (\"empty YAML stream\"): give a setting (such as ignored: [DL3008]) or remove the file.");
+        if (yaml.Documents[0].RootNode is not YamlMappingNode root) return (ignored, levels, true);
+        // disable-ignore-pragma: true leaves out every "# hadolint ignore=" comment, as hadolint --disable-ignore-pragma does.
+        var pragmas = !(root.Children.TryGetValue(new YamlScalarNode("disable-ignore-pragma"), out var disable) && disable is YamlScalarNode { Value: "true" });
         if (root.Children.TryGetValue(new YamlScalarNode("ignored"), out var list) && list is YamlSequenceNode ids)
             foreach (var id in ids.OfType<YamlScalarNode>()) ignored.Add(id.Value!);
         if (root.Children.TryGetValue(new YamlScalarNode("override"), out var overrides) && overrides is YamlMappingNode map)
             foreach (var (level, rules) in map.Children)
                 foreach (var id in (rules as YamlSequenceNode)?.OfType<YamlScalarNode>() ?? [])
                     levels[id.Value!] = ((YamlScalarNode)level).Value!;
-        return (ignored, levels);
+        return (ignored, levels, pragmas);
     }
 
     private static void Check(Dockerfile dockerfile, string? contextDirectory, List<(string, int, string?)> found)
@@ -172,7 +178,7 @@ public static partial class DockerfileLint
         }
     }
 
-    [GeneratedRegex(@"^#\s*hadolint\s+(global\s+)?ignore=([A-Za-z0-9,\s]+)$")]
+    [GeneratedRegex(@"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([DLSC0-9]+(?:\s*,\s*[DLSC0-9]+)*)\s*(?:#.*)?$")]
     private static partial Regex Pragma();
 
 
