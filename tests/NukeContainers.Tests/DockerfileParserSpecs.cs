@@ -49,6 +49,25 @@ public sealed class DockerfileParserSpecs
         Assert.Equal("golang:1.23-bookworm", file.Stages[0].BaseImage);
     }
 
+    /// BuildKit's own TestDetectSyntax and TestDirectives (frontend/dockerfile/parser/directives_test.go at
+    /// 4e8bc5f6d30ceca69992b37ae9d058b43b3baf3f), each with a FROM after it where it has none (the cases are about the
+    /// directives). Left out, with their reason: the `//syntax=` and JSON ones, which are for frontends that read
+    /// other files than Dockerfiles (a Dockerfile with them fails at its first line, here and in BuildKit's parser).
+    [Theory]
+    [InlineData("# syntax = dockerfile:experimental // opts\nFROM busybox\n", "dockerfile:experimental")]
+    [InlineData("#!/bin/sh\n# syntax = dockerfile:experimental\nFROM busybox\n", "dockerfile:experimental")]   // after a shebang
+    [InlineData("#!/bin/sh\n\n# syntax = dockerfile:experimental\nFROM busybox\n", null)]                     // not after a blank line
+    [InlineData("FROM busybox\nRUN ls\n", null)]
+    [InlineData("\uFEFF# syntax = myfrontend\nFROM busybox\n", "myfrontend")]                                    // TestDetectSyntaxBOM
+    public void The_syntax_directive_is_found_where_BuildKit_finds_it(string text, string? syntax) =>
+        Assert.Equal(syntax, DockerfileParser.Parse(text).Directives.GetValueOrDefault("syntax"));
+
+    [Theory]
+    [InlineData("#escape=\\\n# key = FOO bar\n\n# smth\nFROM busybox\n")]
+    [InlineData("# EScape=\\\n# KEY = FOO bar\n\n# smth\nFROM busybox\n")]   // "for some reason Moby implementation in case insensitive for escape"
+    public void The_escape_directive_is_read_in_any_case_as_BuildKits_TestDirectives_says(string text) =>
+        Assert.Equal("\\", DockerfileParser.Parse(text).Directives["escape"]);
+
     [Theory]
     [InlineData("${A:-fallback}", "fallback")]
     [InlineData("${SET:-fallback}", "value")]

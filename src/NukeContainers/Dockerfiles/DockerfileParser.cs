@@ -48,16 +48,24 @@ public static partial class DockerfileParser
         return dockerfile;
     }
 
+    /// The parser directives at the top, as BuildKit reads them: a first line that is a shebang (<c>#!</c>) ends the
+    /// directives the parser takes (escape), but BuildKit still finds <c># syntax=</c> and <c># check=</c> right below it;
+    /// a byte order mark before the first is skipped; <c>// ...</c> after a syntax's image is its options, not its name.
     private static (Dictionary<string, string> Directives, int FirstLine) ReadDirectives(string[] lines, string path)
     {
         var directives = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var i = 0;
+        if (lines.Length > 0) lines[0] = lines[0].TrimStart('\uFEFF');
+        var shebang = lines.Length > 0 && lines[0].StartsWith("#!", StringComparison.Ordinal);
+        var i = shebang ? 1 : 0;
         for (; i < lines.Length; i++)
         {
             var match = Directive().Match(lines[i]);
             if (!match.Success) break;
             var name = match.Groups[1].Value.ToLowerInvariant();
-            if (!directives.TryAdd(name, match.Groups[2].Value))
+            if (shebang && name is not ("syntax" or "check")) continue;
+            var value = name == "syntax" && match.Groups[2].Value.IndexOf(" //", StringComparison.Ordinal) is var options and > 0
+                ? match.Groups[2].Value[..options].TrimEnd() : match.Groups[2].Value;
+            if (!directives.TryAdd(name, value))
                 throw new DockerfileException(path, i + 1, $"the parser directive '{name}' is given twice.");
         }
         if (directives.TryGetValue("escape", out var escape) && escape is not ("\\" or "`"))
