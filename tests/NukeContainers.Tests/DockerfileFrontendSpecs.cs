@@ -80,6 +80,14 @@ public sealed partial class DockerfileFrontendSpecs(EngineFixture fixture, Xunit
         { "ONBUILD ONBUILD", $"FROM {Base}\nONBUILD ONBUILD RUN x\n" },
         { "a heredoc this frontend does not know", $"FROM {Base}\nRUN <<EOT\necho hi\nEOT\n" },
         { "a bad escape directive", $"# escape=x\nFROM {Base}\n" },
+        // The classes of disagreement "Hardening, round 3" found (issue 26.9), each held against the engine too.
+        { "bare ONBUILD", $"FROM {Base}\nONBUILD\n" },
+        { "bare EXPOSE", $"FROM {Base}\nEXPOSE\n" },
+        { "a healthcheck interval under 1ms", $"FROM {Base}\nHEALTHCHECK --interval=500us CMD true\n" },
+        { "a line ending in an escaped backslash continues", $"FROM {Base}\nRUN echo a \\\\\nnotaninstruction\n" },
+        { "an unknown instruction after a bad port", $"FROM {Base}\nEXPOSE abc\nRUNN x\n" },
+        { "a quoted << is no heredoc", $"FROM {Base}\nRUN echo \"<<EOT\"\nRUN echo next\n" },
+        { "nested JSON in CMD is the shell form", $"FROM {Base}\nCMD [\"a\", [\"b\"]]\n" },
     };
 
     [Theory]

@@ -84,13 +84,16 @@ public static partial class DockerfileParser
             var startLine = i + 1;
             var logical = new StringBuilder();
             var line = lines[i].TrimEnd();
-            while (line.EndsWith(escape) && i + 1 < lines.Length)
+            // A line continues when it ends with the escape character, not with an escaped one (the engine reads
+            // "echo a \\\\" as ending there).
+            bool Continues(string text) => text.EndsWith(escape) && !(text.Length >= 2 && text[^2] == escape);
+            while (Continues(line) && i + 1 < lines.Length)
             {
                 logical.Append(line[..^1]);
                 do i++; while (i + 1 < lines.Length && lines[i].TrimStart() is "" or ['#', ..]); // comments and blank lines inside a continuation are dropped
                 line = lines[i].TrimEnd();
             }
-            logical.Append(line.EndsWith(escape) ? line[..^1] : line);
+            logical.Append(Continues(line) ? line[..^1] : line);
 
             var content = logical.ToString().Trim();
             var split = content.IndexOfAny([' ', '\t']);
@@ -101,11 +104,30 @@ public static partial class DockerfileParser
 
             var heredocs = new List<Heredoc>();
             if (readHeredocs && keyword is "RUN" or "COPY" or "ADD")
-                foreach (Match match in HeredocStart().Matches(arguments))
+                foreach (var match in UnquotedHeredocStarts(arguments))
                     heredocs.Add(ReadHeredoc(lines, ref i, match, path, startLine));
             instructions.Add(new Instruction(keyword, arguments, startLine, i + 1, heredocs));
         }
         return instructions;
+    }
+
+    /// The here-document starts of an instruction's arguments as a shell reads them: a <c>&lt;&lt;</c> inside quotes,
+    /// or in the JSON form, is text, not a here-document.
+    private static IEnumerable<Match> UnquotedHeredocStarts(string arguments)
+    {
+        if (arguments.TrimStart().StartsWith('[')) yield break;
+        foreach (Match match in HeredocStart().Matches(arguments))
+        {
+            char? quote = null;
+            for (var k = 0; k < match.Index; k++)
+            {
+                var c = arguments[k];
+                if (quote is null && c == '\\') k++;
+                else if (quote is null && c is '\'' or '"') quote = c;
+                else if (c == quote) quote = null;
+            }
+            if (quote is null) yield return match;
+        }
     }
 
     private static Heredoc ReadHeredoc(string[] lines, ref int i, Match start, string path, int startLine)

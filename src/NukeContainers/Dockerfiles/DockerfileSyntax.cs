@@ -84,6 +84,9 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         foreach (var (name, _) in flags)
             if (!allowed.Contains(name)) throw Error($"{instruction.Keyword} has no flag --{name} (Unknown flag: {name}). Its flags are: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed.Select(a => "--" + a)))}.");
         var words = rest.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        // JSON that is an array of anything but strings is no shell form to fall back to: the frontend refuses it.
+        if (instruction.Keyword is "RUN" or "CMD" or "ENTRYPOINT" or "SHELL" or "COPY" or "ADD" or "VOLUME" && IsArrayOfOtherThanStrings(rest))
+            throw Error("when using JSON array syntax, arrays must be comprised of strings only.", withLine: false);
         var json = IsJsonArray(rest, out var array);
         switch (instruction.Keyword)
         {
@@ -107,12 +110,14 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
                 CheckPairs(instruction.Keyword, rest, Error);
                 break;
             case "EXPOSE":
+                if (words.Length == 0) throw Error("EXPOSE requires at least one argument.");
                 if (ChecksPorts) foreach (var port in words) CheckPort(port, Error);
                 break;
             case "HEALTHCHECK":
                 CheckHealthcheck(flags, words, Error);
                 break;
             case "ONBUILD":
+                if (words.Length == 0) throw Error("ONBUILD requires at least one argument.");
                 var trigger = words.FirstOrDefault()?.ToUpperInvariant();
                 if (trigger is "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed.");
                 if (trigger is "FROM" or "MAINTAINER") throw Error($"{trigger} isn't allowed as an ONBUILD trigger.");
@@ -134,6 +139,21 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
             rest = end < 0 ? "" : rest[end..].TrimStart();
         }
         return (flags, rest);
+    }
+
+    /// True for JSON that is an array with something else than a string in it (<c>["a", ["b"]]</c>).
+    private static bool IsArrayOfOtherThanStrings(string text)
+    {
+        if (!text.TrimStart().StartsWith('[')) return false;
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            return json.RootElement.ValueKind == JsonValueKind.Array && json.RootElement.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool IsJsonArray(string text, out string[]? array)
@@ -202,6 +222,8 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
                 if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) throw error($"HEALTHCHECK --retries={value}: not a whole number.", true);
             }
             else if (!GoDuration().IsMatch(value ?? "")) throw error($"HEALTHCHECK --{name}={value}: time: invalid duration \"{value}\" (such as 30s or 1m30s).", true);
+            else if (Duration(value!) is var duration && duration != TimeSpan.Zero && duration < TimeSpan.FromMilliseconds(1))
+                throw error($"Interval \"{name}\" cannot be less than 1ms (HEALTHCHECK --{name}={value}; 0 means the default).", true);
         }
         var type = words.FirstOrDefault()?.ToUpperInvariant();
         if (type == "NONE")
@@ -209,6 +231,18 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
             if (words.Length > 1 || flags.Count > 0) throw error("HEALTHCHECK NONE takes no arguments.", true);
         }
         else if (type != "CMD") throw error($"Unknown type \"{type}\" in HEALTHCHECK (try CMD).", true);
+    }
+
+    /// A Go duration that <see cref="GoDuration"/> took (<c>1m30s</c>, <c>500us</c>, <c>1.5h</c>).
+    private static TimeSpan Duration(string text)
+    {
+        var ticks = 0.0;
+        foreach (Match part in Regex.Matches(text, @"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)"))
+            ticks += double.Parse(part.Groups[1].Value.Length == 0 ? "0" : part.Groups[1].Value, CultureInfo.InvariantCulture) * part.Groups[2].Value switch
+            {
+                "ns" => 0.01, "us" or "µs" => 10, "ms" => 10_000, "s" => 10_000_000, "m" => 600_000_000, _ => 36_000_000_000,
+            };
+        return TimeSpan.FromTicks((long)ticks);
     }
 
     [GeneratedRegex(@"^(?<start>\d+)(-(?<end>\d+))?(/(tcp|udp|sctp))?$", RegexOptions.IgnoreCase)]
