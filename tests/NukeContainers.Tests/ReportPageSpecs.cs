@@ -56,11 +56,12 @@ public sealed class ReportPageSpecs(EngineFixture fixture, Xunit.Abstractions.IT
 
         List<(string Class, long Figure, double Width)> Bars(string table) =>
             Regex.Matches(Regex.Match(dom, $"<table class=\"{table}\">(.*?)</table>", RegexOptions.Singleline).Groups[1].Value,
-                    "<div class=\"bar ([a-z]+)\" data-(?:bytes|count)=\"(\\d+)\" style=\"[^\"]*\" data-measured=\"([0-9.]+)\"")
+                    "<div class=\"bar ([a-z]+)\" data-(?:bytes|count|ms)=\"(\\d+)\" style=\"[^\"]*\" data-measured=\"([0-9.]+)\"")
                 .Select(m => (m.Groups[1].Value, long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture))).ToList();
         var sizes = Bars("sizes");
         var layers = Bars("layers");
         var findings = Bars("findings");
+        var steps = Bars("steps");
         var entry = report.Images[0];
         var slim = entry.Slim()!;
         var scan = entry.Scan()!;
@@ -84,6 +85,14 @@ public sealed class ReportPageSpecs(EngineFixture fixture, Xunit.Abstractions.IT
         Assert.Equal([("critical", (long)scan.Critical), ("high", scan.High), ("medium", scan.Medium), ("low", scan.Low), ("unknown", scan.Unknown)],
             findings.Select(b => (b.Class, b.Figure)));
         Assert.Contains(findings, b => b.Figure > 0 && Math.Abs(b.Width - (double)b.Figure / findings.Max(f => f.Figure)) < 0.01);
+        // Where the time went: each step's bar is its share of the image's time.
+        Assert.Equal(entry.DurationsMs.Select(d => ("step", d.Value)), steps.Select(b => (b.Class, b.Figure)));
+        foreach (var step in steps) Assert.Equal((double)step.Figure / Math.Max(1, entry.DurationsMs.Values.Sum()), step.Width, 2);
+        // The run at a glance, at the top: the image built, its time, and the total.
+        var overview = Regex.Match(dom, "<table class=\"overview\">(.*?)</table>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Matches($"<tr data-image=\"{Regex.Escape(entry.Name)}\"><td>[^<]+</td><td class=\"build\">built</td><td>[0-9.]+ MB \\([0-9.]+% of the naive build\\)</td><td class=\"time\" data-ms=\"{entry.DurationsMs.Values.Sum()}\">", overview);
+        Assert.Contains($"1 image, the steps' time added up</td><td class=\"time\" data-ms=\"{entry.DurationsMs.Values.Sum()}\">", overview);
+        Assert.True(dom.IndexOf("class=\"overview\"", StringComparison.Ordinal) < dom.IndexOf("class=\"image\"", StringComparison.Ordinal), "the overview comes first");
         var png = await File.ReadAllBytesAsync(screenshot);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
     }

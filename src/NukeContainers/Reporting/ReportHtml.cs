@@ -4,9 +4,11 @@ using System.Text;
 namespace NukeContainers.Reporting;
 
 /// <summary>
-/// report.html: one page, no script and nothing fetched (it opens from a CI artifact as it is). For each image: its
-/// size against the naive build as two bars; each layer's size, and the part of it a later layer hides (waste), as
-/// bars on one scale; the findings by severity as bars. Every bar carries its figure in <c>data-bytes</c> or
+/// report.html: one page, no script and nothing fetched (it opens from a CI artifact as it is). At the top, the run at a
+/// glance: each image built or reused (and from which commit) or failed, its size against the naive build, its time,
+/// and the total. For each image: where its time went, step by step, as bars; its size against the naive build as two
+/// bars; each layer's size, and the part of it a later layer hides (waste), as bars on one scale; the findings by
+/// severity as bars. Every bar carries its figure in <c>data-bytes</c> or
 /// <c>data-count</c> and its width in percent, so that a test reads the page as a browser lays it out.
 /// </summary>
 internal static class ReportHtml
@@ -33,19 +35,52 @@ internal static class ReportHtml
             .bar.size { background: #2f81f7; } .bar.naive { background: #8c959f; } .bar.hidden { background: #d1242f; opacity: .8; }
             .bar.critical { background: #82071e; } .bar.high { background: #d1242f; } .bar.medium { background: #d4a72c; } .bar.low { background: #8c959f; } .bar.unknown { background: #bbb; }
             .base td.what { color: #57606a; }
+            .bar.step { background: #8250df; }
+            table.overview td, table.overview th { border-bottom: 1px solid #eaeef2; }
             </style></head><body>
             <h1>Container images</h1>
 
             """);
+        Overview(html, report);
         foreach (var image in report.Images) Image(html, image);
         html.Append("</body></html>\n");
         return html.ToString();
     }
 
+    /// The run at a glance: one row an image (what happened to it, its size, its time), and the total.
+    private static void Overview(StringBuilder html, ContainerReport report)
+    {
+        html.Append("<section class=\"overview\">\n<h2>The run</h2>\n<table class=\"overview\">\n<tr><th>image</th><th>build</th><th>size</th><th>time</th></tr>\n");
+        foreach (var image in report.Images)
+        {
+            var build = image.FailedAttempt() is { } failed ? $"last attempt failed: {failed.Error}"
+                : image.Cache() is { Skipped: true } cache ? $"reused: inputs unchanged{(cache.BuiltFrom is { } commit ? $", built at {commit[..Math.Min(7, commit.Length)]}" : "")}"
+                : "built";
+            var size = ContainerReport.Megabytes(image.SizeBytes) + (image.ShareOfBaseline() is { } share ? FormattableString.Invariant($" ({100 * share:0.0}% of the naive build)") : "");
+            var ms = image.DurationsMs.Values.Sum();
+            html.Append($"<tr data-image=\"{E(image.Name)}\"><td>{E(image.Name)}</td><td class=\"build\">{E(build)}</td><td>{E(size)}</td><td class=\"time\" data-ms=\"{ms}\">{E(Seconds(ms))}</td></tr>\n");
+        }
+        var total = report.Images.Sum(i => i.DurationsMs.Values.Sum());
+        html.Append($"<tr class=\"total\"><td colspan=\"3\">{report.Images.Count} image{(report.Images.Count == 1 ? "" : "s")}, the steps' time added up</td><td class=\"time\" data-ms=\"{total}\">{E(Seconds(total))}</td></tr>\n</table>\n</section>\n");
+    }
+
+    private static string Seconds(long ms) => FormattableString.Invariant($"{ms / 1000.0:0.0} s");
+
     private static void Image(StringBuilder html, ImageReport image)
     {
         html.Append($"<section class=\"image\" data-image=\"{E(image.Name)}\">\n<h2>{E(image.Name)}</h2>\n");
         html.Append($"<p>{E(string.Join(" ", image.Tags() ?? []))} {E(image.Digest() ?? image.ImageId)}</p>\n");
+
+        // Where the time went: each step's share of the image's time.
+        if (image.DurationsMs.Count > 0)
+        {
+            var whole = Math.Max(1, image.DurationsMs.Values.Sum());
+            html.Append("<h3>Steps</h3>\n<table class=\"steps\">\n");
+            foreach (var (step, ms) in image.DurationsMs)
+                html.Append($"<tr data-step=\"{E(step)}\"><td class=\"what\">{E(step)}</td><td class=\"figure\">{E(Seconds(ms))}</td>" +
+                            $"<td><div class=\"track\"><div class=\"bar step\" data-ms=\"{ms}\" style=\"width:{Percent((double)ms / whole)}\"></div></div></td></tr>\n");
+            html.Append("</table>\n");
+        }
 
         // The size against the naive build, on the larger one's scale.
         html.Append("<h3>Size</h3>\n<table class=\"sizes\">\n");
