@@ -293,6 +293,10 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         var platforms = await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("publish"), index.Digest);
         Assert.Equal(2, index.PlatformChildren.Count);
         Assert.Equal(2, platforms.Count(a => a.PredicateType == "https://slsa.dev/provenance/v0.2"));
+        // The SBOM goes with the image the scan read, the engine's own platform's (linux/amd64 here).
+        var sbom = Assert.Single(platforms, a => a.PredicateType == "https://cyclonedx.org/bom");
+        var amd64 = (await Attesting.Attestations.PlatformImagesAsync(registry, EngineFixture.Repository("publish"), index, CancellationToken.None)).Single(m => m.Platform == "linux/amd64");
+        Assert.Equal(amd64.Digest, sbom.SubjectDigest);
     }
 
     /// The blob uploads the registry logged: PATCH and PUT of blob data (a mount is a POST and sends none).

@@ -58,6 +58,9 @@ public sealed record AttestSettings : IPipelineStep
         var cycloneDx = sbomFile is null ? null : JsonNode.Parse(await File.ReadAllTextAsync(sbomFile, cancellationToken))
             ?? throw new ContainerException($"The SBOM {sbomFile} is empty.");
         var tag = image.VersionTag ?? image.Tags.First();
+        var scanned = images.Count > 1 ? await context.Engine.PlatformAsync(cancellationToken) : null;
+        if (scanned is not null && cycloneDx is not null)
+            context.Log($"The SBOM goes with the {scanned} image of the index: the scan read the engine's own platform's (the others have provenance only)");
         var materials = new Dictionary<string, IReadOnlyList<Material>>();
         foreach (var platform in images.Select(i => i.Platform).Distinct())
             materials[platform] = build is null ? [] : await MaterialsAsync(context.Engine, build, platform, cancellationToken);
@@ -72,8 +75,8 @@ public sealed record AttestSettings : IPipelineStep
             if (Provenance)
                 statements.Add((Attestations.SlsaProvenance, Attestations.Statement(Attestations.SlsaProvenance, subject, platformImage.Digest,
                     Attestations.Provenance(Facts(platformImage, build, materials[platformImage.Platform]), platformImage.Platform))));
-            // The SBOM is of the image the scan read, the engine's: one platform's.
-            if (cycloneDx is not null && images.Count == 1)
+            // The SBOM is of the image the scan read: the engine's own platform's, of an index.
+            if (cycloneDx is not null && (images.Count == 1 || platformImage.Platform == scanned))
             {
                 statements.Add((Attestations.CycloneDxBom, Attestations.Statement(Attestations.CycloneDxBom, subject, platformImage.Digest, cycloneDx.DeepClone())));
                 statements.Add((Attestations.SpdxDocument, Attestations.Statement(Attestations.SpdxDocument, subject, platformImage.Digest,

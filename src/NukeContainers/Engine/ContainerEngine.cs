@@ -61,11 +61,15 @@ public sealed partial class ContainerEngine : IDisposable
     /// <summary>Connects to an engine at an endpoint: a unix socket, TCP with or without TLS, or ssh.</summary>
     public static ContainerEngine Connect(EngineEndpoint endpoint) => endpoint.TcpHost is null && endpoint.SshHost is null ? new(endpoint.SocketPath) : new ContainerEngine(endpoint);
 
-    private string? _apiVersion;
+    private Docker.DotNet.Models.VersionResponse? _version;
 
     /// <summary>The engine's API version (asked once): which Dockerfile frontend it has built in, among others.</summary>
     public async Task<string> ApiVersionAsync(CancellationToken cancellationToken = default) =>
-        _apiVersion ??= (await Client.System.GetVersionAsync(cancellationToken)).APIVersion;
+        (_version ??= await Client.System.GetVersionAsync(cancellationToken)).APIVersion;
+
+    /// <summary>The engine's own platform (<c>linux/amd64</c>): the one of an index it reads, saves and runs.</summary>
+    public async Task<string> PlatformAsync(CancellationToken cancellationToken = default) =>
+        (_version ??= await Client.System.GetVersionAsync(cancellationToken)) is var version ? $"{version.Os}/{version.Arch}" : "";
 
     /// <summary>Asks the engine whether it answers; an error names the endpoint and what to check.</summary>
     public async Task PingAsync(CancellationToken cancellationToken = default)
