@@ -13,7 +13,6 @@ public sealed partial record ImagePipeline
     [Pure] public ImagePipeline Push(Func<PushSettings, PushSettings>? configure = null)
     {
         var pipeline = Configure(new PushSettings(), configure ?? (p => p));
-        var push = pipeline.Step<PushSettings>()!;
-        return pipeline.WithStep(new PushTagsSettings { Credentials = push.Credentials, DockerConfigPath = push.DockerConfigPath, Force = push.Force });
+        return pipeline.WithStep(new PushTagsSettings { Force = pipeline.Step<PushSettings>()!.Force });
     }
 }

@@ -148,7 +148,7 @@ public sealed record PushResult : StepResult
     /// <summary>The tags it wrote (the one it pushed under; the tag step writes the others).</summary>
     public IReadOnlyList<string> Tags { get; init; } = [];
 
-    /// The credentials it pushed with, for the tag step after it (so a credential helper is asked once); never reported.
+    /// The credentials it pushed with (given, or the docker config's), for the tag step after it; never reported.
     internal RegistryCredentials? Credentials { get; init; }
 
     /// <inheritdoc />

@@ -15,12 +15,6 @@ namespace NukeContainers.Pushing;
 /// </summary>
 public sealed record PushTagsSettings : IPipelineStep
 {
-    /// <summary>Credentials for the registry; when null, the docker config's.</summary>
-    public RegistryCredentials? Credentials { get; init; }
-
-    /// <summary>Another docker config.json to take credentials from.</summary>
-    public string? DockerConfigPath { get; init; }
-
     /// <summary>Point the version tag at this image even when it names another one.</summary>
     public bool Force { get; init; }
 
@@ -35,12 +29,13 @@ public sealed record PushTagsSettings : IPipelineStep
         var image = context.Image;
         var digest = image.Digest ?? throw new ContainerException($"The tags of {image.Repository} point at the pushed image, and none was pushed: add .Push().");
         var path = image.Repository.Path;
-        var pushed = context.Results.OfType<PushResult>().LastOrDefault(p => p.Registry == image.Repository.Registry);
-        var credentials = Credentials ?? pushed?.Credentials;
+        // The push step's credentials (the given ones, or the docker config's it found: a credential helper is asked once).
+        var pushed = context.Results.OfType<PushResult>().LastOrDefault(p => p.Registry == image.Repository.Registry)
+            ?? throw new ContainerException($"The tags of {image.Repository} point at what the push step pushed to {image.Repository.Registry}, and it pushed nothing there: add .Push().");
         // This run's own: the digest the tags get, and the image the push step pushed (under the version's own tag
         // when the image has no other, so that tag names this run's image before it names the index).
-        string[] ours = [digest, .. pushed is null ? [] : new[] { pushed.Digest }];
-        using var client = await RegistryClient.ConnectAsync(image.Repository.Registry, credentials, DockerConfigPath, cancellationToken);
+        string[] ours = [digest, pushed.Digest];
+        using var client = await RegistryClient.ConnectAsync(image.Repository.Registry, pushed.Credentials, cancellationToken: cancellationToken);
         var manifest = await client.GetManifestAsync(path, digest, cancellationToken);
         var versionTag = image.Tags.Contains(image.VersionTag ?? "") ? image.VersionTag : null;
         var release = image.Tags.Where(t => TagRelease.IsRelease(t, versionTag)).ToList();
