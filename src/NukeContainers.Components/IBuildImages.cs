@@ -25,6 +25,7 @@ public interface IBuildImages : ILocalEnvironment
     Target BuildImages => _ => _
         .Description("Build the declared images (with their baselines), write artifacts/containers/report.json, check the size budgets")
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
+        .Validates(CheckImageParameters)
         .Validates(CheckBuildParameters)
         .Executes(async ct =>
         {
@@ -44,10 +45,9 @@ public interface IBuildImages : ILocalEnvironment
             }
         });
 
-    /// <summary>The parameters a build reads, checked before any target runs: those of every image target, --platform and --build-secret.</summary>
+    /// <summary>The parameters a build reads besides every image target's, checked before any target runs: --platform and --build-secret.</summary>
     void CheckBuildParameters()
     {
-        CheckImageParameters();
         foreach (var platform in Platform?.Split(',', StringSplitOptions.TrimEntries) ?? [])
             if (!System.Text.RegularExpressions.Regex.IsMatch(platform, "^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"))
                 throw new ParameterException($"--platform got '{platform}', which is not a platform: give OS/ARCHITECTURE[/VARIANT], such as linux/amd64 or linux/arm64, or several comma-separated.");

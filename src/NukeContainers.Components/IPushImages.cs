@@ -23,10 +23,9 @@ public interface IPushImages : ITagImages
     [Parameter("How many seconds a push may go without progress (no bytes sent, no layer pushed) before it stops, over all its retries (default 60): a registry that fails every upload fails the push then, naming what it answers")]
     int PushTimeout => TryGetValue<int?>(() => PushTimeout) ?? 60;
 
-    /// <summary>The parameters a push reads, checked before any target runs.</summary>
+    /// <summary>The parameters a push reads besides every image target's, checked before any target runs: --push-timeout.</summary>
     void CheckPushParameters()
     {
-        CheckImageParameters();
         if (PushTimeout < 1) throw new ParameterException($"--push-timeout got {PushTimeout}; give a number of seconds, 1 or more (60 when not given).");
     }
 
@@ -36,6 +35,7 @@ public interface IPushImages : ITagImages
     /// <summary>Pushes each image in report.json with its tags.</summary>
     Target PushImages => _ => _
         .Description("Push every tag of the tagged images (report.json) to --registry; write the digests")
+        .Validates(CheckImageParameters)
         .Validates(CheckPushParameters)
         .After<ITagImages>(x => x.TagImages)
         .After<IScanImages>(x => x.ScanImages)

@@ -69,11 +69,12 @@ public interface IRolloutImages : IContainerImages
         .Executes(async ct =>
         {
             var pushed = ResumedImages("RolloutImages", ResumeFrom.Pushed);
-            // As Publish does: with no cluster to talk to, kubectl would only fail (against localhost:8080), once an image.
+            // As Publish does: with no cluster to talk to, kubectl would only fail (against localhost:8080), once an
+            // image; the warning says what it would roll out.
             if (NoCluster() is { } noCluster)
             {
                 await SkipRolloutAsync(noCluster, ct);
-                Note($"skipped: {noCluster}; it would roll out {string.Join(", ", pushed.Select(p => $"{p.Pipeline.Repository.Repository}@{p.Entry.Digest()?[..19]}"))}");
+                Note($"skipped: {noCluster}");
                 return;
             }
             await RollOutAsync(pushed, ct);

@@ -41,7 +41,7 @@ public sealed record RunFacts
         {
             Commit = read.Commit, Branch = await GitVersion.BranchAsync(root, cancellationToken),
             Created = await GitVersion.CreatedAsync(root, cancellationToken), Source = await GitVersion.SourceAsync(root, cancellationToken),
-            Version = version is null ? null : read.UniqueVersion, OnVersionTag = read.Tag is not null && read.Height == 0,
+            Version = version is null ? null : read.UniqueVersion, OnVersionTag = read.OnTag,
             Changes = await GitVersion.ChangesAsync(root, cancellationToken),
         };
         return (facts, read);

@@ -66,8 +66,9 @@ public sealed partial class ContainerEngine
                 retrying.Remove(layer);
                 var sent = root.TryGetProperty("progressDetail", out var detail) && detail.ValueKind == System.Text.Json.JsonValueKind.Object
                     && detail.TryGetProperty("current", out var current) && current.TryGetInt64(out var bytes) ? bytes : 0;
-                progress?.Invoke(layer, sent, s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.StartsWith("Layer already exists", StringComparison.Ordinal));
-                if (s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal) || s.Contains("digest:", StringComparison.Ordinal))
+                var sentWhole = s.StartsWith("Pushed", StringComparison.Ordinal) || s.StartsWith("Mounted", StringComparison.Ordinal);
+                progress?.Invoke(layer, sent, sentWhole || s.StartsWith("Layer already exists", StringComparison.Ordinal));
+                if (sentWhole || s.Contains("digest:", StringComparison.Ordinal))
                     log($"   {(layer.Length > 0 ? layer + ": " : "")}{s}");
             }
         }

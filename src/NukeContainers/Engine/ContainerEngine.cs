@@ -64,12 +64,17 @@ public sealed partial class ContainerEngine : IDisposable
     private Docker.DotNet.Models.VersionResponse? _version;
 
     /// <summary>The engine's API version (asked once): which Dockerfile frontend it has built in, among others.</summary>
-    public async Task<string> ApiVersionAsync(CancellationToken cancellationToken = default) =>
-        (_version ??= await Client.System.GetVersionAsync(cancellationToken)).APIVersion;
+    public async Task<string> ApiVersionAsync(CancellationToken cancellationToken = default) => (await VersionAsync(cancellationToken)).APIVersion;
 
     /// <summary>The engine's own platform (<c>linux/amd64</c>): the one of an index it reads, saves and runs.</summary>
-    public async Task<string> PlatformAsync(CancellationToken cancellationToken = default) =>
-        (_version ??= await Client.System.GetVersionAsync(cancellationToken)) is var version ? $"{version.Os}/{version.Arch}" : "";
+    public async Task<string> PlatformAsync(CancellationToken cancellationToken = default)
+    {
+        var version = await VersionAsync(cancellationToken);
+        return $"{version.Os}/{version.Arch}";
+    }
+
+    private async Task<Docker.DotNet.Models.VersionResponse> VersionAsync(CancellationToken cancellationToken) =>
+        _version ??= await Client.System.GetVersionAsync(cancellationToken);
 
     /// <summary>Asks the engine whether it answers; an error names the endpoint and what to check.</summary>
     public async Task PingAsync(CancellationToken cancellationToken = default)

@@ -26,6 +26,9 @@ public sealed record VersionOptions
 /// <param name="Warnings">What the reader assumed, for the log: no git, no commits, a shallow clone.</param>
 public sealed record GitVersionResult(SemVersion Version, string? Commit, string? Tag, int? Height, IReadOnlyList<string> Warnings)
 {
+    /// <summary>True when HEAD carries the version's own tag (a release of that commit).</summary>
+    public bool OnTag => Tag is not null && Height == 0;
+
     /// <summary>
     /// The version to tag images with. One read from a tag on HEAD is that commit's; a height version
     /// (<c>0.0.0-alpha.0.124</c>: MinVer's, for commits after a tag) is the same for every commit at that height, on any
@@ -33,7 +36,7 @@ public sealed record GitVersionResult(SemVersion Version, string? Commit, string
     /// identifier (<c>0.0.0-alpha.0.124.g92a86e2</c>, as <c>git describe</c> writes them), which keeps the order by height.
     /// </summary>
     public SemVersion UniqueVersion =>
-        (Tag is not null && Height == 0) || Commit is not { Length: >= 7 } commit || Version.IsRelease ? Version
+        OnTag || Commit is not { Length: >= 7 } commit || Version.IsRelease ? Version
         : Version.WithPrerelease([.. Version.PrereleaseIdentifiers.Select(i => i.Value), "g" + commit[..7]]);
 }
 
