@@ -87,7 +87,7 @@ public sealed partial class DockerfileFrontendSpecs(EngineFixture fixture, Xunit
         { "a line ending in an escaped backslash continues", $"FROM {Base}\nRUN echo a \\\\\nnotaninstruction\n" },
         { "an unknown instruction after a bad port", $"FROM {Base}\nEXPOSE abc\nRUNN x\n" },
         { "a quoted << is no heredoc", $"FROM {Base}\nRUN echo \"<<EOT\"\nRUN echo next\n" },
-        { "nested JSON in CMD is the shell form", $"FROM {Base}\nCMD [\"a\", [\"b\"]]\n" },
+        { "nested JSON in CMD is refused", $"FROM {Base}\nCMD [\"a\", [\"b\"]]\n" },
     };
 
     [Theory]

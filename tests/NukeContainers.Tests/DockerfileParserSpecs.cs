@@ -88,8 +88,28 @@ public sealed class DockerfileParserSpecs
         Assert.Equal("echo one\necho two\n", run.Heredocs[0].Content);
         Assert.Equal((2, 5), (run.Line, run.EndLine));
         var copy = file.Stages[0].Instructions[1];
-        Assert.Equal("key=value\n", copy.Heredocs[0].Content);
+        Assert.Equal("key=value\n", copy.Heredocs[0].Text);
+        Assert.Equal("\tkey=value\n", copy.Heredocs[0].Content);
         Assert.Equal(9, file.Stages[0].Instructions[2].Line);
+    }
+
+    /// Each of these was read otherwise before the parser followed BuildKit's line parsers (issue 26.9).
+    [Fact]
+    public void Instructions_are_split_as_BuildKits_line_parsers_split_them()
+    {
+        var file = DockerfileParser.Parse(
+            "# foo=bar\n# foo=baz\nARG REGISTRY=local IMAGE=\"static:nonroot\"\nFROM ${REGISTRY}/${IMAGE}\n" +
+            "RUN --mount=type=cache,target=/a --mount=type=cache,target=/b true\n" +
+            "COPY --chown=\"1:1\" --from=build /out /app\nONBUILD RUN <<EOF\necho later\nEOF\n");
+
+        Assert.Empty(file.Directives);   // an unknown name ends the directives: both lines are comments, not "given twice"
+        Assert.Equal("local/static:nonroot", file.Stages[0].BaseImage);   // two ARGs on one line
+        Assert.Equal(["--mount=type=cache,target=/a", "--mount=type=cache,target=/b"], file.Stages[0].Instructions[0].Node.Flags);
+        Assert.Equal("1:1", file.Stages[0].Instructions[1].Flags["chown"]);
+        Assert.Equal(["/out", "/app"], file.Stages[0].Instructions[1].Node.Values);
+        Assert.Equal("echo later\n", file.Stages[0].Instructions[2].Heredocs.Single().Content);   // an ONBUILD's RUN carries heredocs too
+        Assert.Equal(["REGISTRY", "IMAGE"], file.DeclaredArgs);
+        Assert.Equal("docker/dockerfile:1", DockerfileParser.Parse("# syntax=docker/dockerfile:1 extra\nFROM a\n").Directives["syntax"]);
     }
 
     [Fact]
@@ -101,7 +121,7 @@ public sealed class DockerfileParserSpecs
     }
 
     [Theory]
-    [InlineData("FROM alpine\nRUNN echo hi\n", 2, "unknown instruction 'RUNN'")]
+    [InlineData("FROM alpine\nRUNN echo hi\n", 2, "unknown instruction: RUNN")]
     [InlineData("# a comment\nRUN echo hi\n", 2, "the first instruction must be FROM (ARGs may come before it), not RUN")]
     [InlineData("FROM alpine AS build extra\n", 1, "FROM takes an image and an optional 'AS name'")]
     [InlineData("FROM alpine AS a\nFROM alpine AS A\n", 2, "the stage name 'A' is used twice")]

@@ -14,8 +14,8 @@ public sealed record Dockerfile(
     /// <summary>The names its ARG instructions declare, before the first FROM and in every stage (<c>ARG A=1 B</c> declares A and B).</summary>
     public IReadOnlySet<string> DeclaredArgs =>
         Instructions.Where(i => i.Keyword == "ARG")
-            .SelectMany(i => i.Arguments.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
-            .Select(token => token.Split('=', 2)[0])
+            .SelectMany(i => i.Node.Values)
+            .Select(word => word.Split('=', 2)[0])
             .Where(name => name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
             .ToHashSet(StringComparer.Ordinal);
 
@@ -59,17 +59,28 @@ public sealed record Dockerfile(
 /// <param name="Heredocs">The here-documents it carries (RUN, COPY, ADD).</param>
 public sealed record Instruction(string Keyword, string Arguments, int Line, int EndLine, IReadOnlyList<Heredoc> Heredocs)
 {
-    /// <summary>The <c>--name=value</c> flags at the start of the arguments.</summary>
+    /// <summary>The line as BuildKit's parser splits it: flags, the arguments, the JSON form, an ONBUILD's trigger.</summary>
+    public required InstructionNode Node { get; init; }
+
+    /// <summary>The <c>--name=value</c> flags before the arguments (<c>--link</c> is "true"); the last of a flag given twice.</summary>
     public IReadOnlyDictionary<string, string> Flags =>
-        Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries).TakeWhile(a => a.StartsWith("--", StringComparison.Ordinal))
-            .Select(a => a[2..].Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "true");
+        Node.FlagValues.GroupBy(f => f.Name).ToDictionary(g => g.Key, g => g.Last().Value ?? "true");
 
     /// <inheritdoc />
     public override string ToString() => $"{Keyword} {Arguments}";
 }
 
-/// <summary>A here-document: <c>RUN &lt;&lt;EOF</c> ... <c>EOF</c>.</summary>
-public sealed record Heredoc(string Name, string Content, bool StripTabs);
+/// <summary>A here-document: <c>RUN &lt;&lt;EOF</c> ... <c>EOF</c>, as BuildKit's parser reads it.</summary>
+/// <param name="Name">The word that ends it, quotes taken out (<c>&lt;&lt;'EOF'</c> is EOF).</param>
+/// <param name="Content">Its lines as written, each with its newline (leading tabs too: see <see cref="Text"/>).</param>
+/// <param name="Chomp">Whether it was <c>&lt;&lt;-</c>: leading tabs are taken off its lines and its end.</param>
+/// <param name="Expand">Whether variables in it are expanded: its name was not quoted.</param>
+/// <param name="FileDescriptor">The descriptor before <c>&lt;&lt;</c> (<c>3&lt;&lt;EOF</c>), 0 when none.</param>
+public sealed record Heredoc(string Name, string Content, bool Chomp = false, bool Expand = true, int FileDescriptor = 0)
+{
+    /// <summary>The content as the build uses it: with <see cref="Chomp"/>, the tabs at the start of each line taken off.</summary>
+    public string Text => Chomp ? string.Join('\n', Content.Split('\n').Select(l => l.TrimStart('\t'))) : Content;
+}
 
 /// <summary>A build stage: from one FROM to the next.</summary>
 /// <param name="Index">Its position, from 0.</param>

@@ -38,19 +38,20 @@ public static partial class DockerfileParser
     /// </summary>
     internal static Dockerfile Parse(string text, string path, IReadOnlyDictionary<string, string>? buildArgs, DockerfileSyntax? syntax, bool unsetBaseAllowed)
     {
-        var lines = text.Replace("\r\n", "\n").Split('\n');
+        var lines = Lines(text);
         var (directives, first) = ReadDirectives(lines, path);
-        var escape = directives.TryGetValue("escape", out var e) ? e[0] : '\\';
         syntax ??= DockerfileSyntax.Current;
-        var instructions = ReadInstructions(lines, first, escape, path, syntax.Heredocs);
+        var instructions = ReadInstructions(lines, first, Escape(directives), path, syntax.Heredocs);
         var dockerfile = Assemble(instructions, directives, path, buildArgs ?? new Dictionary<string, string>(), unsetBaseAllowed);
         syntax.Validate(dockerfile);
         return dockerfile;
     }
 
-    /// The parser directives at the top, as BuildKit reads them: a first line that is a shebang (<c>#!</c>) ends the
-    /// directives the parser takes (escape), but BuildKit still finds <c># syntax=</c> and <c># check=</c> right below it;
-    /// a byte order mark before the first is skipped; <c>// ...</c> after a syntax's image is its options, not its name.
+    /// The parser directives at the top, as BuildKit reads them: syntax, escape and check, in any case; the first line
+    /// that is none of them (another <c># name=value</c> too) ends them. A first line that is a shebang (<c>#!</c>) ends
+    /// the directives the parser takes (escape), but BuildKit still finds <c># syntax=</c> and <c># check=</c> right below
+    /// it; a byte order mark before the first is skipped; a syntax's image is its first word (<c>// ...</c> after it is
+    /// its options).
     private static (Dictionary<string, string> Directives, int FirstLine) ReadDirectives(string[] lines, string path)
     {
         var directives = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -60,89 +61,108 @@ public static partial class DockerfileParser
         for (; i < lines.Length; i++)
         {
             var match = Directive().Match(lines[i]);
-            if (!match.Success) break;
             var name = match.Groups[1].Value.ToLowerInvariant();
-            if (shebang && name is not ("syntax" or "check")) continue;
-            var value = name == "syntax" && match.Groups[2].Value.IndexOf(" //", StringComparison.Ordinal) is var options and > 0
-                ? match.Groups[2].Value[..options].TrimEnd() : match.Groups[2].Value;
+            if (!match.Success || name is not ("syntax" or "escape" or "check")) break;
+            if (shebang && name is "escape") continue;
+            var value = name == "syntax" ? match.Groups[2].Value.Split(' ')[0] : match.Groups[2].Value;
             if (!directives.TryAdd(name, value))
-                throw new DockerfileException(path, i + 1, $"the parser directive '{name}' is given twice.");
+                throw new DockerfileException(path, i + 1, $"only one {name} parser directive can be used.");
         }
         if (directives.TryGetValue("escape", out var escape) && escape is not ("\\" or "`"))
             throw new DockerfileException(path, 1, $"the escape directive must be \\ or `, not '{escape}'.");
         return (directives, i);
     }
 
+    /// <summary>
+    /// The instructions of a Dockerfile as BuildKit's parser reads them, before the rules of stages and of each
+    /// instruction's arguments (<see cref="Parse(string, string, IReadOnlyDictionary{string, string}?, DockerfileSyntax?)"/>
+    /// applies those): lines joined at the escape character, comments and blank lines inside a continuation dropped,
+    /// here-documents read when <paramref name="heredocs"/> (today's frontends).
+    /// </summary>
+    public static IReadOnlyList<Instruction> ReadInstructions(string text, string path = "Dockerfile", bool heredocs = true)
+    {
+        var lines = Lines(text);
+        var (directives, first) = ReadDirectives(lines, path);
+        return ReadInstructions(lines, first, Escape(directives), path, heredocs);
+    }
+
+    /// The lines of a text as BuildKit's scanner gives them: a last newline ends the last line rather than starting
+    /// an empty one.
+    private static string[] Lines(string text)
+    {
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        return text.EndsWith('\n') ? lines[..^1] : lines;
+    }
+
+    private static char Escape(Dictionary<string, string> directives) => directives.TryGetValue("escape", out var e) ? e[0] : '\\';
+
     private static List<Instruction> ReadInstructions(string[] lines, int start, char escape, string path, bool readHeredocs)
     {
+        // BuildKit's lineContinuationRegex: the escape character, then only blanks, not after another escape character.
+        var continuation = new Regex($@"([^\{escape}])\{escape}[ \t]*$|^\{escape}[ \t]*$");
+        (string Text, bool Ends) TrimContinuation(string line) =>
+            continuation.IsMatch(line) ? (continuation.Replace(line, "$1"), false) : (line, true);
+        static bool IsComment(string line) => line.TrimStart().StartsWith('#');
+
         var instructions = new List<Instruction>();
         for (var i = start; i < lines.Length; i++)
         {
-            var trimmed = lines[i].Trim();
-            if (trimmed.Length == 0 || trimmed.StartsWith('#')) continue;
-
             var startLine = i + 1;
-            var logical = new StringBuilder();
-            var line = lines[i].TrimEnd();
-            // A line continues when it ends with the escape character, not with an escaped one (the engine reads
-            // "echo a \\\\" as ending there).
-            bool Continues(string text) => text.EndsWith(escape) && !(text.Length >= 2 && text[^2] == escape);
-            while (Continues(line) && i + 1 < lines.Length)
+            var first = lines[i].TrimStart();
+            if (IsComment(first)) continue;
+            var (text, ends) = TrimContinuation(first);
+            if (ends && text.Length == 0) continue;
+            var logical = new StringBuilder(text);
+            while (!ends && i + 1 < lines.Length)
             {
-                logical.Append(line[..^1]);
-                do i++; while (i + 1 < lines.Length && lines[i].TrimStart() is "" or ['#', ..]); // comments and blank lines inside a continuation are dropped
-                line = lines[i].TrimEnd();
+                var next = lines[++i];
+                if (IsComment(next) || next.Trim().Length == 0) continue;   // comments and blank lines inside a continuation are dropped
+                (text, ends) = TrimContinuation(next);
+                logical.Append(text);
             }
-            logical.Append(Continues(line) ? line[..^1] : line);
 
-            var content = logical.ToString().Trim();
-            var split = content.IndexOfAny([' ', '\t']);
-            var keyword = (split < 0 ? content : content[..split]).ToUpperInvariant();
-            var arguments = split < 0 ? "" : content[(split + 1)..].Trim();
-            if (!Keywords.Contains(keyword))
-                throw new DockerfileException(path, startLine, $"unknown instruction '{(split < 0 ? content : content[..split])}'. Instructions are {string.Join(", ", Keywords.Order())}.");
+            var content = logical.ToString();
+            InstructionNode node;
+            try
+            {
+                node = InstructionNode.Parse(content, escape);
+            }
+            catch (FormatException e)
+            {
+                throw new DockerfileException(path, startLine, e.Message + ".");
+            }
+            var split = content.Trim().IndexOfAny([' ', '\t']);
+            var arguments = split < 0 ? "" : content.Trim()[(split + 1)..].Trim();
 
             var heredocs = new List<Heredoc>();
-            if (readHeredocs && keyword is "RUN" or "COPY" or "ADD")
-                foreach (var match in UnquotedHeredocStarts(arguments))
-                    heredocs.Add(ReadHeredoc(lines, ref i, match, path, startLine));
-            instructions.Add(new Instruction(keyword, arguments, startLine, i + 1, heredocs));
+            if (readHeredocs && CanContainHeredoc(node) && content.Contains("<<", StringComparison.Ordinal))
+                foreach (var heredoc in HeredocsFromLine(content, path, startLine))
+                    heredocs.Add(ReadHeredoc(lines, ref i, heredoc, path, startLine));
+            instructions.Add(new Instruction(node.Command.ToUpperInvariant(), arguments, startLine, i + 1, heredocs) { Node = node });
         }
         return instructions;
     }
 
-    /// The here-document starts of an instruction's arguments as a shell reads them: a <c>&lt;&lt;</c> inside quotes,
-    /// or in the JSON form, is text, not a here-document.
-    private static IEnumerable<Match> UnquotedHeredocStarts(string arguments)
-    {
-        if (arguments.TrimStart().StartsWith('[')) yield break;
-        foreach (Match match in HeredocStart().Matches(arguments))
-        {
-            char? quote = null;
-            for (var k = 0; k < match.Index; k++)
-            {
-                var c = arguments[k];
-                if (quote is null && c == '\\') k++;
-                else if (quote is null && c is '\'' or '"') quote = c;
-                else if (c == quote) quote = null;
-            }
-            if (quote is null) yield return match;
-        }
-    }
+    /// RUN, COPY and ADD in the shell form carry here-documents, in an ONBUILD too (BuildKit's canContainHeredoc).
+    private static bool CanContainHeredoc(InstructionNode node) =>
+        (node.Trigger ?? node) is { Json: false } n && n.Command.ToUpperInvariant() is "RUN" or "COPY" or "ADD";
 
-    private static Heredoc ReadHeredoc(string[] lines, ref int i, Match start, string path, int startLine)
+    private static Heredoc ReadHeredoc(string[] lines, ref int i, Heredoc heredoc, string path, int startLine)
     {
-        var stripTabs = start.Groups[1].Value == "-";
-        var name = start.Groups[3].Value;
         var body = new StringBuilder();
         while (++i < lines.Length)
         {
-            var line = stripTabs ? lines[i].TrimStart('\t') : lines[i];
-            if (line == name) return new Heredoc(name, body.ToString(), stripTabs);
-            body.Append(line).Append('\n');
+            var line = heredoc.Chomp ? lines[i].TrimStart('\t') : lines[i];
+            if (line.TrimEnd('\r') == heredoc.Name) return heredoc with { Content = body.ToString() };
+            body.Append(lines[i]).Append('\n');
         }
-        throw new DockerfileException(path, startLine, $"the here-document <<{name} never ends: add a line that is exactly '{name}'.");
+        throw new DockerfileException(path, startLine, $"the here-document <<{heredoc.Name} never ends: add a line that is exactly '{heredoc.Name}'.");
     }
+
+    /// <summary>The error for an instruction no frontend knows (BuildKit's parser reads it; its instruction stage refuses it).</summary>
+    internal static DockerfileException? Unknown(Instruction instruction, string path) =>
+        Keywords.Contains(instruction.Keyword) ? null
+            : new DockerfileException(path, instruction.Line, $"unknown instruction: {instruction.Node.Command} (instructions are {string.Join(", ", Keywords.Order())}).");
 
     private static Dockerfile Assemble(List<Instruction> instructions, Dictionary<string, string> directives, string path, IReadOnlyDictionary<string, string> buildArgs, bool unsetBaseAllowed)
     {
@@ -150,6 +170,7 @@ public static partial class DockerfileParser
         if (instructions.Count == globalArgs.Count)
             throw new DockerfileException(path, instructions.Count > 0 ? instructions[^1].Line : null, "has no FROM instruction: a Dockerfile must start with FROM (ARGs may come before it).");
         var firstOther = instructions[globalArgs.Count];
+        if (Unknown(firstOther, path) is { } unknown) throw unknown;
         if (firstOther.Keyword != "FROM")
             throw new DockerfileException(path, firstOther.Line, $"the first instruction must be FROM (ARGs may come before it), not {firstOther.Keyword}.");
 
@@ -168,12 +189,10 @@ public static partial class DockerfileParser
 
     private static Stage ParseFrom(Instruction from, List<Instruction> body, List<Stage> earlier, Dictionary<string, string> variables, string path, bool unsetBaseAllowed)
     {
-        var words = from.Arguments.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        var flags = words.TakeWhile(w => w.StartsWith("--", StringComparison.Ordinal)).ToList();
-        var rest = words.Skip(flags.Count).ToArray();
+        var rest = from.Node.Values;
         string? name = null;
-        if (rest.Length == 3 && rest[1].Equals("AS", StringComparison.OrdinalIgnoreCase)) name = rest[2];
-        else if (rest.Length != 1)
+        if (rest.Count == 3 && rest[1].Equals("AS", StringComparison.OrdinalIgnoreCase)) name = rest[2];
+        else if (rest.Count != 1)
             throw new DockerfileException(path, from.Line, $"FROM takes an image and an optional 'AS name', as in 'FROM golang:1.22 AS build'; got 'FROM {from.Arguments}'.");
         if (name is not null && !StageName().IsMatch(name))
             throw new DockerfileException(path, from.Line, $"'{name}' is not a valid stage name: use letters, digits, '.', '_' and '-', starting with a letter.");
@@ -182,19 +201,18 @@ public static partial class DockerfileParser
         if (image.Length == 0 && unsetBaseAllowed) image = rest[0];
         if (image.Length == 0)
             throw new DockerfileException(path, from.Line, $"'FROM {rest[0]}' expands to an empty image name; give the ARG a default or pass it as a build arg.");
-        var platform = flags.FirstOrDefault(f => f.StartsWith("--platform=", StringComparison.Ordinal))?["--platform=".Length..];
+        var platform = from.Flags.GetValueOrDefault("platform");
         return new Stage(earlier.Count, name, image, platform is null ? null : Expand(platform, variables), from, body);
     }
 
     private static Dictionary<string, string> ArgDefaults(List<Instruction> globalArgs, IReadOnlyDictionary<string, string> buildArgs)
     {
         var values = new Dictionary<string, string>();
-        foreach (var arg in globalArgs)
+        foreach (var parts in globalArgs.SelectMany(arg => arg.Node.Values).Select(word => word.Split('=', 2)))
         {
-            var parts = arg.Arguments.Split('=', 2);
-            var name = parts[0].Trim();
+            var name = parts[0];
             if (buildArgs.TryGetValue(name, out var given)) values[name] = given;
-            else if (parts.Length == 2) values[name] = Expand(parts[1].Trim().Trim('"'), values);
+            else if (parts.Length == 2) values[name] = Expand(parts[1].Trim('"'), values);
         }
         return values;
     }
@@ -219,9 +237,6 @@ public static partial class DockerfileParser
 
     [GeneratedRegex(@"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")]
     private static partial Regex Directive();
-
-    [GeneratedRegex(@"<<(-?)(['""]?)([A-Za-z_][A-Za-z0-9_]*)\2")]
-    private static partial Regex HeredocStart();
 
     [GeneratedRegex(@"^[a-zA-Z][a-zA-Z0-9._-]*$")]
     private static partial Regex StageName();

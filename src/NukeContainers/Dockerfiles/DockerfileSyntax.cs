@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace NukeContainers.Dockerfiles;
@@ -72,102 +71,65 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         if (UniqueStageNames)
             foreach (var group in dockerfile.Stages.Where(s => s.Name is not null).GroupBy(s => s.Name!.ToLowerInvariant()).Where(g => g.Count() > 1))
                 throw new DockerfileException(path, group.ElementAt(1).From.Line, $"the stage name '{group.ElementAt(1).Name}' is used twice.");
-        foreach (var instruction in dockerfile.Instructions) Check(instruction, path, onbuild: false);
+        foreach (var instruction in dockerfile.Instructions) Check(instruction, path);
+        // Ports are read when the stage is built (BuildKit's dispatch), after every instruction parsed: an unknown
+        // instruction below a bad port is the error (held against Docker 20.10's frontend).
+        if (ChecksPorts)
+            foreach (var expose in dockerfile.Instructions.Where(i => i.Keyword == "EXPOSE"))
+                foreach (var port in expose.Node.Values) CheckPort(port, (problem, withLine) => new DockerfileException(path, withLine ? expose.Line : null, problem));
     }
 
-    private void Check(Instruction instruction, string path, bool onbuild)
+    private void Check(Instruction instruction, string path)
     {
         var line = instruction.Line;
         DockerfileException Error(string problem, bool withLine = true) => new(path, withLine ? line : null, problem);
-        var (flags, rest) = SplitFlags(instruction.Arguments);
+        if (DockerfileParser.Unknown(instruction, path) is { } unknown) throw unknown;
+        var node = instruction.Node;
+        var flags = node.FlagValues.ToList();
         var allowed = Flags.GetValueOrDefault(instruction.Keyword, []);
         foreach (var (name, _) in flags)
-            if (!allowed.Contains(name)) throw Error($"{instruction.Keyword} has no flag --{name} (Unknown flag: {name}). Its flags are: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed.Select(a => "--" + a)))}.");
-        var words = rest.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        // JSON that is an array of anything but strings is no shell form to fall back to: the frontend refuses it.
-        if (instruction.Keyword is "RUN" or "CMD" or "ENTRYPOINT" or "SHELL" or "COPY" or "ADD" or "VOLUME" && IsArrayOfOtherThanStrings(rest))
-            throw Error("when using JSON array syntax, arrays must be comprised of strings only.", withLine: false);
-        var json = IsJsonArray(rest, out var array);
+            if (!allowed.Contains(name)) throw Error($"{instruction.Keyword} has no flag --{name} (unknown flag: --{name}). Its flags are: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed.Select(a => "--" + a)))}.");
+        var values = node.Values;
         switch (instruction.Keyword)
         {
             case "RUN":
                 foreach (var (_, value) in flags.Where(f => f.Name == "mount")) CheckMount(value ?? "", Error);
                 break;
             case "COPY" or "ADD":
-                if ((json ? array!.Length : words.Length) < 2 && instruction.Heredocs.Count == 0)
-                    throw Error($"{instruction.Keyword} requires at least two arguments, a source and a destination.");
+                if (values.Count < 2)
+                    throw Error($"{instruction.Keyword} requires at least two arguments, but only one was provided. Destination could not be determined: give a source and a destination.");
                 break;
             case "WORKDIR" or "USER" or "MAINTAINER" or "STOPSIGNAL":
-                if (words.Length == 0) throw Error($"{instruction.Keyword} requires exactly one argument.");
+                if (values.Count != 1) throw Error($"{instruction.Keyword} requires exactly one argument.");
                 break;
-            case "ARG" or "VOLUME":
-                if (words.Length == 0) throw Error($"{instruction.Keyword} requires at least one argument.");
+            case "ARG":
+                if (values.Count == 0) throw Error("ARG requires at least one argument.");
+                if (values.FirstOrDefault(v => v.StartsWith('=')) is { } blank) throw Error($"ARG names can not be blank ('{blank}').");
+                break;
+            case "VOLUME":
+                if (values.Count == 0) throw Error("VOLUME requires at least one argument.");
+                if (values.Any(v => v.Trim().Length == 0)) throw Error("VOLUME specified can not be an empty string.");
                 break;
             case "SHELL":
-                if (!json || array!.Length == 0) throw Error("SHELL requires the arguments to be in JSON form, such as SHELL [\"/bin/bash\", \"-c\"].");
+                if (!node.Json || values.Count == 0) throw Error("SHELL requires the arguments to be in JSON form, such as SHELL [\"/bin/bash\", \"-c\"].");
                 break;
             case "ENV" or "LABEL":
-                CheckPairs(instruction.Keyword, rest, Error);
+                if (values.Count == 0) throw Error($"{instruction.Keyword} requires at least one argument.");
+                for (var i = 0; i < values.Count; i += 3)
+                    if (values[i].Length == 0) throw Error($"{instruction.Keyword} names can not be blank ('={values[i + 1]}').");
                 break;
             case "EXPOSE":
-                if (words.Length == 0) throw Error("EXPOSE requires at least one argument.");
-                if (ChecksPorts) foreach (var port in words) CheckPort(port, Error);
+                if (values.Count == 0) throw Error("EXPOSE requires at least one argument.");
                 break;
             case "HEALTHCHECK":
-                CheckHealthcheck(flags, words, Error);
+                CheckHealthcheck(flags, values, Error);
                 break;
             case "ONBUILD":
-                if (words.Length == 0) throw Error("ONBUILD requires at least one argument.");
-                var trigger = words.FirstOrDefault()?.ToUpperInvariant();
-                if (trigger is "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed.");
-                if (trigger is "FROM" or "MAINTAINER") throw Error($"{trigger} isn't allowed as an ONBUILD trigger.");
+                if (node.Trigger is not { } trigger) throw Error("ONBUILD requires at least one argument.");
+                var keyword = trigger.Command.ToUpperInvariant();
+                if (keyword is "ONBUILD") throw Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed.");
+                if (keyword is "FROM" or "MAINTAINER") throw Error($"{keyword} isn't allowed as an ONBUILD trigger.");
                 break;
-        }
-    }
-
-    /// Leading --name[=value] words; the rest.
-    private static (List<(string Name, string? Value)> Flags, string Remainder) SplitFlags(string arguments)
-    {
-        var flags = new List<(string, string?)>();
-        var rest = arguments.TrimStart();
-        while (rest.StartsWith("--", StringComparison.Ordinal))
-        {
-            var end = rest.IndexOfAny([' ', '\t']);
-            var word = end < 0 ? rest : rest[..end];
-            var equals = word.IndexOf('=');
-            flags.Add(equals < 0 ? (word[2..], null) : (word[2..equals], word[(equals + 1)..]));
-            rest = end < 0 ? "" : rest[end..].TrimStart();
-        }
-        return (flags, rest);
-    }
-
-    /// True for JSON that is an array with something else than a string in it (<c>["a", ["b"]]</c>).
-    private static bool IsArrayOfOtherThanStrings(string text)
-    {
-        if (!text.TrimStart().StartsWith('[')) return false;
-        try
-        {
-            using var json = JsonDocument.Parse(text);
-            return json.RootElement.ValueKind == JsonValueKind.Array && json.RootElement.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsJsonArray(string text, out string[]? array)
-    {
-        array = null;
-        if (!text.TrimStart().StartsWith('[')) return false;
-        try
-        {
-            array = JsonSerializer.Deserialize<string[]>(text);
-            return array is not null;
-        }
-        catch (JsonException)
-        {
-            return false;   // not JSON: the shell form, as the frontend reads it
         }
     }
 
@@ -180,19 +142,6 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
             if (!MountKeys.Contains(field[0].ToLowerInvariant())) throw error($"unexpected key '{field[0]}' in '{string.Join('=', field)}' of --mount.", true);
         var hasTarget = fields.Any(f => f[0] is "target" or "dst" or "destination" && f.Length == 2 && f[1].Length > 0);
         if (!hasTarget && type is "bind" or "cache" or "tmpfs") throw error($"the {type} mount needs a target (target=/path): invalid mount target \"/\".", false);
-    }
-
-    /// ENV and LABEL: key=value pairs, or the old form "KEY value" (ENV only in practice; LABEL needs a value too).
-    private static void CheckPairs(string keyword, string rest, Func<string, bool, DockerfileException> error)
-    {
-        var words = rest.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0) throw error($"{keyword} requires at least one argument.", true);
-        if (!words[0].Contains('='))
-        {
-            if (words.Length < 2) throw error($"{keyword} must have two arguments: {keyword} {words[0]}=VALUE.", false);
-            return;
-        }
-        if (words[0].StartsWith('=')) throw error($"{keyword} names can not be blank ('{words[0]}').", true);
     }
 
     /// A port or a range as the engine reads it (go-connections' nat.ParsePortRange: 16-bit numbers, so 0 passes and
@@ -213,37 +162,38 @@ public sealed partial record DockerfileSyntax(bool Heredocs, IReadOnlyDictionary
         if (last < first) throw error($"Invalid containerPort: {port} (a range runs from the lower port to the higher).", false);
     }
 
-    private static void CheckHealthcheck(List<(string Name, string? Value)> flags, string[] words, Func<string, bool, DockerfileException> error)
+    private static void CheckHealthcheck(List<(string Name, string? Value)> flags, IReadOnlyList<string> values, Func<string, bool, DockerfileException> error)
     {
+        if (values.Count == 0) throw error("HEALTHCHECK requires at least one argument.", true);
+        var type = values[0].ToUpperInvariant();
+        if (type == "NONE")
+        {
+            if (values.Count > 1 || flags.Count > 0) throw error("HEALTHCHECK NONE takes no arguments.", true);
+            return;
+        }
         foreach (var (name, value) in flags)
         {
             if (name == "retries")
             {
-                if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) throw error($"HEALTHCHECK --retries={value}: not a whole number.", true);
+                if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var retries)) throw error($"HEALTHCHECK --retries={value}: not a whole number.", true);
+                if (retries < 0) throw error($"--retries cannot be negative ({retries}).", true);
             }
             else if (!GoDuration().IsMatch(value ?? "")) throw error($"HEALTHCHECK --{name}={value}: time: invalid duration \"{value}\" (such as 30s or 1m30s).", true);
-            else if (Duration(value!) is var duration && duration != TimeSpan.Zero && duration < TimeSpan.FromMilliseconds(1))
+            else if (Nanoseconds(value!) is var nanoseconds && nanoseconds != 0 && nanoseconds < 1e6)
                 throw error($"Interval \"{name}\" cannot be less than 1ms (HEALTHCHECK --{name}={value}; 0 means the default).", true);
         }
-        var type = words.FirstOrDefault()?.ToUpperInvariant();
-        if (type == "NONE")
-        {
-            if (words.Length > 1 || flags.Count > 0) throw error("HEALTHCHECK NONE takes no arguments.", true);
-        }
-        else if (type != "CMD") throw error($"Unknown type \"{type}\" in HEALTHCHECK (try CMD).", true);
+        if (type != "CMD") throw error($"Unknown type \"{type}\" in HEALTHCHECK (try CMD).", true);
+        if (values.Count == 1) throw error("Missing command after HEALTHCHECK CMD.", true);
     }
 
-    /// A Go duration that <see cref="GoDuration"/> took (<c>1m30s</c>, <c>500us</c>, <c>1.5h</c>).
-    private static TimeSpan Duration(string text)
-    {
-        var ticks = 0.0;
-        foreach (Match part in Regex.Matches(text, @"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)"))
-            ticks += double.Parse(part.Groups[1].Value.Length == 0 ? "0" : part.Groups[1].Value, CultureInfo.InvariantCulture) * part.Groups[2].Value switch
+    /// A Go duration that <see cref="GoDuration"/> took (<c>1m30s</c>, <c>500us</c>, <c>50ns</c>), in nanoseconds (a
+    /// TimeSpan's 100 ns ticks would make 50ns zero, which means "the default").
+    private static double Nanoseconds(string text) =>
+        Regex.Matches(text, @"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)").Sum(part =>
+            double.Parse(part.Groups[1].Value.Length == 0 ? "0" : part.Groups[1].Value, CultureInfo.InvariantCulture) * part.Groups[2].Value switch
             {
-                "ns" => 0.01, "us" or "µs" => 10, "ms" => 10_000, "s" => 10_000_000, "m" => 600_000_000, _ => 36_000_000_000,
-            };
-        return TimeSpan.FromTicks((long)ticks);
-    }
+                "ns" => 1, "us" or "µs" => 1e3, "ms" => 1e6, "s" => 1e9, "m" => 60e9, _ => 3600e9,
+            });
 
     [GeneratedRegex(@"^(?<start>\d+)(-(?<end>\d+))?(/(tcp|udp|sctp))?$", RegexOptions.IgnoreCase)]
     private static partial Regex Port();
