@@ -85,6 +85,11 @@ public sealed class ReportPageSpecs(EngineFixture fixture, Xunit.Abstractions.IT
         Assert.Equal([("critical", (long)scan.Critical), ("high", scan.High), ("medium", scan.Medium), ("low", scan.Low), ("unknown", scan.Unknown)],
             findings.Select(b => (b.Class, b.Figure)));
         Assert.Contains(findings, b => b.Figure > 0 && Math.Abs(b.Width - (double)b.Figure / findings.Max(f => f.Figure)) < 0.01);
+        // The findings themselves, worst first, as the scan listed them.
+        var listed = Regex.Matches(dom, "<tr class=\"([a-z]+)\" data-id=\"([^\"]+)\">").Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+        Assert.Equal(scan.Findings!.Select(f => (f.Severity, f.Id)), listed);
+        Assert.Equal(scan.Critical + scan.High + scan.Medium + scan.Low + scan.Unknown, listed.Count);
+        Assert.NotEmpty(listed);
         // Where the time went: each step's bar is its share of the image's time.
         Assert.Equal(entry.DurationsMs.Select(d => ("step", d.Value)), steps.Select(b => (b.Class, b.Figure)));
         foreach (var step in steps) Assert.Equal((double)step.Figure / Math.Max(1, entry.DurationsMs.Values.Sum()), step.Width, 2);

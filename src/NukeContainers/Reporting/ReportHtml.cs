@@ -37,6 +37,8 @@ internal static class ReportHtml
             .base td.what { color: #57606a; }
             .bar.step { background: #8250df; }
             table.overview td, table.overview th { border-bottom: 1px solid #eaeef2; }
+            table.finding-list td, table.finding-list th { border-bottom: 1px solid #eaeef2; font-size: 12px; overflow-wrap: anywhere; }
+            table.finding-list tr.critical td:first-child, table.finding-list tr.high td:first-child { color: #cf222e; font-weight: 600; }
             </style></head><body>
             <h1>Container images</h1>
 
@@ -118,6 +120,14 @@ internal static class ReportHtml
             foreach (var (name, count) in severities)
                 html.Append($"<tr><td class=\"what\">{name}</td><td class=\"figure\">{count}</td><td><div class=\"track\"><div class=\"bar {name}\" data-count=\"{count}\" style=\"width:{Percent((double)count / most)}\"></div></div></td></tr>\n");
             html.Append("</table>\n");
+            // Each finding, worst first: what to fix, and to which version.
+            if (scan.Findings is { Count: > 0 } list)
+            {
+                html.Append($"<details open><summary>{list.Count} finding{(list.Count == 1 ? "" : "s")}</summary>\n<table class=\"finding-list\">\n<tr><th>severity</th><th>id</th><th>in</th><th>installed</th><th>fixed in</th><th>what</th></tr>\n");
+                foreach (var f in list)
+                    html.Append($"<tr class=\"{E(f.Severity)}\" data-id=\"{E(f.Id)}\"><td>{E(f.Severity)}</td><td>{E(f.Id)}</td><td>{E(f.Target)}</td><td>{E(f.Installed)}</td><td>{E(f.Fixed)}</td><td>{E(f.Title)}</td></tr>\n");
+                html.Append("</table>\n</details>\n");
+            }
         }
         html.Append("</section>\n");
     }

@@ -27,4 +27,11 @@ public sealed record ScanReport(int Critical, int High, int Medium, int Low, str
 
     /// <summary>The SARIF report.</summary>
     public string? Sarif { get; init; }
+
+    /// <summary>Each finding, worst first (the ignored ones left out); null in reports written before it was kept.</summary>
+    public IReadOnlyList<FindingReport>? Findings { get; init; }
 }
+
+/// <summary>One finding in report.json: its id, severity (critical ... unknown), kind (vulnerability, secret, check,
+/// lint), what it is about (a package or a path), the version installed and the one that fixes it.</summary>
+public sealed record FindingReport(string Id, string Severity, string Kind, string Title, string Target, string? Installed, string? Fixed);

@@ -123,6 +123,8 @@ public sealed record ScanResult : StepResult
             Secrets = Findings.Count(f => f.Kind == FindingKind.Secret),
             Ignored = Ignored.Count,
             Sarif = Reporting.ContainerReport.Relative(rootDirectory, Sarif),
+            Findings = [.. Findings.Select(f => new Reporting.FindingReport(f.Id, f.Severity.ToString().ToLowerInvariant(),
+                f.Kind.ToString().ToLowerInvariant(), f.Title, f.Target, f.InstalledVersion, f.FixedVersion))],
         }),
     ];
 }
