@@ -147,7 +147,10 @@ internal static class SlimStep
 
         return new SlimResult
         {
-            Image = image with { ImageId = afterId, SizeBytes = afterBytes },
+            // An image slim left as it is keeps the size the build measured, so the Built line and the summary agree (on
+            // the containerd store the slim's own figures are the layers' file sizes, the engine's the compressed blobs;
+            // for an index, all its platforms).
+            Image = afterId == imageId ? image : image with { ImageId = afterId, SizeBytes = afterBytes },
             BeforeBytes = beforeBytes,
             AfterBytes = afterBytes,
             Before = before,
