@@ -28,6 +28,25 @@ public sealed class AttestationDocumentSpecs
         Assert.Equal(["debian:bookworm"], AttestSettings.BaseImages(dockerfile, dockerfile.RequireStage("unused")));
     }
 
+    /// A cross-built image's build stage runs on the engine's platform: its arm64 provenance says the build stage's base
+    /// was taken for linux/amd64, and the runtime stage's for linux/arm64 (issue 26.10).
+    [Fact]
+    public void A_stage_built_on_the_build_platform_takes_its_base_for_that_platform()
+    {
+        var dockerfile = DockerfileParser.Parse("""
+            ARG ARCH
+            FROM --platform=$BUILDPLATFORM golang:1.24 AS build
+            FROM --platform=linux/${ARCH} alpine:3.20 AS fixed
+            FROM static:nonroot
+            COPY --from=build /app /app
+            COPY --from=fixed /etc/ssl /ssl
+            """);
+        var build = new NukeContainers.Building.BuildSettings { BuildArgs = new Dictionary<string, string> { ["ARCH"] = "riscv64" } };
+
+        Assert.Equal([("static:nonroot", "linux/arm64"), ("golang:1.24", "linux/amd64"), ("alpine:3.20", "linux/riscv64")],
+            AttestSettings.BaseImageSources(dockerfile, dockerfile.Stages[^1]).Select(s => (s.Image, AttestSettings.StagePlatform(s.Stage, build, "linux/arm64", "linux/amd64"))));
+    }
+
     [Theory]
     [InlineData("debian:bookworm", "pkg:docker/debian@bookworm?platform=linux%2Famd64")]
     [InlineData("docker.io/library/alpine:3.20", "pkg:docker/alpine@3.20?platform=linux%2Famd64")]

@@ -143,36 +143,61 @@ public sealed record AttestSettings : IPipelineStep
     /// <summary>
     /// The base images the built stage comes from (its FROM, its stages' FROMs, COPY --from images; not scratch), each
     /// with the digest the engine has for it: the registry digest it was pulled by, else its id (as BuildKit records a
-    /// local image).
+    /// local image; on the containerd store a multi-platform image's id is its index's digest), and the platform it was
+    /// taken for: its stage's <c>--platform</c> (<c>$BUILDPLATFORM</c>: the engine's), else the image's.
     /// </summary>
     internal static async Task<IReadOnlyList<Material>> MaterialsAsync(ContainerEngine engine, BuildSettings build, string platform, CancellationToken cancellationToken)
     {
         var dockerfile = DockerfileParser.Load(build.DockerfilePath, build.BuildArgs);
         var materials = new List<Material>();
-        foreach (var name in BaseImages(dockerfile, dockerfile.RequireStage(build.Target)))
+        var buildPlatform = await engine.PlatformAsync(cancellationToken);
+        foreach (var (name, stage) in BaseImageSources(dockerfile, dockerfile.RequireStage(build.Target)))
         {
             if (!ImageReference.TryParse(name, out var reference, out _)) continue;
             var inspected = await engine.InspectImageAsync(name, cancellationToken);
             if (inspected is null) continue;
             var pulledBy = inspected.RepoDigests?.Select(d => d.Split('@')).FirstOrDefault(d => d.Length == 2 && ImageReference.TryParse(d[0], out var r, out _) && r.Repository == reference.Repository)?[1];
-            materials.Add(new Material(Attestations.MaterialUri(reference, platform), reference.Digest ?? pulledBy ?? inspected.ID));
+            materials.Add(new Material(Attestations.MaterialUri(reference, StagePlatform(stage, build, platform, buildPlatform)), reference.Digest ?? pulledBy ?? inspected.ID));
         }
         return materials;
     }
 
-    /// <summary>The images a stage is built from, following the stages it names (FROM a stage, COPY --from a stage); in order, once each.</summary>
-    public static IReadOnlyList<string> BaseImages(Dockerfile dockerfile, Stage stage)
+    /// <summary>
+    /// The platform a stage's images are taken for: its <c>FROM --platform</c> with the build's arguments and BuildKit's
+    /// automatic platform arguments (<c>$BUILDPLATFORM</c> is the engine's, <c>$TARGETPLATFORM</c> the image's), else the
+    /// image's own.
+    /// </summary>
+    public static string StagePlatform(Stage stage, BuildSettings build, string platform, string buildPlatform)
     {
-        var images = new List<string>();
+        if (stage.From.Flags.GetValueOrDefault("platform") is not { Length: > 0 } flag) return platform;
+        var variables = new Dictionary<string, string>(build.BuildArgs);
+        foreach (var (prefix, value) in new[] { ("BUILD", buildPlatform), ("TARGET", platform) })
+        {
+            var parts = value.Split('/');
+            variables[prefix + "PLATFORM"] = value;
+            variables[prefix + "OS"] = parts[0];
+            variables[prefix + "ARCH"] = parts.ElementAtOrDefault(1) ?? "";
+            variables[prefix + "VARIANT"] = parts.ElementAtOrDefault(2) ?? "";
+        }
+        return DockerfileParser.Expand(flag, variables) is { Length: > 0 } expanded ? expanded : platform;
+    }
+
+    /// <summary>The images a stage is built from, following the stages it names (FROM a stage, COPY --from a stage); in order, once each.</summary>
+    public static IReadOnlyList<string> BaseImages(Dockerfile dockerfile, Stage stage) => [.. BaseImageSources(dockerfile, stage).Select(s => s.Image)];
+
+    /// <summary>As <see cref="BaseImages"/>, each with the stage that takes it (its FROM, or a COPY --from in it).</summary>
+    public static IReadOnlyList<(string Image, Stage Stage)> BaseImageSources(Dockerfile dockerfile, Stage stage)
+    {
+        var images = new List<(string, Stage)>();
         var seen = new HashSet<int>();
         void Visit(Stage current)
         {
             if (!seen.Add(current.Index)) return;
-            var sources = current.Instructions.Where(i => i.Keyword == "COPY" && i.Flags.TryGetValue("from", out _)).Select(i => i.Flags["from"]).Prepend(current.BaseImage);
+            var sources = current.Instructions.Where(i => i.Keyword == "COPY" && i.Flags.ContainsKey("from")).Select(i => i.Flags["from"]).Prepend(current.BaseImage);
             foreach (var source in sources)
             {
                 if (dockerfile.StageBefore(current.Index, source) is { } earlier) Visit(earlier);
-                else if (!string.Equals(source, "scratch", StringComparison.OrdinalIgnoreCase) && !images.Contains(source)) images.Add(source);
+                else if (!string.Equals(source, "scratch", StringComparison.OrdinalIgnoreCase) && images.All(i => i.Item1 != source)) images.Add((source, current));
             }
         }
         Visit(stage);
