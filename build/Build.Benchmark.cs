@@ -28,7 +28,7 @@ partial class Build
 
     Target Benchmark => _ => _
         .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, the context transfer against the docker 20.10 client's BuildKit session, build-tag-push and Publish against the shell script, and a two-platform build against docker buildx; write artifacts/benchmarks/results.json")
-        .DependsOn(LocalBaseImages)
+        .DependsOn<ILocalBaseImages>(x => x.LocalBaseImages)
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);

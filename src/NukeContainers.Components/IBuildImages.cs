@@ -83,6 +83,8 @@ public interface IBuildImages : ILocalEnvironment
     ImagePipeline FromDockerfileOf(ImagePipeline pipeline, ContainerImage image)
     {
         pipeline = pipeline.FromDockerfile(image.Context, image.Dockerfile);
+        // The local base images' arguments first: the settings hook can still change them.
+        if (this is ILocalBaseImages { BaseImages: BaseImageSource.Local }) pipeline = pipeline.BuildArgs(Containers.LocalBaseImageArgs);
         if (Platform is { } platform) pipeline = pipeline.Platform(platform);
         if (image.Target is not null) pipeline = pipeline.Target(image.Target);
         // Over its budget, an image fails its build step: nothing later tags or pushes it.

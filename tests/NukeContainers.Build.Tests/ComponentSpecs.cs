@@ -19,8 +19,33 @@ public interface IPushComponent : IRecord
         .Executes(() => Ran.Add($"push to {Registry}"));
 }
 
+/// A component that readies what another component's target needs, when the build takes that one too.
+public interface IPrepareComponent : IRecord
+{
+    Target Prepare => _ => _
+        .DependentFor<IPushComponent>(x => x.Push)
+        .DependentFor<ICompileComponent>(x => x.Compile)
+        .Executes(() => Ran.Add("prepare"));
+}
+
 public sealed class ComponentSpecs : IDisposable
 {
+    private sealed class PreparingBuild : BuildHost, ICompileComponent, IPrepareComponent
+    {
+        public List<string> Ran { get; } = [];
+    }
+
+    [Fact]
+    public async Task A_component_target_that_is_dependent_for_a_component_the_build_does_not_take_runs_before_the_ones_it_does()
+    {
+        var build = new PreparingBuild();   // it takes no IPushComponent
+
+        var run = await _driver.RunAsync(build, "Compile");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(["prepare", "component compile"], build.Ran);
+    }
+
     private readonly BuildDriver _driver = new();
 
     private sealed class ComponentBuild : BuildHost, ICompileComponent, IPushComponent

@@ -33,7 +33,8 @@ internal static class TargetDiscovery
         {
             var d = target.Definition;
             target.Dependencies.AddRange(d.DependsOnRefs.Select(r => Resolve(target, r)));
-            foreach (var dependent in d.DependentForRefs.Select(r => Resolve(target, r))) dependent.Dependencies.Add(target);
+            // As with After: a component's target the build does not take needs nothing first.
+            foreach (var dependent in d.DependentForRefs.Where(r => r.Name is null || byName.ContainsKey(r.Name)).Select(r => Resolve(target, r))) dependent.Dependencies.Add(target);
             target.RunsBefore.AddRange(d.BeforeRefs.Select(r => Resolve(target, r)));
             // An order-only reference to a component's target the build does not take orders nothing.
             foreach (var later in d.AfterRefs.Where(r => r.Name is null || byName.ContainsKey(r.Name)).Select(r => Resolve(target, r))) later.RunsBefore.Add(target);
