@@ -13,10 +13,16 @@ using NukeContainers.Provisioning;
 /// with BuildKit (which opens its own session), side by side on one new engine, interleaved.
 partial class Build
 {
+    [Parameter("The context benchmark's large context, in MiB (1024 by default; CI's small run takes 64)")]
+    readonly int ContextMegabytes = 1024;
+
+    /// The large context's name in results.json: 1gb, or its size in MiB when another (64mb).
+    string LargeContext => ContextMegabytes == 1024 ? "1gb" : $"{ContextMegabytes}mb";
+
     /// Debian's docker.io client (20.10), which builds with a BuildKit session; the machine's docker 28 has no buildx.
     const string DockerClient2010 = "/usr/bin/docker";
 
-    /// Context transfer: a 1 GiB context and one of 20,000 small files, each cold (a folder the engine has not seen,
+    /// Context transfer: a 1 GiB context (--context-megabytes) and one of 20,000 small files, each cold (a folder the engine has not seen,
     /// with content no build has had) and warm (the same again, unchanged), and go-api's fully cached rebuild; each
     /// built by the docker 20.10 client and by the DSL, in turns whose order alternates.
     async Task<IReadOnlyList<BenchmarkResult>> BenchmarkContextTransferAsync(IReadOnlyDictionary<string, string> bases, ContainerImage goApi, CancellationToken ct)
@@ -30,13 +36,13 @@ partial class Build
         var measurements = new Dictionary<string, List<Measurement>>();
         void Record(string scenario, Measurement m) => (measurements.TryGetValue(scenario, out var list) ? list : measurements[scenario] = []).Add(m);
 
-        using var big = new BenchmarkContext("1gb", folder =>
+        using var big = new BenchmarkContext(LargeContext, folder =>
         {
             var block = new byte[1024 * 1024];
             for (var file = 0; file < 8; file++)
             {
                 using var stream = File.Create(Path.Combine(folder, $"blob-{file}.bin"));
-                for (var mb = 0; mb < 128; mb++)
+                for (var mb = 0; mb < ContextMegabytes / 8; mb++)
                 {
                     Random.Shared.NextBytes(block);
                     stream.Write(block);
@@ -92,8 +98,8 @@ partial class Build
         }
         return
         [
-            Compare("1gb.warm", "1 GiB context (8 files) unchanged since the last build: FROM scratch, COPY . /ctx"),
-            Compare("1gb.cold", "1 GiB context in a folder the engine has not synced, with content no build has had"),
+            Compare($"{LargeContext}.warm", $"{ContextMegabytes} MiB context (8 files) unchanged since the last build: FROM scratch, COPY . /ctx"),
+            Compare($"{LargeContext}.cold", $"{ContextMegabytes} MiB context in a folder the engine has not synced, with content no build has had"),
             Compare("20k.warm", "20,000 files of 1 KiB in 100 folders, unchanged"),
             Compare("20k.cold", "20,000 files of 1 KiB, new folder and content"),
             Compare("go-api.cached", "go-api rebuilt with every instruction cached (the DSL in a warm process: a pipeline call, not a process start)"),

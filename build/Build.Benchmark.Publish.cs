@@ -44,7 +44,10 @@ partial class Build
         };
         // The bases are pulled into each new engine before the clock starts: the same work whoever builds, and the
         // noisiest part of a cold build here (the same pull took 10 to 24 s from run to run).
-        Task PullBasesAsync(ContainerEngine engine) => DockerCliAsync(engine, ct, [.. bases.Values.Distinct().Select(image => new[] { "pull", "-q", image })]);
+        // Only those the images' Dockerfiles take (go-api alone needs two, not the .NET SDK's 900 MB).
+        var used = images.SelectMany(i => NukeContainers.Dockerfiles.DockerfileParser.Load(Path.Combine(i.Context, i.Dockerfile ?? "Dockerfile")).DeclaredArgs).ToHashSet();
+        Task PullBasesAsync(ContainerEngine engine) =>
+            DockerCliAsync(engine, ct, [.. bases.Where(b => used.Contains(b.Key)).Select(b => b.Value).Distinct().Select(image => new[] { "pull", "-q", image })]);
         for (var run = 1; run <= Runs; run++)
             foreach (var (name, work) in run % 2 == 1 ? scenarios : scenarios.Reverse())
                 Record($"cold.{name}", await OnNewEngineAsync(work, ct, PullBasesAsync));

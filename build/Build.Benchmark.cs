@@ -29,6 +29,13 @@ partial class Build
     Target Benchmark => _ => _
         .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, the context transfer against the docker 20.10 client's BuildKit session, build-tag-push and Publish against the shell script, and a two-platform build against docker buildx; write artifacts/benchmarks/results.json")
         .DependsOn<ILocalBaseImages>(x => x.LocalBaseImages)
+        .Validates(() =>
+        {
+            if (Runs < 1) throw new ParameterException($"--runs {Runs}: give 1 or more (the benchmark reports the median of the runs).");
+            if (ContextMegabytes < 8) throw new ParameterException($"--context-megabytes {ContextMegabytes}: give 8 or more (the large context is 8 files).");
+            var unknown = Benchmarks.Except(["restore-cache", "context", "publish", "publish-process", "multi-platform"], StringComparer.OrdinalIgnoreCase).ToList();
+            if (unknown.Count > 0) throw new ParameterException($"--benchmarks {string.Join(" ", unknown)}: there is no such benchmark. They are: restore-cache, context, publish, publish-process, multi-platform.");
+        })
         .Executes(async ct =>
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);

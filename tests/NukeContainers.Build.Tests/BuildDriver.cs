@@ -12,9 +12,12 @@ internal sealed class BuildDriver : IDisposable
     public async Task<Run> RunAsync(BuildHost build, params string[] args) =>
         await RunAsync(build, CancellationToken.None, args);
 
-    public async Task<Run> RunAsync(BuildHost build, CancellationToken cancel, params string[] args)
+    public Task<Run> RunAsync(BuildHost build, CancellationToken cancel, params string[] args) => RunAsync(build, cancel, null, args);
+
+    /// <summary>As <see cref="RunAsync(BuildHost, string[])"/>; <paramref name="written"/> hears the output as it is written (to cancel on an event).</summary>
+    public async Task<Run> RunAsync(BuildHost build, CancellationToken cancel, Action<string>? written, params string[] args)
     {
-        var output = new StringWriter();
+        var output = new ObservedWriter(written);
         var context = new BuildInvocation(output, Environment, Root, cancel, CancellationToken.None);
         var outcome = await BuildRunner.RunAsync(build, args.Contains("--root") ? args : [.. args, "--root", Root], DefaultTargets, context);
         return new Run(outcome.ExitCode, outcome.Summary, output.ToString(), Path.Combine(Root, "artifacts/logs/build.log"));
@@ -29,6 +32,28 @@ internal sealed class BuildDriver : IDisposable
             ?? throw new InvalidOperationException($"{target} was not planned:\n{Output}");
 
         public string? NoteOf(string target) => Summary?[target]?.Note;
+    }
+}
+
+/// Output kept as text, each write told to an observer.
+internal sealed class ObservedWriter(Action<string>? written) : StringWriter
+{
+    public override void Write(char value)
+    {
+        base.Write(value);
+        written?.Invoke(value.ToString());
+    }
+
+    public override void Write(string? value)
+    {
+        base.Write(value);
+        if (value is not null) written?.Invoke(value);
+    }
+
+    public override void WriteLine(string? value)
+    {
+        base.WriteLine(value);
+        if (value is not null) written?.Invoke(value);
     }
 }
 

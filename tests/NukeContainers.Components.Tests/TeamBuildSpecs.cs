@@ -99,6 +99,27 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_cancelled_build_keeps_the_earlier_entry_in_the_report_with_cancelled_beside_it()
+    {
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var first = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages");
+        var built = Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.ImageId;
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} && sleep 120\n");
+        using var cancel = new CancellationTokenSource();
+
+        // Ctrl+C once the engine runs the long step (its progress line), as a user would.
+        var cancelled = await _driver.RunAsync(new TeamBuild(_app.Path), cancel.Token, text => { if (text.Contains("sleep 120", StringComparison.Ordinal)) cancel.Cancel(); },
+            "BuildImages", "--skip", "LocalEnvironment", "--verbosity", "verbose");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.True(cancel.IsCancellationRequested, cancelled.Output);
+        Assert.Equal(TargetStatus.Cancelled, cancelled.StatusOf("BuildImages"));
+        var entry = Assert.Single(Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Images);
+        Assert.Equal(built, entry.ImageId);   // what the first run delivered is still there
+        Assert.Equal("cancelled", entry.FailedAttempt()!.Error);
+    }
+
+    [Fact]
     public async Task An_image_name_that_is_not_declared_is_refused_with_the_declared_ones()
     {
         var run = await _driver.RunAsync(new TeamBuild(_app.Path), "BuildImages", "--image-names", "web", "--skip", "LocalEnvironment");
