@@ -20,10 +20,19 @@ public interface ILocalEnvironment : IContainerImages
     /// <summary>--embedded-engine docker26 with a DOCKER_HOST that names another engine than that one is bad usage.</summary>
     void CheckEmbeddedEngine()
     {
-        if (EmbeddedEngine != Provisioning.EmbeddedEngine.Docker26 || Environment.GetEnvironmentVariable("DOCKER_HOST") is not { Length: > 0 } named) return;
+        if (EmbeddedEngineConflict(EmbeddedEngine, Environment.GetEnvironmentVariable("DOCKER_HOST")) is { } problem) throw new ParameterException(problem);
+    }
+
+    /// <summary>
+    /// Why an embedded engine and a DOCKER_HOST cannot go together, or null: docker26 with a DOCKER_HOST that names
+    /// another engine (the socket the tool itself tells users to export is that engine, so it passes).
+    /// </summary>
+    static string? EmbeddedEngineConflict(EmbeddedEngine? engine, string? dockerHost)
+    {
+        if (engine != Provisioning.EmbeddedEngine.Docker26 || dockerHost is not { Length: > 0 }) return null;
         var docker26 = "unix://" + EmbeddedEnvironmentOptions.Docker26(_ => { }).EngineSocket;
-        if (named != docker26)
-            throw new ParameterException($"--embedded-engine docker26, but DOCKER_HOST={named} names another engine (the Docker 26 engine is {docker26}): leave one of them out.");
+        return dockerHost.TrimEnd('/') == docker26 ? null
+            : $"--embedded-engine docker26, but DOCKER_HOST={dockerHost} names another engine (the Docker 26 engine is {docker26}): leave one of them out.";
     }
 
     /// <summary>Finds or provisions the engine, and checks (or provisions) the registry.</summary>

@@ -119,6 +119,23 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal("cancelled", entry.FailedAttempt()!.Error);
     }
 
+    /// The rule --embedded-engine checks DOCKER_HOST with (issue 26.8): the socket LocalEnvironment tells users to
+    /// export for Docker 26 is accepted, another engine's is bad usage naming both.
+    [Theory]
+    [InlineData("unix:///var/lib/nuke-containers/docker26/docker.sock", null)]
+    [InlineData("unix:///var/lib/nuke-containers/docker26/docker.sock/", null)]
+    [InlineData("", null)]
+    [InlineData("unix:///var/lib/nuke-containers/docker.sock", "names another engine (the Docker 26 engine is unix:///var/lib/nuke-containers/docker26/docker.sock)")]
+    [InlineData("tcp://10.0.0.5:2376", "DOCKER_HOST=tcp://10.0.0.5:2376 names another engine")]
+    public void Docker26_takes_the_DOCKER_HOST_that_names_it_and_refuses_another(string dockerHost, string? problem)
+    {
+        var conflict = ILocalEnvironment.EmbeddedEngineConflict(Provisioning.EmbeddedEngine.Docker26, dockerHost);
+
+        if (problem is null) Assert.Null(conflict);
+        else Assert.Contains(problem, conflict);
+        Assert.Null(ILocalEnvironment.EmbeddedEngineConflict(null, "tcp://10.0.0.5:2376"));   // without the flag, DOCKER_HOST is the engine
+    }
+
     [Fact]
     public async Task An_image_name_that_is_not_declared_is_refused_with_the_declared_ones()
     {
