@@ -75,7 +75,7 @@ partial class Build
             var branch = $"benchmark-{Environment.ProcessId}-{run}";
             ImagePipeline Pipeline(Func<RestoreCacheSettings, RestoreCacheSettings> cache) =>
                 Containers.Image(repository).WithName(image.Name).FromDockerfile(work.Path).Target("runtime").BuildArgs(bases)
-                    .WithLog(line => Log.Verbose($"[{image.Name}] {line}")).RestoreCache(c => cache(c with { Branch = branch })).Push();
+                    .WithLog(line => Log.Verbose($"[{image.Name}] {line}")).RestoreCache(c => cache(c with { Branch = branch })).ExportCache(branch).Push();
 
             Record("cold", await OnNewEngineAsync(e => Pipeline(c => c with { Automatic = false, SkipUnchanged = false }).RunAsync(e, ct), ct));
             Record("unchanged", await OnNewEngineAsync(async e =>

@@ -55,7 +55,11 @@ public interface IBuildImages : ILocalEnvironment
     }
 
     /// <summary>The image's Dockerfile, target, baseline, secrets and SSH agents, its OCI labels (when the build tags), then the settings hook.</summary>
-    ImagePipeline IContainerImages.AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts)
+    /// <summary>The build step of each image (<see cref="AddBuild"/>).</summary>
+    ImageStep BuildImageStep => new(StepNames.Build, (pipeline, context) => AddBuild(pipeline, context.Image, context.Facts));
+
+    /// <summary>The build: the image's Dockerfile, target, baseline, secrets, OCI labels, then <see cref="BuildImagesSettings"/>.</summary>
+    ImagePipeline AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts)
     {
         // A build that tags its images labels them with what the tags say (OCI labels are part of the config).
         var built = FromDockerfileOf(pipeline, image);

@@ -154,7 +154,15 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
     /// <summary>An image's pipeline from the start: the restore-cache step (IRestoreCache), then its build (IBuildImages).</summary>
-    ImagePipeline BuildingPipelineFor(ContainerImage image, RunFacts facts) => AddRestoreCache(AddBuild(PipelineFor(image), image, facts), facts);
+    ImagePipeline BuildingPipelineFor(ContainerImage image, RunFacts facts) =>
+        WithSteps(PipelineFor(image), new ImageStepContext(image, facts), StepNames.RestoreCache, StepNames.Build);
+
+    /// <summary>Every image step the build takes: its components' and its own (<see cref="ImageStep"/>).</summary>
+    IReadOnlyList<ImageStep> ImageSteps => ImageStep.Of(this);
+
+    /// <summary>Adds the build's image steps of those names to a pipeline (all of them when none is named); a name the build has no step of adds nothing.</summary>
+    ImagePipeline WithSteps(ImagePipeline pipeline, ImageStepContext context, params string[] names) =>
+        ImageSteps.Where(s => names.Length == 0 || names.Contains(s.Name)).Aggregate(pipeline, (p, step) => step.Add(p, context));
 
     /// <summary>An image's name as a file's or folder's in the artifacts: letters, digits, '-', '.' and '_' kept, the rest '_'.</summary>
     string ArtifactName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));
@@ -188,10 +196,10 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         return new ResumedImage(image, entry!, PipelineFor(image).FromImage(entry!.ImageId, entry.SizeBytes, entry.Tags(), entry.Digest(), RecipeOf(image), entry.VersionTag()));
     }
 
-    // The seams. Each component adds its step (with its parameters and its settings hook) to an image's pipeline
-    // through one of these; a build without the component keeps the default, which adds nothing. Publish adds them all
-    // to one pipeline per image and runs those once; a single-step target adds its own to the image as report.json has
-    // it (ResumedImages). A build overrides one to change what that step does in every target that runs it.
+    // The seams that are not steps. Each component adds its step(s) to an image's pipeline through an ImageStep property
+    // of its own (ImageSteps gathers them); Publish takes them all, a single-step target its own on the image as
+    // report.json has it (ResumedImages). A build overrides a component's ImageStep, or its settings hook, to change what
+    // that step does in every target that runs it, and adds an ImageStep property to add a step of its own.
 
     /// <summary>What the run's steps share, read once: git's commit, branch, time and remote (ITagImages adds the version).</summary>
     async Task<RunFacts> RunFactsAsync(CancellationToken cancellationToken) => (await RunFacts.ReadAsync(RootDirectory, null, cancellationToken)).Facts;
@@ -199,35 +207,8 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     /// <summary>What an image is built from, for steps in a later process (slim's base, the provenance, the cache export); null without IBuildImages.</summary>
     Building.BuildSettings? RecipeOf(ContainerImage image) => null;
 
-    /// <summary>The build (IBuildImages): the image's Dockerfile, target, baseline, secrets, OCI labels, BuildImagesSettings.</summary>
-    ImagePipeline AddBuild(ImagePipeline pipeline, ContainerImage image, RunFacts facts) => pipeline;
-
-    /// <summary>The restore-cache step before the build (IRestoreCache).</summary>
-    ImagePipeline AddRestoreCache(ImagePipeline pipeline, RunFacts facts) => pipeline;
-
     /// <summary>Tags that keep the build cache of the branch, which the tag step adds and the push moves (IRestoreCache).</summary>
     IEnumerable<string> CacheTags(RunFacts facts) => [];
-
-    /// <summary>The slim step (ISlimImages).</summary>
-    ImagePipeline AddSlim(ImagePipeline pipeline) => pipeline;
-
-    /// <summary>The tag step (ITagImages).</summary>
-    ImagePipeline AddTag(ImagePipeline pipeline, RunFacts facts) => pipeline;
-
-    /// <summary>The scan step (IScanImages).</summary>
-    ImagePipeline AddScan(ImagePipeline pipeline, ContainerImage image) => pipeline;
-
-    /// <summary>The push step, and the attestations attached to what it pushed (IPushImages).</summary>
-    ImagePipeline AddPush(ImagePipeline pipeline, string? sbomFile) => pipeline;
-
-    /// <summary>The export of the build cache after the push (IRestoreCache).</summary>
-    ImagePipeline AddExportCache(ImagePipeline pipeline, RunFacts facts) => pipeline;
-
-    /// <summary>The sign step (ISignImages); unchanged when there is no key to sign with.</summary>
-    ImagePipeline AddSign(ImagePipeline pipeline) => pipeline;
-
-    /// <summary>The rollout step (IRolloutImages), with the digests of the other images to pin in manifests.</summary>
-    ImagePipeline AddRollout(ImagePipeline pipeline, ContainerImage image, IReadOnlyDictionary<string, string> pins) => pipeline;
 
     /// <summary>The registry's host (and port) alone, as the engine and the registry API address it.</summary>
     string RegistryHost => ImageReference.TryParse($"{Registry.TrimEnd('/')}/probe", out var reference, out var error) ? reference.Registry

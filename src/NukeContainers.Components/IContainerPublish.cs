@@ -13,8 +13,33 @@ namespace NukeContainers.Components;
 /// target alike by overriding its settings hook or its seam. The rollout runs when a cluster is configured
 /// (--kubeconfig, KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
 /// </summary>
-public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, ISignImages, IRolloutImages
+public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, ISignImages, IRolloutImages, IDescribesPlan
 {
+    /// <summary>For <c>--plan</c> with Publish: each selected image's steps, in the order they run, each with what it runs after.</summary>
+    async Task<string?> IDescribesPlan.DescribePlanAsync(IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        if (!targets.Contains("Publish")) return null;
+        RunFacts facts;
+        try
+        {
+            facts = await RunFactsAsync(cancellationToken);
+        }
+        catch (ContainerException e)
+        {
+            facts = new RunFacts { Version = new Semver.SemVersion(0, 0, 0) };   // the steps are the same; the version is what could not be read
+            Log.Verbose($"The plan's steps are shown without the version ({e.Message})");
+        }
+        var rollout = NoCluster() is null && Manifests is null;
+        var text = new System.Text.StringBuilder("\nPublish's steps for each image (each after the steps in brackets):\n");
+        foreach (var image in SelectedImages())
+        {
+            text.Append($"  {image.Name}:\n");
+            foreach (var line in PublishPipelineFor(image, facts, rollout).StepGraph().Split('\n')) text.Append($"    {line}\n");
+        }
+        if (!rollout) text.Append("  (the rollout runs after every image is pushed, or is skipped: see RolloutImages)\n");
+        return text.ToString();
+    }
+
     /// <summary>Runs every step of every image and prints the summary of what was delivered.</summary>
     Target Publish => _ => _
         .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image, each in one pipeline; print the summary")
@@ -38,11 +63,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
             {
                 using (var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct))
                 {
-                    var pipelines = images.Select(image =>
-                    {
-                        var pipeline = AddSign(AddExportCache(AddPush(AddScan(AddTag(AddSlim(BuildingPipelineFor(image, facts)), facts), image), sbomFile: null), facts));
-                        return rolloutInPipeline ? AddRollout(pipeline, image, new Dictionary<string, string>()) : pipeline;
-                    }).ToList();
+                    var pipelines = images.Select(image => PublishPipelineFor(image, facts, rolloutInPipeline)).ToList();
                     await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); });
                 }
                 if (noCluster is not null) await SkipRolloutAsync(noCluster, ct);
@@ -61,6 +82,16 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
                 Note($"{image.Name} {(image.Cache()?.Skipped == true ? "unchanged, not rebuilt: its pushed digest" : "built and pushed as")} {image.Digest()?[..19]}" +
                      $"{(image.Signature() is null ? "" : ", signed")}, rollout {image.Rollout()?.Status ?? "not run"}");
         });
+
+    /// <summary>
+    /// An image's whole delivery: every image step the build takes (its components' and its own, <see cref="ImageStep"/>),
+    /// in the order their names declare; the rollout only when it runs in the pipeline.
+    /// </summary>
+    ImagePipeline PublishPipelineFor(ContainerImage image, RunFacts facts, bool rollout)
+    {
+        var context = new ImageStepContext(image, facts);
+        return ImageSteps.Where(s => rollout || s.Name != StepNames.Rollout).Aggregate(PipelineFor(image), (pipeline, step) => step.Add(pipeline, context));
+    }
 
     /// <summary>One line an image: size (and against its baseline), tags, digest, findings, rollout and time taken.</summary>
     static string Summary(IReadOnlyList<ImageReport> images)

@@ -46,22 +46,23 @@ public interface IPushImages : ITagImages
             var pipelines = ResumedImages("PushImages", ResumeFrom.Tagged).Select(resumed =>
             {
                 var sbom = resumed.Entry.Scan()?.Sbom is { } file ? (string)(RootDirectory / file) : null;
-                return AddExportCache(AddPush(resumed.Pipeline, sbom), facts);
+                return WithSteps(resumed.Pipeline, new ImageStepContext(resumed.Image, facts) { SbomFile = sbom }, StepNames.Push, StepNames.ExportCache);
             }).ToList();
             await RunImagesAsync(pipelines, engine, ct, PushedOne);
         });
 
     /// <summary>
     /// The push step (with --force-tags and the given credentials) and the attestations (--provenance, --sbom: the
-    /// scan's, or <paramref name="sbomFile"/> when the scan ran in an earlier process), then the settings hook.
+    /// scan's, or the context's SbomFile when the scan ran in an earlier process), then the settings hook.
     /// </summary>
-    ImagePipeline IContainerImages.AddPush(ImagePipeline pipeline, string? sbomFile)
+    ImageStep PushImageStep => new(StepNames.Push, (pipeline, context) =>
     {
+        var sbomFile = context.SbomFile;
         pipeline = pipeline.Push(p => p with { Credentials = GivenCredentials, Force = ForceTags, StallTimeout = TimeSpan.FromSeconds(PushTimeout) });
         if (Provenance || Sbom)
             pipeline = pipeline.Attest(a => a with { Provenance = Provenance, Sbom = Sbom, Credentials = GivenCredentials, SbomFile = sbomFile });
         return PushImagesSettings(pipeline);
-    }
+    });
 
     /// <summary>Notes a pushed image's digest.</summary>
     void PushedOne(ImageResult result) => Note($"{result.Name} {result.Image.Digest?[..19]}");

@@ -27,17 +27,19 @@ public interface IRestoreCache : IContainerImages
 
     /// <summary>The restore-cache settings of the run (its branch from git or CI), through the settings hook.</summary>
     RestoreCacheSettings CacheSettings(RunFacts facts) =>
-        RestoreCacheSettings(new RestoreCacheSettings { Branch = facts.Branch, Sources = CacheFrom, SkipUnchanged = !NoSkip, Credentials = GivenCredentials, Export = !facts.Dirty });
+        RestoreCacheSettings(new RestoreCacheSettings { Branch = facts.Branch, Sources = CacheFrom, SkipUnchanged = !NoSkip, Credentials = GivenCredentials });
 
-    /// <summary>The restore-cache step before the build (with the branch, it also tags the image for the cache and exports it after a push).</summary>
-    ImagePipeline IContainerImages.AddRestoreCache(ImagePipeline pipeline, RunFacts facts) => pipeline.RestoreCache(_ => CacheSettings(facts));
+    /// <summary>The branch whose cache the run writes: none for uncommitted changes (read, never written) or without a branch.</summary>
+    string? ExportBranch(RunFacts facts) => facts.Dirty ? null : CacheSettings(facts).Branch;
+
+    /// <summary>The restore-cache step before the build, and the inline cache in the image a later restore reads.</summary>
+    ImageStep RestoreCacheImageStep => new(StepNames.RestoreCache, (pipeline, context) => pipeline.RestoreCache(_ => CacheSettings(context.Facts)).ExportCache());
 
     /// <summary>The branch's cache tag, <c>buildcache-BRANCH</c>, which the push moves.</summary>
-    IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => CacheSettings(facts) is { Branch: { } branch, Export: true } ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
+    IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => ExportBranch(facts) is { } branch ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
 
-    /// <summary>The export of the earlier stages' cache after the push (nothing without a branch).</summary>
-    ImagePipeline IContainerImages.AddExportCache(ImagePipeline pipeline, RunFacts facts) =>
-        CacheSettings(facts) is { Branch: { } branch, Export: true } settings ? pipeline.WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials }) : pipeline;
+    /// <summary>The branch's cache tag and the export of the earlier stages' cache after the push (nothing without a branch).</summary>
+    ImageStep ExportCacheImageStep => new(StepNames.ExportCache, (pipeline, context) => pipeline.ExportCache(ExportBranch(context.Facts), CacheSettings(context.Facts).Credentials));
 
     /// <summary>Checks the cache sources of each image before the build.</summary>
     Target RestoreCache => _ => _

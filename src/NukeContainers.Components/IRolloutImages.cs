@@ -97,7 +97,10 @@ public interface IRolloutImages : IContainerImages
     void RolledOutOne(ImageResult result) => Note($"{result.Name} {result.Rollout!.Status}");
 
     /// <summary>The rollout step with the parameters' settings (and the digests to pin in --manifests), through the settings hook.</summary>
-    ImagePipeline IContainerImages.AddRollout(ImagePipeline pipeline, ContainerImage image, IReadOnlyDictionary<string, string> pins)
+    ImageStep RolloutImageStep => new(StepNames.Rollout, (pipeline, context) => AddRollout(pipeline, context.Image, context.Pins));
+
+    /// <summary>The rollout step of one image, with the digests of the run's other images to pin in --manifests.</summary>
+    ImagePipeline AddRollout(ImagePipeline pipeline, ContainerImage image, IReadOnlyDictionary<string, string> pins)
     {
         var resources = Resources.Select(r => r.Split('=', 2)).ToDictionary(
             r => r[0], r => r.Length == 2 ? r[1] : throw new ParameterException($"--resources '{string.Join('=', r)}' is not NAME=VALUE, such as cpu-request=100m."));

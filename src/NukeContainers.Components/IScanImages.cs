@@ -60,14 +60,14 @@ public interface IScanImages : IContainerImages
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var pipelines = Image.Length > 0
                 ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image).Scan(_ => ScanParameters(n.Name))).ToList()
-                : ResumedImages("ScanImages").Select(resumed => AddScan(resumed.Pipeline, resumed.Image)).ToList();
+                : ResumedImages("ScanImages").Select(resumed => ScanImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, new RunFacts()))).ToList();
             // A gate that fails one image does not keep the others from being scanned; their reports are written.
             await RunImagesAsync(pipelines, engine, ct, ScannedOne, stopOnFailure: false);
         });
 
     /// <summary>The scan step with the parameters' settings (the image's context for the lint), through the settings hook.</summary>
-    ImagePipeline IContainerImages.AddScan(ImagePipeline pipeline, ContainerImage image) =>
-        pipeline.Scan(_ => ScanParameters(image.Name) with { ContextDirectory = image.Context });
+    ImageStep ScanImageStep => new(StepNames.Scan, (pipeline, context) =>
+        pipeline.Scan(_ => ScanParameters(context.Image.Name) with { ContextDirectory = context.Image.Context }));
 
     /// <summary>The scan settings the parameters ask for, for the image of that name (its reports' folder), through the settings hook.</summary>
     ScanSettings ScanParameters(string name) => ScanImagesSettings(new ScanSettings

@@ -49,14 +49,14 @@ public interface ISignImages : IPushImages
             if (SigningKey is null)
                 throw new ParameterException("SignImages needs --signing-key: a PEM private key (cosign generate-key-pair makes one) or env://NAME.");
             // Signing needs the registry only: no engine.
-            var pipelines = ResumedImages("SignImages", ResumeFrom.Pushed).Select(resumed => AddSign(resumed.Pipeline)).ToList();
+            var pipelines = ResumedImages("SignImages", ResumeFrom.Pushed).Select(resumed => SignImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, new RunFacts()))).ToList();
             await RunImagesAsync(pipelines, null, ct, SignedOne);
         });
 
     /// <summary>The sign step with --signing-key, through the settings hook; nothing without a key (Publish signs only when given one).</summary>
-    ImagePipeline IContainerImages.AddSign(ImagePipeline pipeline) => SigningKey is { } key
+    ImageStep SignImageStep => new(StepNames.Sign, (pipeline, _) => SigningKey is { } key
         ? pipeline.Sign(_ => SignImagesSettings(new SignSettings { Key = KeyLocation(key), Password = SigningKeyPassword, Credentials = GivenCredentials }))
-        : pipeline;
+        : pipeline);
 
     /// <summary>Notes whether an image was signed now or had the signature already.</summary>
     void SignedOne(ImageResult result) => Note($"{result.Name} {(result.Step<SignResult>()!.Signature.Added ? "signed" : "signed already")}");

@@ -63,12 +63,12 @@ public interface ISlimImages : IContainerImages
                 ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image)
                     .Slim(_ => SlimImagesSettings(settings with { ResultTag = (n.Reference.Tag ?? "latest") + "-slim" })))
                 // The built images, each with what it was built from (its base stays shared).
-                : ResumedImages("SlimImages").Select(resumed => AddSlim(resumed.Pipeline));
+                : ResumedImages("SlimImages").Select(resumed => SlimImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, new RunFacts())));
             await RunImagesAsync(pipelines, engine, ct, SlimmedOne, report: !SlimDryRun);
         });
 
     /// <summary>The slim step with the parameters' settings, through the settings hook.</summary>
-    ImagePipeline IContainerImages.AddSlim(ImagePipeline pipeline) => pipeline.Slim(_ => SlimImagesSettings(SlimParameters()));
+    ImageStep SlimImageStep => new(StepNames.Slim, (pipeline, _) => pipeline.Slim(_ => SlimImagesSettings(SlimParameters())));
 
     /// <summary>The slim settings the parameters ask for; a pattern that is not one is an error naming its parameter.</summary>
     SlimSettings SlimParameters()

@@ -61,7 +61,7 @@ public interface ITagImages : IContainerImages
         {
             var facts = await RunFactsAsync(ct);
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            var results = await RunImagesAsync(ResumedImages("TagImages").Select(resumed => AddTag(resumed.Pipeline, facts)).ToList(), engine, ct);
+            var results = await RunImagesAsync(ResumedImages("TagImages").Select(resumed => TagImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, facts))).ToList(), engine, ct);
             Note($"{facts.Version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
         });
 
@@ -84,8 +84,8 @@ public interface ITagImages : IContainerImages
         : throw new ParameterException($"--version got '{given}', which is not a semantic version; give one such as 1.2.3 or 1.2.3-rc.1.");
 
     /// <summary>The version's tags, sha-, the branch (off a version tag), the cache's tags and the environment, then the settings hook.</summary>
-    ImagePipeline IContainerImages.AddTag(ImagePipeline pipeline, RunFacts facts) =>
-        TagImagesSettings(pipeline.Tag(plan => PlanFor(plan.SemVer(facts.Version ?? throw new InvalidOperationException("RunFactsAsync reads the version"), facts.OnVersionTag), facts)));
+    ImageStep TagImageStep => new(StepNames.Tag, (pipeline, context) =>
+        TagImagesSettings(pipeline.Tag(plan => PlanFor(plan.SemVer(context.Facts.Version ?? throw new InvalidOperationException("RunFactsAsync reads the version"), context.Facts.OnVersionTag), context.Facts))));
 
     /// <summary>The tags besides the version's: sha-, the branch (off a version tag), the cache's, the environment.</summary>
     Tagging.TagPlan PlanFor(Tagging.TagPlan plan, RunFacts facts)

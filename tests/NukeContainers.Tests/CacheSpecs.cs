@@ -110,7 +110,7 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
             $"FROM {baseImage} AS runtime\nRUN echo two > /two\nCOPY --from=build /built /built\n").Write("app.txt", "first");
         var repository = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache")}";
         ImagePipeline CachedPipeline() => Containers.Image(repository).FromDockerfile(_context.Path).WithLog(_log.Add)
-            .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).Push();
+            .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).ExportCache("main").Push();
         var pushed = await CachedPipeline().RunAsync(fixture.Engine);
         _pushed.Add((pushed.Image.Repository.Path, pushed.Image.Digest!));
         var stageCache = pushed.Step<ExportCacheResult>()!.Exported;

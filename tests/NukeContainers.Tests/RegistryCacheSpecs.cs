@@ -69,7 +69,7 @@ public sealed class RegistryCacheSpecs(EngineFixture fixture, Xunit.Abstractions
             """);
         var repository = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("max")}";
         ImagePipeline Pipeline() => Containers.Image(repository).FromDockerfile(_context.Path).WithLog(line => { _log.Add(line); output.WriteLine(line); })
-            .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).Push();
+            .Label(ResourceLabels.Run, ResourceLabels.RunId).RestoreCache(c => c with { Branch = "main" }).ExportCache("main").Push();
 
         var pushed = await Pipeline().RunAsync(engine);
         _pushed.Add((pushed.Image.Repository.Path, pushed.Image.Digest!));

@@ -9,10 +9,11 @@ public sealed class StepSeamSpecs(EngineFixture fixture) : IDisposable
 {
     private readonly TempFolder _root = new();
 
-    private sealed record StampStep(string StepName, int StepOrder, List<string> Seen) : IPipelineStep
+    private sealed record StampStep(string StepName, List<string> Seen, string[]? AfterSteps = null, string[]? BeforeSteps = null) : IPipelineStep
     {
         public string Name => StepName;
-        public int Order => StepOrder;
+        public IReadOnlyList<string> After => AfterSteps ?? [];
+        public IReadOnlyList<string> Before => BeforeSteps ?? [];
 
         public async Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken)
         {
@@ -40,8 +41,8 @@ public sealed class StepSeamSpecs(EngineFixture fixture) : IDisposable
         var seen = new List<string>();
 
         var result = await EngineFixture.Pipeline("seam").FromDockerfile(Path.Combine(_root.Path, "app")).WithLog(_ => { })
-            .WithStep(new StampStep("afterTag", StepOrder.Tag + 1, seen))          // added first, runs last
-            .WithStep(new StampStep("beforeBuild", StepOrder.RestoreCache + 1, seen))
+            .WithStep(new StampStep("afterTag", seen, AfterSteps: [StepNames.Tag, StepNames.Build]))   // added first, runs last
+            .WithStep(new StampStep("beforeBuild", seen, BeforeSteps: [StepNames.Build]))
             .RunAsync(fixture.Engine);
         var path = await ContainerReport.From([result], _root.Path).WriteAsync(Path.Combine(_root.Path, "artifacts"));
 
@@ -58,6 +59,40 @@ public sealed class StepSeamSpecs(EngineFixture fixture) : IDisposable
         Assert.True(image.GetProperty("beforeBuild").GetProperty("stamped").GetBoolean());
         Assert.True(image.GetProperty("durationsMs").TryGetProperty("afterTag", out _));
         Assert.Equal("app/Dockerfile", image.GetProperty("dockerfile").GetString());
+    }
+
+    /// The order the steps' names declare, without an engine (issue 27.1).
+    [Fact]
+    public void Steps_run_after_the_steps_they_name_ties_in_the_order_added_and_a_cycle_is_an_error_naming_it()
+    {
+        var seen = new List<string>();
+        var pipeline = Containers.Image("127.0.0.1:5000/team/app")
+            .WithStep(new StampStep("notify", seen, AfterSteps: [StepNames.PushTags]))     // a team's step once the tags are pushed
+            .WithStep(new StampStep("policy", seen, AfterSteps: [StepNames.Scan], BeforeSteps: [StepNames.Push]))   // and one between scan and push
+            .FromDockerfile("app").Tag(t => t.Sha("abc1234")).Scan().Push().Sign(s => s with { Key = "env://KEY" })
+            .RestoreCache().ExportCache("main");
+
+        Assert.Equal(["restoreCache", "build", "tag", "scan", "policy", "push", "pushTags", "notify", "sign", "exportCache"],
+            pipeline.Steps.Select(s => s.Name));
+        Assert.Contains("push (after tag, scan, policy)", pipeline.StepGraph());
+        Assert.Equal(pipeline.Steps.Select(s => s.Name), pipeline.Scan(s => s with { FailOn = Scanning.Severity.High }).Steps.Select(s => s.Name));   // replaced in its place
+        var cycle = Assert.Throws<ContainerException>(() => pipeline.WithStep(new StampStep("loop", seen, AfterSteps: [StepNames.Push], BeforeSteps: [StepNames.Tag])));
+        Assert.Contains("cannot be ordered", cycle.Message);
+        Assert.Contains("loop runs after push", cycle.Message);
+    }
+
+    /// RestoreCache only restores; ExportCache writes what a later restore reads (issue 27.1).
+    [Fact]
+    public void RestoreCache_adds_only_its_step_and_ExportCache_the_inline_cache_the_cache_tag_and_the_export()
+    {
+        var restoring = Containers.Image("127.0.0.1:5000/team/app").FromDockerfile("app").RestoreCache(c => c with { Branch = "main" });
+        var exporting = restoring.ExportCache("main");
+
+        Assert.Equal(["restoreCache", "build"], restoring.Steps.Select(s => s.Name));
+        Assert.False(restoring.Build!.BuildArgs.ContainsKey("BUILDKIT_INLINE_CACHE"));
+        Assert.Equal(["restoreCache", "build", "tag", "exportCache"], exporting.Steps.Select(s => s.Name));
+        Assert.Equal("1", exporting.Build!.BuildArgs["BUILDKIT_INLINE_CACHE"]);
+        Assert.Contains("buildcache-main", exporting.Step<Tagging.TagSettings>()!.Plan.Extra);
     }
 
     public void Dispose() => _root.Dispose();

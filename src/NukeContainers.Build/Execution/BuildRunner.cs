@@ -59,6 +59,8 @@ internal static class BuildRunner
             if (line.Has("plan"))
             {
                 log.Write(Verbosity.Quiet, HelpText.Plan(plan));
+                if (build is IDescribesPlan describes && await describes.DescribePlanAsync(plan.Order.Select(t => t.Name).ToList(), context.Cancel) is { } more)
+                    log.Write(Verbosity.Quiet, more);
                 return new BuildOutcome(Success, null);
             }
 

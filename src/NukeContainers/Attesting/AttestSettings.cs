@@ -33,9 +33,9 @@ public sealed record AttestSettings : IPipelineStep
     /// <summary>Credentials for the registry; the docker config's when null.</summary>
     public RegistryCredentials? Credentials { get; init; }
 
-    string IPipelineStep.Name => "attest";
+    string IPipelineStep.Name => StepNames.Attest;
 
-    int IPipelineStep.Order => StepOrder.Attest;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Push];
 
     async Task<StepResult> IPipelineStep.RunAsync(StepContext context, CancellationToken cancellationToken)
     {

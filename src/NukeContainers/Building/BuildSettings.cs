@@ -89,9 +89,9 @@ public sealed record BuildSettings : IPipelineStep
     /// <summary>The Dockerfile's full path.</summary>
     public string DockerfilePath => Path.GetFullPath(Dockerfile ?? "Dockerfile", ContextDirectory ?? ".");
 
-    string IPipelineStep.Name => "build";
+    string IPipelineStep.Name => StepNames.Build;
 
-    int IPipelineStep.Order => StepOrder.Build;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.RestoreCache];
 
     /// <summary>The Dockerfile is parsed and the target stage found before anything is sent to the engine.</summary>
     void IPipelineStep.Check(ImagePipeline pipeline)

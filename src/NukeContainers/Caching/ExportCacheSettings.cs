@@ -9,8 +9,8 @@ namespace NukeContainers.Caching;
 /// cached from the registry. Where the engine's BuildKit exports a registry cache (the containerd image store), one
 /// cache with every stage's layers (<c>mode=max</c>, through the Control API) goes to <c>buildcache-BRANCH.max</c>;
 /// elsewhere this step builds each earlier stage (from the engine's cache: quick), with inline cache, tags it
-/// <c>buildcache-BRANCH-STAGE</c> and pushes it. The restore-cache step takes those as sources. Added with
-/// <see cref="ImagePipeline.RestoreCache"/> when it names a branch; it runs after the push.
+/// <c>buildcache-BRANCH-STAGE</c> and pushes it. The restore-cache step takes those as sources. Added by
+/// <see cref="ImagePipeline.ExportCache"/> with a branch; it runs after the push.
 /// </summary>
 public sealed record ExportCacheSettings : IPipelineStep
 {
@@ -20,9 +20,9 @@ public sealed record ExportCacheSettings : IPipelineStep
     /// <summary>Credentials for the registry; the docker config's when null.</summary>
     public RegistryCredentials? Credentials { get; init; }
 
-    string IPipelineStep.Name => "exportCache";
+    string IPipelineStep.Name => StepNames.ExportCache;
 
-    int IPipelineStep.Order => StepOrder.Push + 50;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.PushTags];
 
     /// <summary>The cache tag of a stage: <c>buildcache-main-build</c>.</summary>
     public static string StageTag(string branch, string stage) => $"{RestoreCacheSettings.CacheTag(branch)}-{Images.TagSet.Sanitize(stage)}";

@@ -1,23 +1,29 @@
 using System.Diagnostics.Contracts;
 using NukeContainers.Caching;
+using NukeContainers.Registry;
 
 namespace NukeContainers;
 
-/// The restore-cache step's verbs.
+/// The build cache's verbs: restore it before the build, write it with the image and export it after the push.
 public sealed partial record ImagePipeline
 {
     /// <summary>
     /// Restores the build cache from the registry and skips the build when its inputs are unchanged:
-    /// <c>.RestoreCache(c => c with { Branch = "main" })</c>. Also writes BuildKit's inline cache into the image
-    /// (<c>BUILDKIT_INLINE_CACHE=1</c>) and, with a branch, tags it <c>buildcache-BRANCH</c> so that the push moves that tag,
-    /// and exports the earlier stages' cache after a push (<see cref="ExportCacheSettings"/>).
+    /// <c>.RestoreCache(c => c with { Branch = "main" })</c>. It only reads; <see cref="ExportCache"/> writes what a later
+    /// restore reads.
     /// </summary>
-    [Pure] public ImagePipeline RestoreCache(Func<RestoreCacheSettings, RestoreCacheSettings>? configure = null)
+    [Pure] public ImagePipeline RestoreCache(Func<RestoreCacheSettings, RestoreCacheSettings>? configure = null) =>
+        Configure(new RestoreCacheSettings(), configure ?? (c => c));
+
+    /// <summary>
+    /// Writes the build cache that a later <see cref="RestoreCache"/> reads: BuildKit's inline cache in the image
+    /// (<c>BUILDKIT_INLINE_CACHE=1</c>), and, with a <paramref name="branch"/>, the tag <c>buildcache-BRANCH</c> (which
+    /// the push moves) and the export of the earlier stages' cache after the push (<see cref="ExportCacheSettings"/>).
+    /// </summary>
+    [Pure] public ImagePipeline ExportCache(string? branch = null, RegistryCredentials? credentials = null)
     {
-        var pipeline = Configure(new RestoreCacheSettings(), configure ?? (c => c)).BuildArg("BUILDKIT_INLINE_CACHE", "1");
-        var settings = pipeline.Step<RestoreCacheSettings>()!;
-        return settings is { Branch: { } branch, Export: true }
-            ? pipeline.Tag(RestoreCacheSettings.CacheTag(branch)).WithStep(new ExportCacheSettings { Branch = branch, Credentials = settings.Credentials })
-            : pipeline;
+        var pipeline = BuildArg("BUILDKIT_INLINE_CACHE", "1");
+        return branch is null ? pipeline
+            : pipeline.Tag(RestoreCacheSettings.CacheTag(branch)).WithStep(new ExportCacheSettings { Branch = branch, Credentials = credentials });
     }
 }

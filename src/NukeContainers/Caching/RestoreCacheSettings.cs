@@ -9,22 +9,16 @@ namespace NukeContainers.Caching;
 /// The restore-cache step: before the build, it works out the input digest and looks for an image with the same inputs
 /// (in the engine, else at the cache sources in the registry, pulled then) to reuse instead of building; otherwise it
 /// hands the build the cache sources that exist (BuildKit imports their inline cache: <c>cachefrom</c>). A missing or
-/// unreachable source is a warning, never a failure. Its verb also writes inline cache into the image and adds the
-/// branch's cache tag, so that the push moves it.
+/// unreachable source is a warning, never a failure. It only reads: <see cref="ImagePipeline.ExportCache"/> writes the
+/// cache (the inline cache, the branch's cache tag, the earlier stages' export).
 /// </summary>
 public sealed record RestoreCacheSettings : IPipelineStep
 {
     /// <summary>Cache sources the user names: full references, or tags of the pipeline's repository.</summary>
     public IReadOnlyList<string> Sources { get; init; } = [];
 
-    /// <summary>The branch whose cache tag (<c>buildcache-BRANCH</c>) is a source and is pushed after the build.</summary>
+    /// <summary>The branch whose cache tag (<c>buildcache-BRANCH</c>) is a source.</summary>
     public string? Branch { get; init; }
-
-    /// <summary>
-    /// With a branch, also tag the image <c>buildcache-BRANCH</c> and export the earlier stages' cache after the push
-    /// (the verb adds both); false reads the branch's cache without writing it (a build of uncommitted changes).
-    /// </summary>
-    public bool Export { get; init; } = true;
 
     /// <summary>Also look at the branch's cache tag and the highest version pushed in the repository.</summary>
     public bool Automatic { get; init; } = true;
@@ -38,9 +32,9 @@ public sealed record RestoreCacheSettings : IPipelineStep
     /// <summary>The cache tag of a branch: <c>buildcache-main</c>.</summary>
     public static string CacheTag(string branch) => "buildcache-" + (TagSet.Sanitize(branch) ?? "default");
 
-    string IPipelineStep.Name => "restoreCache";
+    string IPipelineStep.Name => StepNames.RestoreCache;
 
-    int IPipelineStep.Order => StepOrder.RestoreCache;
+    IReadOnlyList<string> IPipelineStep.After => [];
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {

@@ -5,17 +5,24 @@ namespace NukeContainers;
 
 /// <summary>
 /// A pipeline step: a settings record that knows how to run itself. The pipeline keeps one of each (by
-/// <see cref="Name"/>) and runs them by <see cref="Order"/>; each gets the image as the step before left it.
-/// A step is added in its own folder: its settings (this interface), its runner, its <see cref="StepResult"/> and its
-/// fluent verbs (a partial of <see cref="ImagePipeline"/>); its place is a constant of <see cref="StepOrder"/>.
+/// <see cref="Name"/>) and runs them in the order their <see cref="After"/> names declare (a graph, not numbers); each
+/// gets the image as the step before left it. A step is added in its own folder: its settings (this interface), its
+/// runner, its <see cref="StepResult"/> and its fluent verbs (a partial of <see cref="ImagePipeline"/>); its place is
+/// the steps it names in <see cref="After"/> (<see cref="StepNames"/> has the built-in steps' names).
 /// </summary>
 public interface IPipelineStep
 {
     /// <summary>The step's key in report.json's <c>durationsMs</c>: <c>restoreCache</c>, <c>build</c>, <c>slim</c> ...</summary>
     string Name { get; }
 
-    /// <summary>Where the step runs among the others (<see cref="StepOrder"/>); lower runs first.</summary>
-    int Order { get; }
+    /// <summary>
+    /// The steps it runs after, by name (<see cref="StepNames"/>); one the pipeline does not have orders nothing. Steps
+    /// that name none of each other run in the order they were added.
+    /// </summary>
+    IReadOnlyList<string> After { get; }
+
+    /// <summary>The steps it runs before, by name: for a step of a team's own that must come before a built-in one (a policy check before the push).</summary>
+    IReadOnlyList<string> Before => [];
 
     /// <summary>Whether the step uses the container engine; a pipeline of steps that do not runs without one.</summary>
     bool NeedsEngine => true;
@@ -37,29 +44,31 @@ public interface IStepFailure
     StepResult Result { get; }
 }
 
-/// <summary>The fixed order of the steps. A step of a team's own takes a number between two of these.</summary>
-public static class StepOrder
+/// <summary>The built-in steps' names, in the order they run when all are there.</summary>
+public static class StepNames
 {
     /// <summary>Restore the build cache.</summary>
-    public const int RestoreCache = 100;
+    public const string RestoreCache = "restoreCache";
     /// <summary>Build the Dockerfile.</summary>
-    public const int Build = 200;
+    public const string Build = "build";
     /// <summary>Slim the image.</summary>
-    public const int Slim = 300;
+    public const string Slim = "slim";
     /// <summary>Tag it.</summary>
-    public const int Tag = 400;
+    public const string Tag = "tag";
     /// <summary>Scan it.</summary>
-    public const int Scan = 500;
-    /// <summary>Push it.</summary>
-    public const int Push = 600;
+    public const string Scan = "scan";
+    /// <summary>Push its content under one tag.</summary>
+    public const string Push = "push";
     /// <summary>Attach provenance and the SBOM to the pushed image.</summary>
-    public const int Attest = 620;
+    public const string Attest = "attest";
     /// <summary>Point the image's tags at what was pushed, version tags last (added with the push).</summary>
-    public const int PushTags = 640;
+    public const string PushTags = "pushTags";
+    /// <summary>Export the build cache of the earlier stages.</summary>
+    public const string ExportCache = "exportCache";
     /// <summary>Sign the pushed digest.</summary>
-    public const int Sign = 650;
+    public const string Sign = "sign";
     /// <summary>Roll it out.</summary>
-    public const int Rollout = 700;
+    public const string Rollout = "rollout";
 }
 
 /// <summary>

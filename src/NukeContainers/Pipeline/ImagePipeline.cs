@@ -7,7 +7,7 @@ namespace NukeContainers;
 /// <summary>
 /// An image's pipeline, immutable: every method returns a new pipeline, so a half-configured one can be shared and
 /// specialised. It holds the settings of the steps asked for; <see cref="RunAsync(Engine.ContainerEngine, CancellationToken)"/> runs them in
-/// <see cref="StepOrder"/>. The steps' verbs are in their folders (<c>Building/ImagePipeline.Build.cs</c> ...).
+/// the order their names declare (<see cref="IPipelineStep.After"/>). The steps' verbs are in their folders (<c>Building/ImagePipeline.Build.cs</c> ...).
 /// </summary>
 public sealed partial record ImagePipeline
 {
@@ -26,8 +26,11 @@ public sealed partial record ImagePipeline
     /// <summary>Where progress lines go; the console unless set.</summary>
     public Action<string> Log { get; private init; } = Console.WriteLine;
 
-    /// <summary>The steps asked for, in the order they run.</summary>
+    /// <summary>The steps asked for, in the order they run: each after the steps its <see cref="IPipelineStep.After"/> names.</summary>
     public ImmutableList<IPipelineStep> Steps { get; private init; } = [];
+
+    /// <summary>The steps in the order they were added, which orders the steps that name none of each other.</summary>
+    private ImmutableList<IPipelineStep> Added { get; init; } = [];
 
     /// <summary>The image the first step starts from, when no step builds one (set by <see cref="FromImage"/>).</summary>
     public PipelineImage? StartImage { get; private init; }
@@ -54,9 +57,45 @@ public sealed partial record ImagePipeline
             },
         };
 
-    /// <summary>Adds a step, or replaces the step of the same name; steps run in their <see cref="IPipelineStep.Order"/>.</summary>
-    [Pure] public ImagePipeline WithStep(IPipelineStep step) =>
-        this with { Steps = [.. Steps.Where(s => s.Name != step.Name).Append(step).OrderBy(s => s.Order)] };
+    /// <summary>
+    /// Adds a step, or replaces the step of the same name (in its place); the steps run in the order their
+    /// <see cref="IPipelineStep.After"/> and <see cref="IPipelineStep.Before"/> names declare. Steps that must run
+    /// after each other both ways are an error that names them.
+    /// </summary>
+    [Pure] public ImagePipeline WithStep(IPipelineStep step)
+    {
+        var added = Added.FindIndex(s => s.Name == step.Name) is var index and >= 0 ? Added.SetItem(index, step) : Added.Add(step);
+        return this with { Added = added, Steps = Ordered(added) };
+    }
+
+    /// The steps in an order where each runs after what it names (Kahn's algorithm): of the steps whose
+    /// predecessors have all run, the one added first.
+    private ImmutableList<IPipelineStep> Ordered(ImmutableList<IPipelineStep> added)
+    {
+        var names = added.Select(s => s.Name).ToHashSet();
+        var before = added.ToDictionary(s => s.Name, s => s.After.Where(names.Contains).ToHashSet());
+        foreach (var step in added)
+            foreach (var later in step.Before.Where(names.Contains)) before[later].Add(step.Name);
+        var ordered = ImmutableList.CreateBuilder<IPipelineStep>();
+        var placed = new HashSet<string>();
+        while (ordered.Count < added.Count)
+        {
+            var next = added.FirstOrDefault(s => !placed.Contains(s.Name) && before[s.Name].All(placed.Contains))
+                ?? throw new ContainerException($"The steps of {Repository} cannot be ordered: {string.Join(", ", added.Where(s => !placed.Contains(s.Name)).Select(s => $"{s.Name} runs after {string.Join(" and ", before[s.Name].Where(n => !placed.Contains(n)))}"))}. " +
+                                                "Change the After (or Before) of the step of your own so that it names no step that runs after it.");
+            ordered.Add(next);
+            placed.Add(next.Name);
+        }
+        return ordered.ToImmutable();
+    }
+
+    /// <summary>The steps in the order they run, each with what it runs after: <c>push (after tag, scan)</c>, one a line.</summary>
+    public string StepGraph() => string.Join("\n", Steps.Select(s =>
+    {
+        var names = Steps.Select(x => x.Name).ToHashSet();
+        var after = s.After.Where(names.Contains).Concat(Steps.Where(x => x.Before.Contains(s.Name)).Select(x => x.Name)).Distinct().ToList();
+        return after.Count == 0 ? s.Name : $"{s.Name} (after {string.Join(", ", after)})";
+    }));
 
     /// <summary>The step of a type, if the pipeline has one.</summary>
     public T? Step<T>() where T : class, IPipelineStep => Steps.OfType<T>().FirstOrDefault();

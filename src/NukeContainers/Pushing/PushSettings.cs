@@ -38,9 +38,9 @@ public sealed record PushSettings : IPipelineStep
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    string IPipelineStep.Name => "push";
+    string IPipelineStep.Name => StepNames.Push;
 
-    int IPipelineStep.Order => StepOrder.Push;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Tag, StepNames.Scan];
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {

@@ -18,9 +18,9 @@ public sealed record PushTagsSettings : IPipelineStep
     /// <summary>Point the version tag at this image even when it names another one.</summary>
     public bool Force { get; init; }
 
-    string IPipelineStep.Name => "pushTags";
+    string IPipelineStep.Name => StepNames.PushTags;
 
-    int IPipelineStep.Order => StepOrder.PushTags;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Push, StepNames.Attest];
 
     bool IPipelineStep.NeedsEngine => false;
 

@@ -75,9 +75,9 @@ public sealed record RolloutSettings : IPipelineStep
     private static Dictionary<string, string> Pairs(params (string Key, string? Value)[] pairs) =>
         pairs.Where(p => !string.IsNullOrWhiteSpace(p.Value)).ToDictionary(p => p.Key, p => p.Value!);
 
-    string IPipelineStep.Name => "rollout";
+    string IPipelineStep.Name => StepNames.Rollout;
 
-    int IPipelineStep.Order => StepOrder.Rollout;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.PushTags, StepNames.Sign, StepNames.ExportCache];
 
     bool IPipelineStep.NeedsEngine => false;
 

@@ -65,9 +65,9 @@ public sealed record ScanSettings : IPipelineStep
     /// <summary>Ignores the ids in this .trivyignore file.</summary>
     [Pure] public ScanSettings Ignoring(string ignoreFile) => this with { IgnoreFile = ignoreFile };
 
-    string IPipelineStep.Name => "scan";
+    string IPipelineStep.Name => StepNames.Scan;
 
-    int IPipelineStep.Order => StepOrder.Scan;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Build, StepNames.Slim, StepNames.Tag];
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {

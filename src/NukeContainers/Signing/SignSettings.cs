@@ -19,9 +19,9 @@ public sealed record SignSettings : IPipelineStep
     /// <summary>Credentials for the registry; the docker config's when null.</summary>
     public RegistryCredentials? Credentials { get; init; }
 
-    string IPipelineStep.Name => "sign";
+    string IPipelineStep.Name => StepNames.Sign;
 
-    int IPipelineStep.Order => StepOrder.Sign;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Attest, StepNames.PushTags];
 
     bool IPipelineStep.NeedsEngine => false;
 

@@ -77,9 +77,9 @@ public sealed record SlimSettings : IPipelineStep
     public SlimRules? Rules() =>
         Remove == SlimCategories.None && RemovePatterns.Count == 0 ? null : SlimRules.Create(Remove, KeepLanguages, RemovePatterns, KeepPatterns);
 
-    string IPipelineStep.Name => "slim";
+    string IPipelineStep.Name => StepNames.Slim;
 
-    int IPipelineStep.Order => StepOrder.Slim;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Build];
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {

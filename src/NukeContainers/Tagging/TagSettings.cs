@@ -11,9 +11,9 @@ public sealed record TagSettings : IPipelineStep
     /// <summary>Which tags.</summary>
     public TagPlan Plan { get; init; } = new();
 
-    string IPipelineStep.Name => "tag";
+    string IPipelineStep.Name => StepNames.Tag;
 
-    int IPipelineStep.Order => StepOrder.Tag;
+    IReadOnlyList<string> IPipelineStep.After => [StepNames.Build, StepNames.Slim];
 
     void IPipelineStep.Check(ImagePipeline pipeline)
     {
