@@ -33,13 +33,15 @@ public interface IRestoreCache : IContainerImages
     string? ExportBranch(RunFacts facts) => facts.Dirty ? null : CacheSettings(facts).Branch;
 
     /// <summary>The restore-cache step before the build, and the inline cache in the image a later restore reads.</summary>
-    ImageStep RestoreCacheImageStep => new(StepNames.RestoreCache, (pipeline, context) => pipeline.RestoreCache(_ => CacheSettings(context.Facts)).ExportCache());
+    ImageStep RestoreCacheImageStep => new(StepNames.RestoreCache, (pipeline, context) => pipeline.RestoreCache(_ => CacheSettings(context.Facts)).InlineCache());
 
     /// <summary>The branch's cache tag, <c>buildcache-BRANCH</c>, which the push moves.</summary>
     IEnumerable<string> IContainerImages.CacheTags(RunFacts facts) => ExportBranch(facts) is { } branch ? [Caching.RestoreCacheSettings.CacheTag(branch)] : [];
 
-    /// <summary>The branch's cache tag and the export of the earlier stages' cache after the push (nothing without a branch).</summary>
-    ImageStep ExportCacheImageStep => new(StepNames.ExportCache, (pipeline, context) => pipeline.ExportCache(ExportBranch(context.Facts), CacheSettings(context.Facts).Credentials));
+    /// <summary>The export of the earlier stages' cache after the push (nothing without a branch; the tag step adds the cache tag: <see cref="IContainerImages.CacheTags"/>).</summary>
+    ImageStep ExportCacheImageStep => new(StepNames.ExportCache, (pipeline, context) => ExportBranch(context.Facts) is { } branch
+        ? pipeline.WithStep(new ExportCacheSettings { Branch = branch, Credentials = CacheSettings(context.Facts).Credentials })
+        : pipeline);
 
     /// <summary>Checks the cache sources of each image before the build.</summary>
     Target RestoreCache => _ => _

@@ -16,7 +16,7 @@ public sealed record ImageStep(string Name, Func<ImagePipeline, ImageStepContext
     /// <summary>
     /// The image steps of a build: each property of type <see cref="ImageStep"/> of the interfaces it takes (read
     /// through the interface, so that the build's own override is the one taken) and of its own class, the first of
-    /// each name.
+    /// each name; the build step's first, since the others may configure the build.
     /// </summary>
     public static IReadOnlyList<ImageStep> Of(object build)
     {
@@ -27,7 +27,8 @@ public sealed record ImageStep(string Name, Func<ImagePipeline, ImageStepContext
         var steps = new List<ImageStep>();
         foreach (var property in properties)
             if (property.GetValue(build) is ImageStep step && steps.All(s => s.Name != step.Name)) steps.Add(step);
-        return steps;
+        // The build's first: the others configure the build it adds (the restore's inline cache is a build argument).
+        return [.. steps.OrderBy(s => s.Name == StepNames.Build ? 0 : 1)];
     }
 }
 

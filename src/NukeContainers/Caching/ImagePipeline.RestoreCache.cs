@@ -15,6 +15,9 @@ public sealed partial record ImagePipeline
     [Pure] public ImagePipeline RestoreCache(Func<RestoreCacheSettings, RestoreCacheSettings>? configure = null) =>
         Configure(new RestoreCacheSettings(), configure ?? (c => c));
 
+    /// <summary>BuildKit's inline cache in the built image (<c>BUILDKIT_INLINE_CACHE=1</c>), which a later restore imports.</summary>
+    [Pure] public ImagePipeline InlineCache() => BuildArg("BUILDKIT_INLINE_CACHE", "1");
+
     /// <summary>
     /// Writes the build cache that a later <see cref="RestoreCache"/> reads: BuildKit's inline cache in the image
     /// (<c>BUILDKIT_INLINE_CACHE=1</c>), and, with a <paramref name="branch"/>, the tag <c>buildcache-BRANCH</c> (which
@@ -22,7 +25,7 @@ public sealed partial record ImagePipeline
     /// </summary>
     [Pure] public ImagePipeline ExportCache(string? branch = null, RegistryCredentials? credentials = null)
     {
-        var pipeline = BuildArg("BUILDKIT_INLINE_CACHE", "1");
+        var pipeline = InlineCache();
         return branch is null ? pipeline
             : pipeline.Tag(RestoreCacheSettings.CacheTag(branch)).WithStep(new ExportCacheSettings { Branch = branch, Credentials = credentials });
     }
