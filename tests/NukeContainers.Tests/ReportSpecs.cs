@@ -121,5 +121,43 @@ public sealed class ReportSpecs : IDisposable
         Assert.StartsWith($"{path} is not a report.json (", error.Message);
     }
 
+    /// A typed, versioned report (issue 27.3): schemaVersion first; another version is named with this one's, and a
+    /// report written before the version was kept reads as version 1 (the same shape).
+    [Theory]
+    [InlineData("{ \"schemaVersion\": 2, \"images\": [] }", "is report.json schema version 2, and this NukeContainers reads version 1: a newer NukeContainers wrote it. Update the build's NukeContainers packages")]
+    [InlineData("{ \"schemaVersion\": 0, \"images\": [] }", "is report.json schema version 0, and this NukeContainers reads version 1: delete it")]
+    [InlineData("{ \"schemaVersion\": \"one\", \"images\": [] }", "is report.json schema version \"one\"")]
+    public void A_report_of_another_schema_version_is_refused_naming_both_versions(string text, string message)
+    {
+        var path = Path.Combine(_root.Path, "report.json");
+        File.WriteAllText(path, text);
+
+        Assert.Contains(message, Assert.Throws<ContainerException>(() => ContainerReport.Read(path)).Message);
+    }
+
+    [Fact]
+    public async Task The_report_says_its_schema_version_first_and_one_without_it_reads_as_version_1()
+    {
+        var before = ReportSchema.Validated;
+        var path = await ContainerReport.From([Image("go-api", 4_470_000, null)], _root.Path).WriteAsync(Path.Combine(_root.Path, "out"));
+        File.WriteAllText(Path.Combine(_root.Path, "old.json"), "{ \"images\": [] }");
+
+        Assert.StartsWith("{\n  \"schemaVersion\": 1,\n  \"images\": [", File.ReadAllText(path));
+        Assert.True(ReportSchema.Validated > before, "the write was held against docs/report.schema.json");
+        Assert.Equal(1, ContainerReport.Read(Path.Combine(_root.Path, "old.json")).SchemaVersion);
+    }
+
+    /// The schema check itself can fail: a digest that is none, a severity there is not, a missing required field.
+    [Theory]
+    [InlineData("\"digest\": \"latest\"", "/images/0/digest")]
+    [InlineData("\"scan\": { \"critical\": 0, \"high\": 0, \"medium\": 0, \"low\": 0, \"gate\": \"maybe\", \"sbom\": \"s.json\" }", "/images/0/scan/gate")]
+    [InlineData("\"rollout\": { \"status\": \"succeeded\" }", "/images/0/rollout")]
+    public void The_schema_refuses_a_report_that_does_not_fit_it(string field, string where)
+    {
+        var text = $"{{ \"schemaVersion\": 1, \"images\": [ {{ \"name\": \"a\", \"repository\": \"r/a\", \"imageId\": \"sha256:{new string('a', 64)}\", \"sizeBytes\": 1, \"durationsMs\": {{}}, {field} }} ] }}";
+
+        Assert.Contains(where, Assert.Throws<InvalidOperationException>(() => ReportSchema.Validate("report.json", text)).Message);
+    }
+
     public void Dispose() => _root.Dispose();
 }

@@ -11,6 +11,16 @@ namespace NukeContainers.Reporting;
 /// </summary>
 public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
 {
+    /// <summary>The version of report.json's shape this code reads and writes (docs/report.schema.json).</summary>
+    public const int CurrentSchemaVersion = 1;
+
+    /// <summary>The version of report.json's shape: <see cref="CurrentSchemaVersion"/> when written here; reports written before it was kept have none (read as 1, the same shape).</summary>
+    [JsonPropertyOrder(-1)]
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    /// <summary>Told each report.json text as it is written (the tests validate it against docs/report.schema.json).</summary>
+    internal static Action<string, string>? Written { get; set; }
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -67,7 +77,9 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     {
         Directory.CreateDirectory(folder);
         var json = Path.Combine(folder, "report.json");
-        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(this, Json) + "\n", cancellationToken);
+        var text = JsonSerializer.Serialize(this with { SchemaVersion = CurrentSchemaVersion }, Json) + "\n";
+        Written?.Invoke(json, text);
+        await File.WriteAllTextAsync(json, text, cancellationToken);
         var markdown = ToMarkdown();
         await File.WriteAllTextAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
@@ -79,14 +91,25 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>Reads a report.json; an error names the file when it is not one.</summary>
     public static ContainerReport Read(string path)
     {
+        var text = File.ReadAllText(path);
+        ContainerReport report;
         try
         {
-            return JsonSerializer.Deserialize<ContainerReport>(File.ReadAllText(path), Json) ?? throw new JsonException("it holds null");
+            // The version first: another version's shape may not read as this one's at all.
+            using (var document = JsonDocument.Parse(text))
+                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("schemaVersion", out var version)
+                    && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var number) && number == CurrentSchemaVersion))
+                    throw new ContainerException($"{path} is report.json schema version {version.GetRawText()}, and this NukeContainers reads version {CurrentSchemaVersion}: " +
+                        (version.ValueKind == JsonValueKind.Number && version.GetDouble() > CurrentSchemaVersion
+                            ? "a newer NukeContainers wrote it. Update the build's NukeContainers packages, or delete it (a Publish writes it again)."
+                            : "delete it (a Publish writes it again)."));
+            report = JsonSerializer.Deserialize<ContainerReport>(text, Json) ?? throw new JsonException("it holds null");
         }
         catch (JsonException e)
         {
             throw new ContainerException($"{path} is not a report.json ({e.Message}). Delete it and run the build again.");
         }
+        return report with { SchemaVersion = CurrentSchemaVersion };
     }
 
     /// <summary>Reads report.json when it exists; an empty report otherwise.</summary>

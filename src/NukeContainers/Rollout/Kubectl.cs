@@ -66,7 +66,10 @@ internal sealed class Kubectl(string program, string? kubeconfig, string? contex
     public ContainerException Failure(IReadOnlyList<string> arguments, string standardError)
     {
         var error = Utils.Shell.Tail(standardError, 10);
+        // kubectl says it in several words: "dial tcp ...: connect: connection refused", or (as it retries its discovery)
+        // "The connection to the server 127.0.0.1:PORT was refused - did you specify the right host or port?".
         var unreachable = error.Contains("Unable to connect to the server", StringComparison.Ordinal) || error.Contains("connection refused", StringComparison.Ordinal)
+                          || error.Contains("The connection to the server", StringComparison.Ordinal)
                           || error.Contains("no such host", StringComparison.Ordinal) || error.Contains("i/o timeout", StringComparison.Ordinal);
         var unauthorized = error.Contains("You must be logged in", StringComparison.Ordinal) || error.Contains("Unauthorized", StringComparison.Ordinal) || error.Contains("forbidden", StringComparison.OrdinalIgnoreCase);
         var hint = unreachable ? $"kubectl could not reach the cluster ({Where}): check --kube-context and --kubeconfig, and that the cluster is up and reachable from here."
