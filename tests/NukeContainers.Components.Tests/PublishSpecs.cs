@@ -271,7 +271,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
             .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\n");
         string[] publish = ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "4.0.0", "--platform", "linux/amd64,linux/arm64"];
 
-        if (await fixture.Engine.ImageStoreAsync() != "containerd")
+        if (await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd)
         {
             _app.Write("busybox-amd64", "").Write("busybox-arm64", "");
             var refused = await _driver.RunAsync(new PublishBuild(_app.Path), publish);

@@ -18,7 +18,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
     /// the tar route is refused before anything is sent, saying why, and that is what a tar theory holds instead.
     private async Task<bool> TarRefusedHereAsync(ContextTransfer transfer)
     {
-        if (transfer != ContextTransfer.Tar || await fixture.Engine.ImageStoreAsync() != "containerd") return false;
+        if (transfer != ContextTransfer.Tar || await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd) return false;
         var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline().Transfer(ContextTransfer.Tar).RunAsync(fixture.Engine));
         Assert.Contains("keeps its images in containerd, and with that store its BuildKit cannot read a context sent as a tar", error.Message);
         return true;
@@ -239,7 +239,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         await fixture.Engine.Client.Images.DeleteImageAsync(result.ImageId, new Docker.DotNet.Models.ImageDeleteParameters { Force = true });   // as the run's reaper does
         var afterRemoval = await Ours();
 
-        if (await fixture.Engine.ImageStoreAsync() == "containerd") Assert.Equal([result.ImageId], afterBuild);
+        if (await fixture.Engine.ImageStoreAsync() == NukeContainers.Engine.ImageStore.Containerd) Assert.Equal([result.ImageId], afterBuild);
         else Assert.Contains(result.ImageId, afterBuild);
         Assert.Empty(afterRemoval);
     }
@@ -260,7 +260,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         Assert.True(second.Build!.Output.InstructionsTotal >= 2, string.Join(", ", second.Build.Output.Instructions));
         // The legacy builder's cache is its step images; on the containerd store the product removes them (they would
         // stay forever there), so that builder caches nothing between builds on such an engine.
-        var legacyOnContainerd = builder == Builder.Legacy && await fixture.Engine.ImageStoreAsync() == "containerd";
+        var legacyOnContainerd = builder == Builder.Legacy && await fixture.Engine.ImageStoreAsync() == NukeContainers.Engine.ImageStore.Containerd;
         Assert.Equal(legacyOnContainerd ? 0 : second.Build.Output.InstructionsTotal, second.Build.Output.InstructionsCached);
         Assert.DoesNotContain(second.Build.Output.Instructions, i => i.Name.StartsWith("ARG", StringComparison.Ordinal));
     }

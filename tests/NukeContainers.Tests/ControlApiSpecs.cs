@@ -60,7 +60,7 @@ public sealed class ControlApiSpecs(EngineFixture fixture, Xunit.Abstractions.IT
 
         using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
         var reference = Images.ImageReference.Parse(cache);
-        if (await fixture.Engine.ImageStoreAsync() == "containerd")
+        if (await fixture.Engine.ImageStoreAsync() == NukeContainers.Engine.ImageStore.Containerd)
         {
             await build;
             var digest = await registry.DigestAsync(reference.Path, reference.Tag!);

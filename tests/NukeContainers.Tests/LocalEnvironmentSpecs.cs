@@ -119,8 +119,8 @@ public sealed class LocalEnvironmentSpecs(EngineFixture fixture)
         Assert.NotEqual(fixture.Endpoint.SocketPath, provisioned.Endpoint.SocketPath);
         Assert.False(again.Started);
         Assert.Equal("1.45", await engine.ApiVersionAsync());
-        Assert.Equal("containerd", await engine.ImageStoreAsync());
-        Assert.Equal("graphdriver", await fixture.Engine.ImageStoreAsync());
+        Assert.Equal(NukeContainers.Engine.ImageStore.Containerd, await engine.ImageStoreAsync());
+        Assert.Equal(NukeContainers.Engine.ImageStore.GraphDriver, await fixture.Engine.ImageStoreAsync());
         // Unpacked, not installed: the system's docker.io is still Debian 12's.
         var installed = await Utils.Shell.RunAsync("dpkg-query", ["-W", "-f=${Version}", "docker.io"], CancellationToken.None);
         Assert.StartsWith("20.10", installed.StandardOutput);

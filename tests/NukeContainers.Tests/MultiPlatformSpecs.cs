@@ -22,7 +22,7 @@ public sealed class MultiPlatformSpecs(EngineFixture fixture) : IAsyncLifetime
             .Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId).FromDockerfile(_context.Path).WithLog(_log.Add)
             .Platforms("linux/amd64", "linux/arm64").Slim().Tag(Guid.NewGuid().ToString("N")[..12]).Push();
 
-        if (await fixture.Engine.ImageStoreAsync() != "containerd")
+        if (await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd)
         {
             // Docker 20.10's store holds one platform an image: refused before anything is built, saying what to use.
             _context.Write("busybox-amd64", "").Write("busybox-arm64", "");

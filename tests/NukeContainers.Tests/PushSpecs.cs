@@ -328,7 +328,7 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
                 call.Response.Close();
             }
         });
-        if (await fixture.Engine.ImageStoreAsync() == "containerd")
+        if (await fixture.Engine.ImageStoreAsync() == NukeContainers.Engine.ImageStore.Containerd)
         {
             var failed = await Assert.ThrowsAsync<ContainerException>(() => RunAsync(Image($"127.0.0.1:{port}", "retrying", Guid.NewGuid().ToString("N")).Tag("1.0.0")
                 .Push(p => p with { MaxAttempts = 2, FirstRetryDelay = TimeSpan.FromMilliseconds(50) })));

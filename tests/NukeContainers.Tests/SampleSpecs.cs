@@ -120,7 +120,7 @@ public sealed class SampleSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
             .Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId)
             .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample)).Target("runtime").Platforms("linux/amd64", "linux/arm64")
             .Tag(Guid.NewGuid().ToString("N")[..12]).Push().WithLog(log.Add);
-        if (await fixture.Engine.ImageStoreAsync() != "containerd")
+        if (await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd)
         {
             var refused = await Assert.ThrowsAsync<ContainerException>(() => pipeline.BuildArgs(Containers.LocalBaseImageArgs).RunAsync(fixture.Engine));
             Assert.Contains("The build is for linux/amd64, linux/arm64", refused.Message);

@@ -90,7 +90,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
         using var refusing = ContainerEngine.Connect(proxy.Path);
 
         var throughSession = await Pipeline().RunAsync(fixture.Engine);
-        if (await fixture.Engine.ImageStoreAsync() == "containerd")
+        if (await fixture.Engine.ImageStoreAsync() == NukeContainers.Engine.ImageStore.Containerd)
         {
             // Docker 26 with the containerd image store cannot read a tar context through BuildKit: no fallback there.
             var error = await Assert.ThrowsAsync<ContainerException>(() => Pipeline("session-refused").RunAsync(refusing));

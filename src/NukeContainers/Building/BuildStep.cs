@@ -105,7 +105,7 @@ internal static class BuildStep
         var naive = settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Platform = settings.Platforms.Count > 1 ? settings.Platforms[0] : settings.Platform };
         var inputs = await Caching.InputDigest.ComputeAsync(baselineContext, naive, step.Engine, cancellationToken);
         var key = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"{inputs} {await step.Engine.ImageStoreAsync(cancellationToken)}")));
+            System.Text.Encoding.UTF8.GetBytes($"{inputs} {(await step.Engine.ImageStoreAsync(cancellationToken)).ToString().ToLowerInvariant()}")));   // containerd or graphdriver, as before the enum
         if (await Caching.ImageReadCache.TryGetAsync<BaselineResult>("baseline", key, cancellationToken) is { } known)
         {
             step.Log($"Baseline {known.SizeBytes / 1e6:0.0} MB, measured before from the same inputs ({inputs[..19]}); the image is {100.0 * size / known.SizeBytes:0.0}% of it");

@@ -28,7 +28,7 @@ internal static class ControlBuilder
         var watch = Stopwatch.StartNew();
         using var channel = Channel(engine);
         var control = new Control.ControlClient(channel);
-        var request = Request(context, settings, tags, session, await engine.ImageStoreAsync(cancellationToken) == "containerd", exportImage);
+        var request = Request(context, settings, tags, session, await engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd, exportImage);
         var progress = new BuildKitProgress(log);
 
         // Status first, so that no progress of the solve is missed; it ends when the solve does.

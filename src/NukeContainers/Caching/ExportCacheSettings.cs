@@ -49,7 +49,7 @@ public sealed record ExportCacheSettings : IPipelineStep
         var stages = EarlierStages(DockerfileParser.Load(buildContext.DockerfilePath, build.BuildArgs), build.Target);
         var repository = context.Image.Repository;
         var credentials = Credentials ?? await DockerConfig.FindAsync(repository.Registry, cancellationToken: cancellationToken);
-        if (stages.Count > 0 && await context.Engine.ImageStoreAsync(cancellationToken) == "containerd")
+        if (stages.Count > 0 && await context.Engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd)
             return await ExportEveryStageAsync(context, build, buildContext, repository.WithTag(AllStagesTag(Branch)), credentials, cancellationToken);
         var exported = new List<string>();
         foreach (var stage in stages)

@@ -12,7 +12,7 @@ public sealed partial class ContainerEngine
     /// </summary>
     public async Task<BuildOutput> BuildAsync(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Action<string> log, CancellationToken cancellationToken = default)
     {
-        if (settings.Platforms.Count > 1 && await ImageStoreAsync(cancellationToken) != "containerd")
+        if (settings.Platforms.Count > 1 && await ImageStoreAsync(cancellationToken) != ImageStore.Containerd)
             throw new ContainerException(
                 $"The build is for {string.Join(", ", settings.Platforms)}: one image a platform under one index, which the engine at {Endpoint} cannot keep " +
                 "(its image store holds one platform an image). Build on an engine with the containerd image store (Docker 26: --embedded-engine docker26, " +
@@ -103,18 +103,18 @@ public sealed partial class ContainerEngine
     /// 26.1: "lookup build-context-...: no such host"). Said before the upload, not after it.
     private async Task RequireTarContextsAsync(string why, CancellationToken cancellationToken)
     {
-        if (await ImageStoreAsync(cancellationToken) == "containerd")
+        if (await ImageStoreAsync(cancellationToken) == ImageStore.Containerd)
             throw new ContainerException($"{why}, but the engine at {Endpoint} keeps its images in containerd, and with that store its BuildKit cannot read a " +
                                          "context sent as a tar (it looks the upload up as a host name). Build through the BuildKit session (the default), or with the legacy builder.");
     }
 
-    private string? _imageStore;
+    private ImageStore? _imageStore;
 
-    /// <summary>Where the engine keeps its images: <c>containerd</c> (the containerd image store, Docker 24 and later when on) or <c>graphdriver</c>.</summary>
-    public async Task<string> ImageStoreAsync(CancellationToken cancellationToken = default) =>
+    /// <summary>Where the engine keeps its images: the containerd image store (Docker 24 and later when on) or the graph driver's.</summary>
+    public async Task<ImageStore> ImageStoreAsync(CancellationToken cancellationToken = default) =>
         _imageStore ??= (await Client.System.GetSystemInfoAsync(cancellationToken)).DriverStatus?
             .Any(s => s.Length == 2 && s[0] == "driver-type" && s[1].StartsWith("io.containerd.snapshotter", StringComparison.Ordinal)) == true
-            ? "containerd" : "graphdriver";
+            ? ImageStore.Containerd : ImageStore.GraphDriver;
 
     /// <summary>
     /// Removes the context tars that BuildKit keeps from tar-context builds (<c>http url http://build-context-...</c>
@@ -150,7 +150,7 @@ public sealed partial class ContainerEngine
     /// builder is deprecated there, and BuildKit, its default, keeps its cache apart from the images.
     private async Task<BuildOutput> RemoveStepImagesAsync(BuildOutput output)
     {
-        if (output.StepImages.Count == 0 || await ImageStoreAsync(CancellationToken.None) != "containerd") return output;
+        if (output.StepImages.Count == 0 || await ImageStoreAsync(CancellationToken.None) != ImageStore.Containerd) return output;
         foreach (var id in output.StepImages)
         {
             var image = await InspectImageAsync(id, CancellationToken.None);

@@ -45,7 +45,7 @@ public static class LocalBaseImages
         await using var _ = await FileLock.AcquireAsync(Path.Combine(Path.GetTempPath(), "nukecontainers-base-images.lock"), cancellationToken, log);
         var made = new Dictionary<string, string>();
         var replaced = new List<string>();
-        var containerd = await engine.ImageStoreAsync(cancellationToken) == "containerd";
+        var containerd = await engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd;
         foreach (var image in only is null ? All : WithWhatTheyAreBuiltOn(only))
         {
             var platforms = containerd && image.Platforms.Count > 1 ? string.Join(',', image.Platforms) : null;

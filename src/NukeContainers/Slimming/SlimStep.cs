@@ -76,7 +76,7 @@ internal static class SlimStep
         // The engine's size of an image is its layers unpacked on the graph driver's store, but their compressed blobs on
         // the containerd store, where a loaded (slimmed) image's blobs are not compressed: there both sides are measured
         // as dive measures them, the sum of the layers' file sizes, so that before and after compare.
-        var measuredByLayers = await engine.ImageStoreAsync(cancellationToken) == "containerd";
+        var measuredByLayers = await engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd;
         var beforeBytes = measuredByLayers ? before.SizeBytes : await engine.SizeAsync(imageId, cancellationToken);
         var diffIds = before.Layers.Select(l => l.DiffId).ToList();
         var baseLayers = await BaseLayersAsync(settings, context, diffIds, cancellationToken);
