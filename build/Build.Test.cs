@@ -5,22 +5,25 @@ using NukeContainers.Components;
 partial class Build
 {
     Target Test => _ => _
-        .Description("Run every test project; the counts go to artifacts/test-results/summary.txt")
+        .Description("Run the unit tier (no engine: the library's rules, the build host), then the engine tier (NukeContainers.Tests, the components' specs) and the engine specs again on Docker 26; --unit runs the unit tier alone. The counts go to artifacts/test-results/summary.txt")
         .DependsOn(Compile)
         .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Executes(async ct =>
         {
             if (Directory.Exists(TestResultsDirectory)) Directory.Delete(TestResultsDirectory, recursive: true);
-            var arguments = new List<string> { "test", Solution, "--no-build", "-c", Configuration,
-                "--logger", "trx", "--logger", "console;verbosity=normal", "--results-directory", TestResultsDirectory };
-            if (TestFilter is not null) arguments.AddRange(["--filter", TestFilter]);
             try
             {
-                // Both runs run, and the first failure is the target's.
+                // The unit tier first: a broken rule fails in seconds, before any engine is asked.
+                foreach (var project in UnitProjects) await TestProjectAsync(project, null, null, ct);
+                if (Unit) return;
+                // Every engine run runs, and the first failure is the target's.
                 Exception? failed = null;
-                try { await DotNet(ct, [.. arguments]); }
-                catch (InvalidOperationException e) { failed = e; }
-                if (ModernEngine) await TestOnDocker26Async(ct);
+                foreach (var project in EngineProjects)
+                    try { await TestProjectAsync(project, null, null, ct); }
+                    catch (InvalidOperationException e) { failed ??= e; }
+                if (ModernEngine)
+                    try { await TestOnDocker26Async(ct); }
+                    catch (InvalidOperationException e) { failed ??= e; }
                 if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
             }
             finally
@@ -28,6 +31,31 @@ partial class Build
                 WriteTestCounts();
             }
         });
+
+    [Parameter("Run only the unit tier of the tests: no engine, no registry, seconds (LocalEnvironment is not run)")]
+    readonly bool Unit;
+
+    /// The unit tier: no engine, no registry, no root.
+    static readonly string[] UnitProjects = ["tests/NukeContainers.UnitTests/NukeContainers.UnitTests.csproj", "tests/NukeContainers.Build.Tests/NukeContainers.Build.Tests.csproj"];
+
+    /// The engine tier: the library against the real engine, registry, git and kubectl; a team's build on the components.
+    static readonly string[] EngineProjects = ["tests/NukeContainers.Tests/NukeContainers.Tests.csproj", "tests/NukeContainers.Components.Tests/NukeContainers.Components.Tests.csproj"];
+
+    /// With --unit, nothing needs an engine: LocalEnvironment does not run.
+    Target ILocalEnvironment.LocalEnvironment => _ => _
+        .Inherit<ILocalEnvironment>(x => x.LocalEnvironment)
+        .OnlyWhenStatic(() => !Unit);
+
+    /// One test project, its TRX named after it (and the engine), with --test-filter and the extra filter.
+    Task TestProjectAsync(string project, string? filter, IReadOnlyDictionary<string, string>? environment, CancellationToken ct, string? trx = null)
+    {
+        var filters = new[] { filter, TestFilter }.OfType<string>().ToList();
+        string[] arguments = ["test", RootDirectory / project, "--no-build", "-c", Configuration,
+            .. filters.Count == 0 ? Array.Empty<string>() : ["--filter", string.Join("&", filters.Select(f => $"({f})"))],
+            "--logger", $"trx;LogFileName={trx ?? Path.GetFileNameWithoutExtension(project) + ".trx"}", "--logger", "console;verbosity=normal",
+            "--results-directory", TestResultsDirectory];
+        return environment is null ? DotNet(ct, arguments) : DotNet(environment, ct, arguments);
+    }
 
     [Parameter("Also run the engine specs on Debian 13's Docker 26 engine with the containerd image store (started with its own state; default true)")]
     readonly bool ModernEngine = true;
@@ -41,7 +69,7 @@ partial class Build
     const string EngineSpecs = "(FullyQualifiedName~NukeContainers.Tests.BuildSpecs|FullyQualifiedName~NukeContainers.Tests.PushSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.DockerfileFrontendSpecs|FullyQualifiedName~NukeContainers.Tests.SessionSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.SlimSpecs|FullyQualifiedName~NukeContainers.Tests.ScanSpecs|FullyQualifiedName~NukeContainers.Tests.ImageReadCacheSpecs" +
-                               "|FullyQualifiedName~NukeContainers.Tests.ParallelSpecs|FullyQualifiedName~NukeContainers.Tests.PipelineSpecs" +
+                               "|FullyQualifiedName~NukeContainers.Tests.ParallelSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.StepSeamSpecs|FullyQualifiedName~NukeContainers.Tests.ReaperSpecs|FullyQualifiedName~NukeContainers.Tests.AttestSpecs|FullyQualifiedName~NukeContainers.Tests.ControlApiSpecs" +
                                "|FullyQualifiedName~NukeContainers.Tests.MultiPlatformSpecs|FullyQualifiedName~Go_api_cross_builds_for_arm64|FullyQualifiedName~Node_web_cross_builds_for_arm64|FullyQualifiedName~Dotnet_api_cross_builds_for_arm64)" +
                                "&FullyQualifiedName!~The_SSH_agent_is_forwarded&FullyQualifiedName!~The_dpkg_inventory" +
@@ -65,9 +93,7 @@ partial class Build
                  })
             try
             {
-                await DotNet(environment, ct, "test", RootDirectory / project, "--no-build", "-c", Configuration,
-                    "--filter", TestFilter is null ? filter : $"({filter})&({TestFilter})",
-                    "--logger", $"trx;LogFileName={trx}", "--logger", "console;verbosity=normal", "--results-directory", TestResultsDirectory);
+                await TestProjectAsync(project, filter, environment, ct, trx);
             }
             catch (InvalidOperationException e)
             {

@@ -9,8 +9,14 @@ namespace NukeContainers.Tests;
 /// fit fails the spec that wrote it, naming where and why.
 public static class ReportSchema
 {
-    private static readonly Lazy<JsonSchema> Schema = new(() =>
-        JsonSchema.FromText(File.ReadAllText(Path.Combine(EngineFixture.RepositoryRoot(), "docs", "report.schema.json"))));
+    private static readonly Lazy<JsonSchema> Schema = new(() => JsonSchema.FromText(File.ReadAllText(Path.Combine(Root(), "docs", "report.schema.json"))));
+
+    private static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "NukeContainers.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"No NukeContainers.sln above {AppContext.BaseDirectory}.");
+    }
 
     /// How many reports were held against the schema in this process.
     public static int Validated;
