@@ -63,6 +63,23 @@ public sealed class ComponentSpecs : IDisposable
             .Executes(() => Ran.Add("override compile"));
     }
 
+    /// ./build.sh Push --help lists Push and what it depends on, and only the parameters those read (issue 27.7).
+    [Fact]
+    public async Task Help_for_a_target_lists_it_its_dependencies_and_only_the_parameters_they_read()
+    {
+        var push = await _driver.RunAsync(new ComponentBuild(), "Push", "--help");
+        var compile = await _driver.RunAsync(new ComponentBuild(), "Compile", "--help");
+        var all = await _driver.RunAsync(new ComponentBuild(), "--help");
+
+        Assert.Contains("Targets (Compile, Push; ./build.sh --help lists all):", push.Output);
+        Assert.Contains("--registry <string>", push.Output);
+        Assert.DoesNotContain("Announce", push.Output);
+        Assert.DoesNotContain("--registry", compile.Output);
+        Assert.Contains("--help, -h", compile.Output);   // the host's own flags are always there
+        Assert.Contains("Announce", all.Output);
+        Assert.Contains("--registry <string>", all.Output);
+    }
+
     [Fact]
     public async Task A_builds_components_bring_their_targets_and_parameters()
     {

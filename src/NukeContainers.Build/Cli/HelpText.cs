@@ -18,10 +18,15 @@ internal static class HelpText
         ("--continue", "keep running independent targets after a failure"),
     ];
 
-    public static string Help(IReadOnlyList<ExecutableTarget> targets, ParameterSet parameters, object build)
+    /// <summary>
+    /// The targets and parameters; with <paramref name="focus"/> (the targets named with --help and what they depend on),
+    /// only those targets and the parameters they read: a component's target reads its component's parameters and
+    /// those of the components it extends, a target of the build's own class that class's.
+    /// </summary>
+    public static string Help(IReadOnlyList<ExecutableTarget> targets, ParameterSet parameters, object build, IReadOnlyList<ExecutableTarget>? focus = null)
     {
-        var text = new StringBuilder("Usage: ./build.sh [targets] [--parameter value ...]\n\nTargets:\n");
-        var listed = targets.Where(t => !t.Definition.IsUnlisted).ToList();
+        var text = new StringBuilder("Usage: ./build.sh [targets] [--parameter value ...]\n\n" + (focus is null ? "Targets:\n" : $"Targets ({string.Join(", ", focus.Select(t => t.Name))}; ./build.sh --help lists all):\n"));
+        var listed = (focus ?? targets).Where(t => !t.Definition.IsUnlisted).ToList();
         if (listed.Count == 0) text.Append("  (none: this build lists no targets)\n");
         var width = listed.Select(t => t.Name.Length + (t.IsDefault ? 10 : 0)).DefaultIfEmpty(0).Max();
         foreach (var target in listed)
@@ -32,7 +37,9 @@ internal static class HelpText
         }
 
         text.Append("\nParameters (command line, then environment variable, then default):\n");
-        var rows = parameters.Declared.Select(p => (
+        bool Reads(ExecutableTarget target, DeclaredParameter parameter) =>
+            target.DeclaringType is { IsInterface: true } component ? parameter.Member.DeclaringType!.IsAssignableFrom(component) : parameter.Member.DeclaringType == target.DeclaringType;
+        var rows = parameters.Declared.Where(p => focus is null || focus.Any(t => Reads(t, p))).Select(p => (
             Flag: $"{p.Flag} <{ValueConverter.Describe(p.Type)}>",
             Text: $"{p.Attribute.Description} [env {p.EnvironmentNames[0]}{Default(p, parameters, build)}]")).ToList();
         rows.AddRange(BuiltIns.Select(b => (b.Flag, b.Description)));

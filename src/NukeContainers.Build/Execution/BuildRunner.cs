@@ -48,7 +48,9 @@ internal static class BuildRunner
             foreach (var target in targets) target.IsDefault = defaultTargets.Contains(target.Name);
             if (line.Has("help"))
             {
-                log.Write(Verbosity.Quiet, HelpText.Help(targets, parameters, build));
+                // ./build.sh Publish --help: those targets (and what they depend on), and only the parameters they read.
+                var focus = line.Targets.Count > 0 ? ExecutionPlan.Create(Resolve(line.Targets, targets)).Order : null;
+                log.Write(Verbosity.Quiet, HelpText.Help(targets, parameters, build, focus));
                 foreach (var problem in unconverted!) log.Warn(problem + " (A build would stop here.)");
                 return new BuildOutcome(Success, null);
             }

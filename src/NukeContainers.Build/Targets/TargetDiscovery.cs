@@ -18,7 +18,7 @@ internal static class TargetDiscovery
             var target = (Target)property.GetValue(build)!;
             var definition = new TargetDefinition(TargetReference.ShortName(property), build);
             target(definition);
-            var executable = new ExecutableTarget(definition, targets.Count, property.DeclaringType);
+            var executable = new ExecutableTarget(definition, targets.Count, ComponentOf(property, build.GetType()));
             targets.Add(executable);
             byMethod.TryAdd(target.Method, executable);
         }
@@ -46,6 +46,13 @@ internal static class TargetDiscovery
 
     /// The build class's own target properties first (explicit overrides of component targets among them),
     /// then the component interfaces' targets that the class does not override.
+    /// The type a target belongs to: its declaring type, or for a build's override of a component's target (an explicit
+    /// implementation, "Namespace.IComponent.Target") that component, whose parameters it reads.
+    private static Type? ComponentOf(PropertyInfo property, Type buildType) =>
+        property.Name.LastIndexOf('.') is var dot and > 0
+            ? buildType.GetInterfaces().FirstOrDefault(i => i.FullName?.Replace('+', '.') == property.Name[..dot]) ?? property.DeclaringType
+            : property.DeclaringType;
+
     private static List<PropertyInfo> TargetProperties(Type buildType)
     {
         var types = new List<Type>();
