@@ -7,10 +7,10 @@ namespace NukeContainers.Components;
 /// <summary>
 /// The whole delivery as one target: restore the cache, build, slim, tag, scan, push, attest, export the cache, sign
 /// (given a key) and roll out each declared image (<c>./build.sh Publish</c>). Each image goes through one pipeline
-/// that every component adds its step to (its <c>Add...</c> seam, with its parameters and settings hook), so an image
-/// passes from step to step in memory, with no wait for the others and one engine connection; the pipelines run side
-/// by side once, and report.json is written as they finish. A build changes a step for Publish and for the step's own
-/// target alike by overriding its settings hook or its seam. The rollout runs when a cluster is configured
+/// that every component adds its step to (its <see cref="ImageStep"/> property, with its parameters and settings
+/// hook), so an image passes from step to step in memory, with no wait for the others and one engine connection; the
+/// pipelines run side by side once, and report.json is written when they have all ended (a failed or cancelled run too). A build changes a step for Publish and for the step's own
+/// target alike by overriding its settings hook or its ImageStep. The rollout runs when a cluster is configured
 /// (--kubeconfig, KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
 /// </summary>
 public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, IScanImages, IPushImages, ISignImages, IRolloutImages, IDescribesPlan
@@ -87,11 +87,8 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
     /// An image's whole delivery: every image step the build takes (its components' and its own, <see cref="ImageStep"/>),
     /// in the order their names declare; the rollout only when it runs in the pipeline.
     /// </summary>
-    ImagePipeline PublishPipelineFor(ContainerImage image, RunFacts facts, bool rollout)
-    {
-        var context = new ImageStepContext(image, facts);
-        return ImageSteps.Where(s => rollout || s.Name != StepNames.Rollout).Aggregate(PipelineFor(image), (pipeline, step) => step.Add(pipeline, context));
-    }
+    ImagePipeline PublishPipelineFor(ContainerImage image, RunFacts facts, bool rollout) =>
+        WithSteps(PipelineFor(image), new ImageStepContext(image, facts), [.. ImageSteps.Select(s => s.Name).Where(name => rollout || name != StepNames.Rollout)]);
 
     /// <summary>One line an image: size (and against its baseline), tags, digest, findings, rollout and time taken.</summary>
     static string Summary(IReadOnlyList<ImageReport> images)
