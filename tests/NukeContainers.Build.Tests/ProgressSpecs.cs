@@ -16,9 +16,9 @@ public sealed class ProgressSpecs
         {
             update("go-api", "build");
             log.Info("[go-api] => [1/3] FROM base");
-            await Task.Delay(250);   // the display refreshes every 100 ms
+            await Drawn(terminal, "go-api: build");   // the display refreshes every 100 ms: wait until it has drawn it
             update("node-web", "push");
-            await Task.Delay(250);
+            await Drawn(terminal, "node-web: push");
             update("go-api", "done");
             return 42;
         });
@@ -27,6 +27,25 @@ public sealed class ProgressSpecs
         Assert.Contains("go-api: build", terminal.Output);
         Assert.Contains("node-web: push", terminal.Output);
         Assert.Contains("[go-api] => [1/3] FROM base", terminal.Output);
+    }
+
+    /// Waits until the terminal shows the text (the display draws on its own clock), at most 10 s.
+    private static async Task Drawn(TestConsole terminal, string text)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Shows() && DateTime.UtcNow < deadline) await Task.Delay(10);
+
+        bool Shows()
+        {
+            try
+            {
+                return terminal.Output.Contains(text, StringComparison.Ordinal);
+            }
+            catch (ArgumentException)
+            {
+                return false;   // read while the display's thread writes: look again
+            }
+        }
     }
 
     [Fact]

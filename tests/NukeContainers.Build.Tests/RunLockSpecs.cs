@@ -23,8 +23,9 @@ public sealed class RunLockSpecs : IDisposable
     {
         var (events, gate, first) = await StartFirstRunAsync();
 
-        var second = _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), "Work");
-        await Task.Delay(1500);
+        var waiting = new TaskCompletionSource();
+        var second = _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), CancellationToken.None, Waiting(waiting), "Work");
+        await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30));   // the second run says it waits: then it must not have started
         var secondStartedEarly = events.Contains("second started");
         gate.SetResult();
         var (a, b) = (await first.WaitAsync(TimeSpan.FromSeconds(30)), await second.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -41,9 +42,11 @@ public sealed class RunLockSpecs : IDisposable
     public async Task Ctrl_C_while_waiting_stops_the_wait_and_runs_nothing()
     {
         var (events, gate, first) = await StartFirstRunAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+        using var cancel = new CancellationTokenSource();
+        var waiting = new TaskCompletionSource();
+        _ = waiting.Task.ContinueWith(_ => cancel.Cancel(), TaskScheduler.Default);   // Ctrl+C once it says it waits
 
-        var second = await _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), cancel.Token, "Work").WaitAsync(TimeSpan.FromSeconds(30));
+        var second = await _driver.RunAsync(new GatedBuild("second", events, Task.CompletedTask), cancel.Token, Waiting(waiting), "Work").WaitAsync(TimeSpan.FromSeconds(30));
         gate.SetResult();
         await first;
 
@@ -51,6 +54,12 @@ public sealed class RunLockSpecs : IDisposable
         Assert.DoesNotContain("second started", events);
         Assert.Contains("Cancelled before the build started.", second.Output);
     }
+
+    /// Hears the output and completes when the run says it waits for another.
+    private static Action<string> Waiting(TaskCompletionSource waiting) => text =>
+    {
+        if (text.Contains("Another run of this build is using", StringComparison.Ordinal)) waiting.TrySetResult();
+    };
 
     /// A first run whose target has started and waits for the gate: it holds the lock until the gate opens.
     private async Task<(List<string> Events, TaskCompletionSource Gate, Task<BuildDriver.Run> Run)> StartFirstRunAsync()
