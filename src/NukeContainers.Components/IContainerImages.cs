@@ -162,7 +162,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     /// <summary>Adds the build's image steps of those names to a pipeline (all of them when none is named); a name the build has no step of adds nothing.</summary>
     ImagePipeline WithSteps(ImagePipeline pipeline, ImageStepContext context, params string[] names) =>
-        ImageSteps.Where(s => names.Length == 0 || names.Contains(s.Name)).Aggregate(pipeline, (p, step) => step.Add(p, context));
+        ImageStep.AddAll(ImageSteps.Where(s => names.Length == 0 || names.Contains(s.Name)), pipeline, context);
 
     /// <summary>An image's name as a file's or folder's in the artifacts: letters, digits, '-', '.' and '_' kept, the rest '_'.</summary>
     string ArtifactName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_'));

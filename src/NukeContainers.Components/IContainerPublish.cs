@@ -88,7 +88,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
     /// in the order their names declare; the rollout only when it runs in the pipeline.
     /// </summary>
     ImagePipeline PublishPipelineFor(ContainerImage image, RunFacts facts, bool rollout) =>
-        WithSteps(PipelineFor(image), new ImageStepContext(image, facts), [.. ImageSteps.Select(s => s.Name).Where(name => rollout || name != StepNames.Rollout)]);
+        ImageStep.AddAll(ImageSteps.Where(s => rollout || s.Name != StepNames.Rollout), PipelineFor(image), new ImageStepContext(image, facts));
 
     /// <summary>One line an image: size (and against its baseline), tags, digest, findings, rollout and time taken.</summary>
     static string Summary(IReadOnlyList<ImageReport> images)

@@ -13,6 +13,10 @@ namespace NukeContainers.Components;
 /// <param name="Add">Adds the step(s) to a pipeline, with what the run knows of the image.</param>
 public sealed record ImageStep(string Name, Func<ImagePipeline, ImageStepContext, ImagePipeline> Add)
 {
+    /// <summary>A pipeline with these steps added, each with the same context.</summary>
+    public static ImagePipeline AddAll(IEnumerable<ImageStep> steps, ImagePipeline pipeline, ImageStepContext context) =>
+        steps.Aggregate(pipeline, (p, step) => step.Add(p, context));
+
     /// <summary>
     /// The image steps of a build: each property of type <see cref="ImageStep"/> of the interfaces it takes (read
     /// through the interface, so that the build's own override is the one taken) and of its own class, the first of

@@ -193,7 +193,7 @@ public sealed record AttestSettings : IPipelineStep
         void Visit(Stage current)
         {
             if (!seen.Add(current.Index)) return;
-            var sources = current.Instructions.Where(i => i.Keyword == "COPY" && i.Flags.ContainsKey("from")).Select(i => i.Flags["from"]).Prepend(current.BaseImage);
+            var sources = current.Instructions.Where(i => i.Keyword == "COPY").Select(i => i.Flags.GetValueOrDefault("from")).OfType<string>().Prepend(current.BaseImage);
             foreach (var source in sources)
             {
                 if (dockerfile.StageBefore(current.Index, source) is { } earlier) Visit(earlier);

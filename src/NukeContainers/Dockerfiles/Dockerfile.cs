@@ -30,9 +30,9 @@ public sealed record Dockerfile(
     /// </summary>
     public IEnumerable<(Instruction Copy, string From)> CopyFromImages() =>
         Stages.SelectMany(stage => stage.Instructions
-            .Where(i => i.Keyword == "COPY" && i.Flags.TryGetValue("from", out _))
-            .Select(i => (Copy: i, From: i.Flags["from"]))
-            .Where(c => StageBefore(stage.Index, c.From) is null));
+            .Where(i => i.Keyword == "COPY")
+            .Select(i => (Copy: i, From: i.Flags.GetValueOrDefault("from")!))
+            .Where(c => c.From is not null && StageBefore(stage.Index, c.From) is null));
 
     /// <summary>The stage before stage <paramref name="index"/> that a FROM or COPY --from names (by its name, case-insensitive, or its index), if any.</summary>
     public Stage? StageBefore(int index, string name) =>

@@ -131,8 +131,9 @@ public static partial class DockerfileParser
             {
                 throw new DockerfileException(path, startLine, e.Message + ".");
             }
-            var split = content.Trim().IndexOfAny([' ', '\t']);
-            var arguments = split < 0 ? "" : content.Trim()[(split + 1)..].Trim();
+            var trimmed = content.Trim();
+            var split = trimmed.IndexOfAny([' ', '\t']);
+            var arguments = split < 0 ? "" : trimmed[(split + 1)..].Trim();
 
             var heredocs = new List<Heredoc>();
             if (readHeredocs && CanContainHeredoc(node) && content.Contains("<<", StringComparison.Ordinal))

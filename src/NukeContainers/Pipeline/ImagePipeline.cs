@@ -72,10 +72,7 @@ public sealed partial record ImagePipeline
     /// predecessors have all run, the one added first.
     private ImmutableList<IPipelineStep> Ordered(ImmutableList<IPipelineStep> added)
     {
-        var names = added.Select(s => s.Name).ToHashSet();
-        var before = added.ToDictionary(s => s.Name, s => s.After.Where(names.Contains).ToHashSet());
-        foreach (var step in added)
-            foreach (var later in step.Before.Where(names.Contains)) before[later].Add(step.Name);
+        var before = Predecessors(added);
         var ordered = ImmutableList.CreateBuilder<IPipelineStep>();
         var placed = new HashSet<string>();
         while (ordered.Count < added.Count)
@@ -90,12 +87,22 @@ public sealed partial record ImagePipeline
     }
 
     /// <summary>The steps in the order they run, each with what it runs after: <c>push (after tag, scan)</c>, one a line.</summary>
-    public string StepGraph() => string.Join("\n", Steps.Select(s =>
+    public string StepGraph()
     {
-        var names = Steps.Select(x => x.Name).ToHashSet();
-        var after = s.After.Where(names.Contains).Concat(Steps.Where(x => x.Before.Contains(s.Name)).Select(x => x.Name)).Distinct().ToList();
-        return after.Count == 0 ? s.Name : $"{s.Name} (after {string.Join(", ", after)})";
-    }));
+        var before = Predecessors(Steps);
+        return string.Join("\n", Steps.Select(s => before[s.Name].Count == 0 ? s.Name : $"{s.Name} (after {string.Join(", ", before[s.Name])})"));
+    }
+
+    /// Each step's predecessors among these steps: what its After names, then the steps whose Before names it.
+    private static Dictionary<string, List<string>> Predecessors(IReadOnlyList<IPipelineStep> steps)
+    {
+        var names = steps.Select(s => s.Name).ToHashSet();
+        var before = steps.ToDictionary(s => s.Name, s => s.After.Where(names.Contains).Distinct().ToList());
+        foreach (var step in steps)
+            foreach (var later in step.Before.Where(names.Contains))
+                if (!before[later].Contains(step.Name)) before[later].Add(step.Name);
+        return before;
+    }
 
     /// <summary>The step of a type, if the pipeline has one.</summary>
     public T? Step<T>() where T : class, IPipelineStep => Steps.OfType<T>().FirstOrDefault();

@@ -96,14 +96,14 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         try
         {
             // The version first: another version's shape may not read as this one's at all.
-            using (var document = JsonDocument.Parse(text))
-                if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("schemaVersion", out var version)
-                    && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var number) && number == CurrentSchemaVersion))
-                    throw new ContainerException($"{path} is report.json schema version {version.GetRawText()}, and this NukeContainers reads version {CurrentSchemaVersion}: " +
-                        (version.ValueKind == JsonValueKind.Number && version.GetDouble() > CurrentSchemaVersion
-                            ? "a newer NukeContainers wrote it. Update the build's NukeContainers packages, or delete it (a Publish writes it again)."
-                            : "delete it (a Publish writes it again)."));
-            report = JsonSerializer.Deserialize<ContainerReport>(text, Json) ?? throw new JsonException("it holds null");
+            using var document = JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("schemaVersion", out var version)
+                && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var number) && number == CurrentSchemaVersion))
+                throw new ContainerException($"{path} is report.json schema version {version.GetRawText()}, and this NukeContainers reads version {CurrentSchemaVersion}: " +
+                    (version.ValueKind == JsonValueKind.Number && version.GetDouble() > CurrentSchemaVersion
+                        ? "a newer NukeContainers wrote it. Update the build's NukeContainers packages, or delete it (a Publish writes it again)."
+                        : "delete it (a Publish writes it again)."));
+            report = document.RootElement.Deserialize<ContainerReport>(Json) ?? throw new JsonException("it holds null");
         }
         catch (JsonException e)
         {
