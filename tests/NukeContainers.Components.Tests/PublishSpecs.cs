@@ -264,21 +264,31 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Null(ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!.FailedAttempt());
     }
 
-    [Fact]
-    public async Task Publish_for_two_platforms_pushes_one_index_of_both_measured_scanned_and_attested()
+    private string[] TwoPlatformPublish()
     {
         _app.Write("Dockerfile", Arm64.CrossBuiltBusybox)
             .Write("Dockerfile.naive", $"FROM {EngineFixture.BaseImage}\nCOPY . /app\n");
-        string[] publish = ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "4.0.0", "--platform", "linux/amd64,linux/arm64"];
+        return ["Publish", "--registry", EngineFixture.RegistryAddress, "--version", "4.0.0", "--platform", "linux/amd64,linux/arm64"];
+    }
 
-        if (await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd)
-        {
-            _app.Write("busybox-amd64", "").Write("busybox-arm64", "");
-            var refused = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
-            Assert.Equal(1, refused.ExitCode);
-            Assert.Contains("The build is for linux/amd64, linux/arm64: one image a platform under one index", refused.Output);
-            return;
-        }
+    [StoreFact(NukeContainers.Engine.ImageStore.GraphDriver)]
+    public async Task Publish_for_two_platforms_on_an_engine_that_keeps_one_platform_an_image_fails_saying_what_to_use()
+    {
+        await fixture.RequireStoreAsync(NukeContainers.Engine.ImageStore.GraphDriver);
+        var publish = TwoPlatformPublish();
+        _app.Write("busybox-amd64", "").Write("busybox-arm64", "");
+
+        var refused = await _driver.RunAsync(new PublishBuild(_app.Path), publish);
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("The build is for linux/amd64, linux/arm64: one image a platform under one index", refused.Output);
+    }
+
+    [StoreFact(NukeContainers.Engine.ImageStore.Containerd)]
+    public async Task Publish_for_two_platforms_pushes_one_index_of_both_measured_scanned_and_attested()
+    {
+        await fixture.RequireStoreAsync(NukeContainers.Engine.ImageStore.Containerd);
+        var publish = TwoPlatformPublish();
         await Arm64.WriteBusyboxesAsync(_app.Path);
 
         var run = await _driver.RunAsync(new PublishBuild(_app.Path), publish);

@@ -13,24 +13,30 @@ public sealed class MultiPlatformSpecs(EngineFixture fixture) : IAsyncLifetime
     private readonly List<string> _log = [];
     private (string Repository, string Digest)? _pushed;
 
-    [Fact]
-    public async Task A_build_for_amd64_and_arm64_pushes_one_index_whose_arm64_image_holds_an_arm64_binary_that_runs_under_qemu()
+    /// The build stage runs on the engine's own platform and picks each target's binary; nothing is emulated.
+    private ImagePipeline CrossBuild()
     {
-        // The build stage runs on the engine's own platform and picks each target's binary; nothing is emulated.
         _context.Write("Dockerfile", Arm64.CrossBuiltBusybox);
-        var pipeline = Containers.Image($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("multi-platform")}")
+        return Containers.Image($"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("multi-platform")}")
             .Label(Engine.ResourceLabels.Run, Engine.ResourceLabels.RunId).FromDockerfile(_context.Path).WithLog(_log.Add)
             .Platforms("linux/amd64", "linux/arm64").Slim().Tag(Guid.NewGuid().ToString("N")[..12]).Push();
+    }
 
-        if (await fixture.Engine.ImageStoreAsync() != NukeContainers.Engine.ImageStore.Containerd)
-        {
-            // Docker 20.10's store holds one platform an image: refused before anything is built, saying what to use.
-            _context.Write("busybox-amd64", "").Write("busybox-arm64", "");
-            var refused = await Assert.ThrowsAsync<ContainerException>(() => pipeline.RunAsync(fixture.Engine));
-            Assert.Contains("The build is for linux/amd64, linux/arm64: one image a platform under one index, which the engine at", refused.Message);
-            Assert.Contains("Build on an engine with the containerd image store (Docker 26: --embedded-engine docker26", refused.Message);
-            return;
-        }
+    [StoreFact(NukeContainers.Engine.ImageStore.GraphDriver)]
+    public async Task A_build_for_two_platforms_on_an_engine_that_keeps_one_platform_an_image_is_refused_saying_what_to_use()
+    {
+        await fixture.RequireStoreAsync(NukeContainers.Engine.ImageStore.GraphDriver);
+        _context.Write("busybox-amd64", "").Write("busybox-arm64", "");
+        var refused = await Assert.ThrowsAsync<ContainerException>(() => CrossBuild().RunAsync(fixture.Engine));
+        Assert.Contains("The build is for linux/amd64, linux/arm64: one image a platform under one index, which the engine at", refused.Message);
+        Assert.Contains("Build on an engine with the containerd image store (Docker 26: --embedded-engine docker26", refused.Message);
+    }
+
+    [StoreFact(NukeContainers.Engine.ImageStore.Containerd)]
+    public async Task A_build_for_amd64_and_arm64_pushes_one_index_whose_arm64_image_holds_an_arm64_binary_that_runs_under_qemu()
+    {
+        await fixture.RequireStoreAsync(NukeContainers.Engine.ImageStore.Containerd);
+        var pipeline = CrossBuild();
         await Arm64.WriteBusyboxesAsync(_context.Path);
 
         var result = await pipeline.RunAsync(fixture.Engine);

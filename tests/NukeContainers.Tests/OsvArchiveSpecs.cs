@@ -38,7 +38,11 @@ public sealed class OsvArchiveSpecs(EngineFixture fixture) : IAsyncLifetime
         _port = EngineFixture.FreePort();
         var start = new ProcessStartInfo("python3", ["-m", "http.server", _port.ToString(), "--bind", "127.0.0.1", "--directory", _served.Path]) { RedirectStandardError = true, RedirectStandardOutput = true };
         _server = Process.Start(start)!;
-        _server.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (_requests) _requests.Add(line); };
+        _server.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            lock (_requests) { _requests.Add(line); Monitor.PulseAll(_requests); }
+        };
         _server.BeginErrorReadLine();
         using var http = new HttpClient();
         for (var i = 0; i < 100; i++)
@@ -63,12 +67,21 @@ public sealed class OsvArchiveSpecs(EngineFixture fixture) : IAsyncLifetime
     }
 
     /// The archive requests the server logged, with its status: "GET /npm/all.zip 200".
-    private List<string> Requests()
+    private async Task<List<string>> Requests()
     {
-        Thread.Sleep(200);   // http.server logs after it answers
+        // http.server writes a request's log line before it answers, one line at a time to one pipe: once the line of
+        // a request made now has been read, every earlier request's line has been too.
+        var sentinel = $"/sentinel-{Guid.NewGuid():N}";
+        using (var http = new HttpClient()) await http.GetAsync(new Uri(BaseUrl, sentinel));
         lock (_requests)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!_requests.Any(l => l.Contains(sentinel, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+                Monitor.Wait(_requests, TimeSpan.FromSeconds(1));
+            Assert.Contains(_requests, l => l.Contains(sentinel, StringComparison.Ordinal));
             return _requests.Where(l => l.Contains("all.zip", StringComparison.Ordinal))
                 .Select(l => l.Split('"')).Select(p => $"{string.Join(' ', p[1].Split(' ')[..2])} {p[2].Trim().Split(' ')[0]}").ToList();
+        }
     }
 
     [Fact]
@@ -79,9 +92,9 @@ public sealed class OsvArchiveSpecs(EngineFixture fixture) : IAsyncLifetime
 
         var first = await OsvArchives.FetchAsync(Source(TimeSpan.FromHours(1)), "Debian:12", _log.Add);
         var cached = await OsvArchives.FetchAsync(Source(TimeSpan.FromHours(1)), "Debian:12", _log.Add);
-        Assert.Equal(["GET /Debian/all.zip 200"], Requests());
+        Assert.Equal(["GET /Debian/all.zip 200"], await Requests());
         var unchanged = await OsvArchives.FetchAsync(Source(TimeSpan.Zero), "Debian:12", _log.Add);
-        Assert.Equal(["GET /Debian/all.zip 200", "GET /Debian/all.zip 304"], Requests());
+        Assert.Equal(["GET /Debian/all.zip 200", "GET /Debian/all.zip 304"], await Requests());
 
         Publish("Debian", monday.AddDays(1), ("DSA-3029-1.json", Advisory("debian-DSA-3029-1.from-osv-schema-doc.json")), ("GHSA.json", Advisory("npm-GHSA-p6mc-m468-83gw.json")));
         var changed = await OsvArchives.FetchAsync(Source(TimeSpan.Zero), "Debian:12", _log.Add);
@@ -138,6 +151,6 @@ public sealed class OsvArchiveSpecs(EngineFixture fixture) : IAsyncLifetime
 
         var finding = Assert.Single(result.Scan!.Findings, f => f.Kind == FindingKind.Vulnerability);
         Assert.Equal(("GHSA-p6mc-m468-83gw", Severity.High, "4.17.19"), (finding.Id, finding.Severity, finding.FixedVersion));
-        Assert.Equal(["GET /npm/all.zip 200"], Requests());            // only the ecosystem the image has packages of
+        Assert.Equal(["GET /npm/all.zip 200"], await Requests());            // only the ecosystem the image has packages of
     }
 }

@@ -57,10 +57,17 @@ public sealed class ParallelSpecs(EngineFixture fixture) : IDisposable
     public async Task Cancelling_stops_every_image_and_leaves_nothing_running()
     {
         var marker = Random.Shared.Next(100_000, 999_999);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+        using var cancel = new CancellationTokenSource();
         var pipelines = new[] { Image("first", $"sleep {marker}"), Image("second", $"sleep {marker + 1}") };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Containers.RunAllAsync(pipelines, fixture.Engine, parallelism: 2, cancel.Token).WaitAsync(TimeSpan.FromSeconds(90)));
+        // Cancelled once both images' RUN steps run (their sleeps are processes on this machine), not after a guess.
+        var run = Containers.RunAllAsync(pipelines, fixture.Engine, parallelism: 2, cancel.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(await EngineFixture.SleepIsRunning(marker) && await EngineFixture.SleepIsRunning(marker + 1)) && !run.IsCompleted && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.True(await EngineFixture.SleepIsRunning(marker) && await EngineFixture.SleepIsRunning(marker + 1), "both RUN steps should have started within 60 s");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(90)));
 
         async Task<bool> Sleeping() => await EngineFixture.SleepIsRunning(marker) || await EngineFixture.SleepIsRunning(marker + 1);
         for (var i = 0; i < 60 && await Sleeping(); i++) await Task.Delay(500);
