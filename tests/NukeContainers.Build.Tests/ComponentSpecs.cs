@@ -80,6 +80,25 @@ public sealed class ComponentSpecs : IDisposable
         Assert.Contains("--registry <string>", all.Output);
     }
 
+    /// --help-markdown writes the reference a repository checks in (issue 27.7): each target with what it depends on and
+    /// the parameters it reads, each parameter with its variable and its declared default, whatever this run was given.
+    [Fact]
+    public async Task The_Markdown_reference_lists_each_target_with_its_parameters_and_each_parameter_with_its_declared_default()
+    {
+        _driver.Environment["REGISTRY"] = "from-the-environment:5000";
+
+        var run = await _driver.RunAsync(new ComponentBuild(), "--help-markdown", "--registry", "from-the-line:5000");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("| `Push` |  | `Compile` | `--registry` |\n", run.Output);
+        Assert.Contains("| `Compile` | Compile from the component |  |  |\n", run.Output);
+        Assert.Contains("| `Announce` |  | `Push` | the build class's own |\n", run.Output);
+        Assert.Contains("| `--registry` | string | `REGISTRY` |  | Where to push |\n", run.Output);
+        Assert.DoesNotContain("from-the-", run.Output);
+        Assert.Contains("| `--verbosity <quiet\\|minimal\\|normal\\|verbose>` |", run.Output);
+        Assert.False(File.Exists(Path.Combine(_driver.Root, "artifacts", "logs", "build.log")), "a reference is not a run: no log");
+    }
+
     [Fact]
     public async Task A_builds_components_bring_their_targets_and_parameters()
     {

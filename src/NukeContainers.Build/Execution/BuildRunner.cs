@@ -18,6 +18,9 @@ internal static class BuildRunner
 {
     public const int Success = 0, Failure = 1, Usage = 2, Cancelled = 130;
 
+    /// The options every build has that take no value (HelpText.BuiltIns describes them all).
+    private static readonly string[] BuiltInSwitches = ["plan", "help", "help-markdown", "continue"];
+
     public static async Task<BuildOutcome> RunAsync(BuildHost build, IReadOnlyList<string> args, IReadOnlyList<string> defaultTargets, BuildInvocation context)
     {
         var masker = new SecretMasker();
@@ -25,7 +28,7 @@ internal static class BuildRunner
         {
             var parameters = ParameterSet.Discover(build.GetType());
             var switches = parameters.Declared.Where(p => (Nullable.GetUnderlyingType(p.Type) ?? p.Type) == typeof(bool))
-                .Select(p => NameStyle.Key(p.Name)).Concat(["plan", "help", "continue"]).ToHashSet();
+                .Select(p => NameStyle.Key(p.Name)).Concat(BuiltInSwitches).ToHashSet();
             var line = CommandLine.Parse(args, switches);
             var root = AbsolutePath.Create(line.Single("root") ?? FindRoot(context.WorkingDirectory));
             if (!Directory.Exists(root))
@@ -34,18 +37,25 @@ internal static class BuildRunner
                 throw new ParameterException($"--root '{line.Single("root")}' is inside the repository at {repository}: give that folder (the build writes its artifacts there), or leave --root out.");
             RejectUnknownOptions(line, parameters);
             var unconverted = line.Has("help") ? new List<string>() : null;
-            parameters.Bind(build, line, context.Environment, root, masker, unconverted);
+            // The Markdown reference shows the declarations' own defaults: nothing from this command line or environment.
+            var markdown = line.Has("help-markdown");
+            parameters.Bind(build, markdown ? CommandLine.Parse([], switches) : line, markdown ? new Dictionary<string, string>() : context.Environment, root, masker, unconverted);
             var verbosity = line.Single("verbosity") is { } given ? ParseVerbosity(given, "--verbosity")
                 : context.Environment.GetValueOrDefault("NUKE_VERBOSITY") is { Length: > 0 } set ? ParseVerbosity(set, "NUKE_VERBOSITY")
                 : Verbosity.Normal;
 
-            var writesLog = !line.Has("help") && !line.Has("plan");
+            var writesLog = !line.Has("help") && !line.Has("plan") && !markdown;
             await using var runLock = writesLog ? await RunLock.AcquireAsync(root, string.Join(' ', args.Select(masker.Apply)), context.Output, context.Cancel) : null;
             using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
             build.Start(root, log, parameters);
 
             var targets = TargetDiscovery.Discover(build);
             foreach (var target in targets) target.IsDefault = defaultTargets.Contains(target.Name);
+            if (markdown)
+            {
+                context.Output.Write(HelpText.Markdown(targets, parameters, build));
+                return new BuildOutcome(Success, null);
+            }
             if (line.Has("help"))
             {
                 // ./build.sh Publish --help: those targets (and what they depend on), and only the parameters they read.
@@ -116,7 +126,7 @@ internal static class BuildRunner
 
     private static void RejectUnknownOptions(CommandLine line, ParameterSet parameters)
     {
-        var names = parameters.Declared.Select(p => NameStyle.Kebab(p.Name)).Concat(["skip", "plan", "help", "verbosity", "root", "continue"]).ToList();
+        var names = parameters.Declared.Select(p => NameStyle.Kebab(p.Name)).Concat(BuiltInSwitches).Concat(["skip", "verbosity", "root"]).ToList();
         var known = names.Select(NameStyle.Key).ToHashSet();
         var unknown = line.Options.Where(o => !known.Contains(o.Key)).Select(o => o.Value.Written).ToList();
         if (unknown.Count > 0)
