@@ -94,8 +94,10 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         var list = pipelines.ToList();
         try
         {
+            // report.json gets each image as it finishes (a run that is killed keeps those), and all again at the end.
+            Func<ImageResult, Task>? record = report ? result => WriteReportAsync([result], new Dictionary<string, string>(), jobSummary: false) : null;
             return results = await Log.ShowProgressAsync(list.Select(p => p.Name).ToList(),
-                progress => Containers.RunAllAsync(list, engine, parallelism ?? Parallel, cancellationToken, stopOnFailure, progress));
+                progress => Containers.RunAllAsync(list, engine, parallelism ?? Parallel, cancellationToken, stopOnFailure, progress, record));
         }
         catch (ImagesFailedException failed)
         {
@@ -113,10 +115,13 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         {
             foreach (var result in results) finished?.Invoke(result);
             if (report && results.Count + unfinished.Count + failures.Count > 0)
-                await ReadReport().With(results.Concat(unfinished), RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow)
-                    .WriteAsync(ContainerArtifacts, CancellationToken.None);
+                await WriteReportAsync(results.Concat(unfinished), failures);
         }
     }
+
+    /// <summary>Adds what these images did (and the failures) to report.json, keeping what earlier runs delivered.</summary>
+    private Task WriteReportAsync(IEnumerable<ImageResult> results, IReadOnlyDictionary<string, string> failures, bool jobSummary = true) =>
+        ReadReport().With(results, RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow).WriteAsync(ContainerArtifacts, CancellationToken.None, jobSummary);
 
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";

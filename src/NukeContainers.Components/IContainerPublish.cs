@@ -9,7 +9,7 @@ namespace NukeContainers.Components;
 /// (given a key) and roll out each declared image (<c>./build.sh Publish</c>). Each image goes through one pipeline
 /// that every component adds its step to (its <see cref="ImageStep"/> property, with its parameters and settings
 /// hook), so an image passes from step to step in memory, with no wait for the others and one engine connection; the
-/// pipelines run side by side once, and report.json is written when they have all ended (a failed or cancelled run too). A build changes a step for Publish and for the step's own
+/// pipelines run side by side once, and report.json gets each image as it finishes (a run stopped later keeps it) and all of them when they have ended (a failed or cancelled run too). A build changes a step for Publish and for the step's own
 /// target alike by overriding its settings hook or its ImageStep. The rollout runs when a cluster is configured
 /// (--kubeconfig, KUBECONFIG or ~/.kube/config); otherwise it is skipped, and report.json and the summary say why.
 /// </summary>

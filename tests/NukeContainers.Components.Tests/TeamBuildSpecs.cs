@@ -29,6 +29,18 @@ public sealed class TeamBuild(string appFolder) : BuildHost, IBuildImages, IPrun
         .Executes(() => ImageIdFromReport = ((IContainerImages)this).ReadReport().Find("app")?.ImageId);
 }
 
+/// A build of two images, each from its own folder.
+public sealed class TwoImageBuild(string quick, string slow) : BuildHost, IBuildImages
+{
+    IReadOnlyList<ContainerImage> IContainerImages.Images =>
+    [
+        new("quick", AbsolutePath.Create(quick)) { Repository = EngineFixture.Repository("team-quick") },
+        new("slow", AbsolutePath.Create(slow)) { Repository = EngineFixture.Repository("team-slow") },
+    ];
+
+    Configure<ImagePipeline> IBuildImages.BuildImagesSettings => pipeline => pipeline.Label(ResourceLabels.Run, ResourceLabels.RunId);
+}
+
 [Collection(EngineCollection.Name)]
 public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
 {
@@ -117,6 +129,38 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
         var entry = Assert.Single(Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Images);
         Assert.Equal(built, entry.ImageId);   // what the first run delivered is still there
         Assert.Equal("cancelled", entry.FailedAttempt()!.Error);
+    }
+
+    /// report.json gets each image as it finishes (issue 27.3): while one image still builds, the one that finished is
+    /// in it; a run stopped then keeps it.
+    [Fact]
+    public async Task The_report_holds_an_image_that_finished_while_another_still_builds_and_keeps_it_when_the_run_is_stopped()
+    {
+        using var slow = new TempFolder().Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} && sleep 120\n");
+        _app.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nRUN echo {Guid.NewGuid():N} > /id\n");
+        var reportPath = Path.Combine(_driver.Root, "artifacts/containers/report.json");
+        using var cancel = new CancellationTokenSource();
+        string? quickWhileSlowBuilt = null;
+        Task? watching = null;
+
+        // Once the slow image's long step runs: look for the quick one in report.json (up to a minute), then Ctrl+C.
+        var run = await _driver.RunAsync(new TwoImageBuild(_app.Path, slow.Path), cancel.Token, text =>
+        {
+            if (watching is not null || !text.Contains("sleep 120", StringComparison.Ordinal)) return;
+            watching = Task.Run(async () =>
+            {
+                for (var deadline = DateTime.UtcNow.AddSeconds(60); quickWhileSlowBuilt is null && DateTime.UtcNow < deadline; await Task.Delay(100))
+                    if (File.Exists(reportPath)) quickWhileSlowBuilt = Reporting.ContainerReport.Read(reportPath).Find("quick")?.ImageId;
+                await cancel.CancelAsync();
+            });
+        }, "BuildImages", "--skip", "LocalEnvironment", "--parallel", "2", "--verbosity", "verbose");
+        await watching!;
+
+        Assert.Equal(TargetStatus.Cancelled, run.StatusOf("BuildImages"));
+        Assert.NotNull(quickWhileSlowBuilt);
+        var report = Reporting.ContainerReport.Read(reportPath);
+        Assert.Equal(quickWhileSlowBuilt, report.Find("quick")!.ImageId);
+        Assert.Null(report.Find("slow"));   // nothing of it was delivered: no entry to keep
     }
 
     /// The rule --embedded-engine checks DOCKER_HOST with (issue 26.8): the socket LocalEnvironment tells users to

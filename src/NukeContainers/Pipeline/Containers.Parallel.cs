@@ -56,10 +56,14 @@ public static partial class Containers
     /// pipeline logs whole lines through its own log (prefix them with its name to tell them apart:
     /// <c>.WithLog(line => log($"[{name}] {line}"))</c>). <paramref name="progress"/> hears each
     /// image's state as it changes: <c>waiting</c>, the step it starts, <c>done</c>, <c>failed</c>, <c>stopped</c>.
+    /// <paramref name="finished"/> gets each image's result as soon as its pipeline has ended (one at a time, in the order
+    /// they end), before the others have: where a run records what it delivered, an interrupted run keeps what finished.
     /// </summary>
     public static async Task<IReadOnlyList<ImageResult>> RunAllAsync(IEnumerable<ImagePipeline> pipelines, ContainerEngine? engine,
-        int? parallelism = null, CancellationToken cancellationToken = default, bool stopOnFailure = true, Action<string, string>? progress = null)
+        int? parallelism = null, CancellationToken cancellationToken = default, bool stopOnFailure = true, Action<string, string>? progress = null,
+        Func<ImageResult, Task>? finished = null)
     {
+        using var recording = new SemaphoreSlim(1);
         var list = pipelines.ToList();
         var width = parallelism ?? Environment.ProcessorCount;
         if (width < 1) throw new ContainerException($"The parallelism is {width}: give 1 or more (1 runs the images one after another).");
@@ -79,6 +83,12 @@ public static partial class Containers
                     return new ImageOutcome(pipeline.Name, null, null, null);
                 }
                 var result = await pipeline.RunStepsAsync(engine, cancellationToken, Halted, step => progress?.Invoke(pipeline.Name, step), soFar => done = soFar);
+                if (finished is not null)
+                {
+                    await recording.WaitAsync(CancellationToken.None);
+                    try { await finished(result); }
+                    finally { recording.Release(); }
+                }
                 progress?.Invoke(pipeline.Name, "done");
                 return new ImageOutcome(pipeline.Name, result, null, null);
             }

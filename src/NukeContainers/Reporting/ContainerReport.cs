@@ -72,20 +72,31 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>The image of that name, or null.</summary>
     public ImageReport? Find(string name) => Images.FirstOrDefault(i => i.Name == name);
 
-    /// <summary>Writes report.json, report.md and report.html into the folder (artifacts/containers); returns report.json's path.</summary>
-    public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes report.json, report.md and report.html into the folder (artifacts/containers); returns report.json's path.
+    /// Each file is replaced whole (written beside it, then renamed), so a run stopped while writing leaves the last
+    /// complete report. With <paramref name="jobSummary"/>, report.md is also added to GitHub's job summary.
+    /// </summary>
+    public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default, bool jobSummary = true)
     {
         Directory.CreateDirectory(folder);
         var json = Path.Combine(folder, "report.json");
         var text = JsonSerializer.Serialize(this with { SchemaVersion = CurrentSchemaVersion }, Json) + "\n";
         Written?.Invoke(json, text);
-        await File.WriteAllTextAsync(json, text, cancellationToken);
+        await ReplaceAsync(json, text, cancellationToken);
         var markdown = ToMarkdown();
-        await File.WriteAllTextAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
-        if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
+        await ReplaceAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
+        await ReplaceAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
+        if (jobSummary && Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
             await File.AppendAllTextAsync(summary, markdown, cancellationToken);
         return json;
+    }
+
+    private static async Task ReplaceAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        var written = $"{path}.{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(written, text, cancellationToken);
+        File.Move(written, path, overwrite: true);
     }
 
     /// <summary>Reads a report.json; an error names the file when it is not one.</summary>
