@@ -7,8 +7,8 @@ namespace NukeContainers.Components;
 /// <summary>
 /// Scans the images BuildImages built (read from report.json), or any images named with <c>--image</c>: image checks,
 /// secrets, the package inventory as a CycloneDX SBOM, OSV advisories from <c>--advisories</c> or OSV's archives
-/// (<c>--osv-archives</c>, <c>--osv-url</c>), Trivy when it is
-/// installed; fails at <c>--fail-on</c> (critical by default), with <c>.trivyignore</c> honoured.
+/// (<c>--osv-archives</c>, <c>--osv-url</c>), Trivy and Grype when they are installed (or Grype's and Clair's
+/// reports, <c>--grype-report</c>, <c>--clair-report</c>); fails at <c>--fail-on</c> (critical by default), with <c>.trivyignore</c> honoured.
 /// </summary>
 public interface IScanImages : IContainerImages
 {
@@ -45,6 +45,18 @@ public interface IScanImages : IContainerImages
     [Parameter("Do not run Trivy, even when it is on PATH or TRIVY_EXE names it")]
     bool NoTrivy => TryGetValue<bool?>(() => NoTrivy) ?? false;
 
+    /// <summary>Grype's report of each image, instead of running grype.</summary>
+    [Parameter("Grype's JSON report of each image to read instead of running grype (grype IMAGE -o json); {name} stands for the image's name: reports/{name}.grype.json")]
+    string? GrypeReport => TryGetValue(() => GrypeReport);
+
+    /// <summary>Do not run Grype even when it is installed.</summary>
+    [Parameter("Do not run Grype, even when it is on PATH or GRYPE_EXE names it")]
+    bool NoGrype => TryGetValue<bool?>(() => NoGrype) ?? false;
+
+    /// <summary>Clair's report of each image.</summary>
+    [Parameter("Clair's vulnerability report of each image to read (clairctl report --out json IMAGE, of the pushed image); {name} stands for the image's name")]
+    string? ClairReport => TryGetValue(() => ClairReport);
+
     /// <summary>The settings hook: the scan settings of each image pass through it.</summary>
     Configure<ScanSettings> ScanImagesSettings => _ => _;
 
@@ -70,12 +82,20 @@ public interface IScanImages : IContainerImages
         pipeline.Scan(_ => ScanParameters(context.Image.Name) with { ContextDirectory = context.Image.Context }));
 
     /// <summary>The scan settings the parameters ask for, for the image of that name (its reports' folder), through the settings hook.</summary>
-    ScanSettings ScanParameters(string name) => ScanImagesSettings(new ScanSettings
+    ScanSettings ScanParameters(string name)
     {
-        FailOn = FailOn, AdvisoryFolder = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null, OsvArchives = OsvSource(),
-        IgnoreFile = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore"), UseTrivy = !NoTrivy,
-        OutputFolder = ContainerArtifacts / "scan" / ArtifactName(name),
-    });
+        string? PerImage(string? file) => file is null ? null : Path.GetFullPath(file.Replace("{name}", ArtifactName(name)), RootDirectory);
+        var settings = new ScanSettings
+        {
+            FailOn = FailOn, AdvisoryFolder = Advisories is { } folder ? Path.GetFullPath(folder, RootDirectory) : null, OsvArchives = OsvSource(),
+            IgnoreFile = OptionalFile(TrivyIgnore, ".trivyignore", "--trivy-ignore"), UseTrivy = !NoTrivy,
+            OutputFolder = ContainerArtifacts / "scan" / ArtifactName(name),
+        };
+        // Grype and Clair are analysers on the scan's public seam, as a team's own would be.
+        if (!NoGrype || GrypeReport is not null) settings = settings.WithAnalyser(new Analysers.GrypeAnalyser(PerImage(GrypeReport)));
+        if (PerImage(ClairReport) is { } clair) settings = settings.WithAnalyser(new Analysers.ClairAnalyser(clair));
+        return ScanImagesSettings(settings);
+    }
 
     /// <summary>Notes a scanned image's findings by severity.</summary>
     void ScannedOne(ImageResult result)

@@ -91,8 +91,60 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
             .EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToList();
         Assert.Contains("TEAM-BANNED", findings);
         Assert.DoesNotContain("aws-access-key-id", findings);   // the secrets analyser was left out
+        Assert.Contains("Secrets: not searched for (the secrets analyser is not among the scan's analysers)", _log);   // not searched, not just not shown
         Assert.Contains("The worst: TEAM-BANNED (HIGH) in left-pad 1.3.0", error.Message);
         Assert.Equal(["inventory", "checks", "secrets", "osv", "trivy", "lint"], ImageAnalysers.Defaults.Select(a => a.Name));
+    }
+
+    /// A team's analyser that reads the image's files (issue 27.5), on the public seam only: a finding for each
+    /// configuration file that turns debugging on, in whichever layer it is, a later layer's deletion or not.
+    private sealed class DebugSwitches : IImageFileAnalyser
+    {
+        public string Name => "debug-switches";
+        public List<ImageFile> Seen { get; } = [];
+        public List<string> Read { get; } = [];
+
+        public IImageFileVisitor StartImage(string imageId) => new Visitor(this);
+
+        public Task<ScanAnalysis> AnalyseAsync(ScanInput input, CancellationToken cancellationToken) =>
+            Task.FromResult(new ScanAnalysis([.. ((Visitor)input.Files!).Found.Select(f =>
+                new Finding("TEAM-DEBUG", FindingKind.ImageCheck, Severity.High, "debugging is on", $"/{f.Path} ({f.Layer[..12]})", Source: Name))]));
+
+        private sealed class Visitor(DebugSwitches analyser) : IImageFileVisitor
+        {
+            public List<ImageFile> Found { get; } = [];
+
+            public bool Wants(ImageFile file)
+            {
+                analyser.Seen.Add(file);
+                return file.Path.EndsWith(".conf", StringComparison.Ordinal);
+            }
+
+            public void Visit(ImageFile file, ReadOnlySpan<byte> content)
+            {
+                analyser.Read.Add(file.Path);
+                if (System.Text.Encoding.UTF8.GetString(content).Contains("debug=true", StringComparison.Ordinal)) Found.Add(file);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_teams_analyser_sees_every_file_of_every_layer_and_reads_only_those_it_wants()
+    {
+        var image = await BuildAsync("scan-files", """
+            RUN mkdir -p /etc/app && echo 'debug=true' > /etc/app/old.conf && echo 'debug=false' > /etc/app/new.conf && echo 'debug=true' > /etc/app/notes.txt
+            RUN rm /etc/app/old.conf && dd if=/dev/zero of=/etc/app/huge.conf bs=1M count=9 2>/dev/null && chmod 600 /etc/app/new.conf
+            """);
+        var analyser = new DebugSwitches();
+
+        var error = await Assert.ThrowsAsync<ContainerException>(() => Scanning("scan-files", image, s => s.FailingOn(Severity.High).WithAnalyser(analyser)).RunAsync(fixture.Engine));
+
+        Assert.Contains("The worst: TEAM-DEBUG (HIGH) in /etc/app/old.conf (", error.Message);   // deleted later, still in its layer
+        Assert.Contains(analyser.Seen, f => f.Path == "etc/app/notes.txt");                        // seen, not read
+        Assert.Contains(analyser.Seen, f => f.Path == "etc/app/huge.conf" && f.Size == 9 << 20);   // over the limit: seen, not read
+        Assert.Equal(["etc/app/new.conf", "etc/app/new.conf", "etc/app/old.conf"], analyser.Read.Order());   // the chmod's layer holds new.conf again
+        Assert.Contains(analyser.Seen, f => f.Path == "bin/busybox");                               // the base's layer too
+        Assert.Equal(3, analyser.Seen.Select(f => f.Layer).Distinct().Count());                     // the base's and the two RUNs' layers
     }
 
     [Fact]

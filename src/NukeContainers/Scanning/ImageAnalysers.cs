@@ -46,6 +46,9 @@ public sealed record ScanInput
     /// <summary>Where progress lines go.</summary>
     public required Action<string> Log { get; init; }
 
+    /// <summary>For an <see cref="IImageFileAnalyser"/>: the visitor it started for this image, after it saw the image's files.</summary>
+    public IImageFileVisitor? Files { get; init; }
+
     /// What the scan read of the image's layers: package databases, Go binaries' build info, secrets, file checks.
     internal ImageContents Contents { get; init; } = null!;
 }

@@ -23,7 +23,12 @@ internal sealed class ImageContents
 
     private const long ManifestLimit = 32 << 20;
 
-    public static async Task<ImageContents> ReadAsync(Engine.ContainerEngine engine, string imageId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the image's layers once: with <paramref name="findSecrets"/> false no file is searched for secrets; each
+    /// visitor sees every regular file of every layer, and the bytes of those it wants.
+    /// </summary>
+    public static async Task<ImageContents> ReadAsync(Engine.ContainerEngine engine, string imageId, bool findSecrets, IReadOnlyList<IImageFileVisitor> visitors,
+        CancellationToken cancellationToken)
     {
         var entries = new Dictionary<string, List<LayerEntry>>(StringComparer.Ordinal);
         var manifests = new Dictionary<(string Layer, string Path), byte[]>();
@@ -45,12 +50,19 @@ internal sealed class ImageContents
                     if (facts.Kind != EntryKind.File) continue;
                     foreach (var finding in ImageChecks.Files([(facts.Path, entry.Mode)])) checks.TryAdd(finding.Id + " " + finding.Target, finding);
                     var executable = (entry.Mode & 0b001_001_001) != 0;
-                    if (Inventory.IsManifest(facts.Path) && entry.Size <= ManifestLimit || entry.Size <= SecretSearchLimit)
+                    var file = new ImageFile(layer, facts.Path, entry.Size, entry.Mode);
+                    var wanting = visitors.Where(v => v.Wants(file)).ToList();
+                    if (Inventory.IsManifest(facts.Path) && entry.Size <= ManifestLimit || (findSecrets || executable) && entry.Size <= SecretSearchLimit
+                        || wanting.Count > 0 && entry.Size <= ImageFile.ContentLimit)
                     {
                         var data = await ReadAsync(reader, entry, cancellationToken);
+                        foreach (var visitor in wanting) visitor.Visit(file, data);
                         if (Inventory.IsManifest(facts.Path)) manifests[(layer, facts.Path)] = data;
                         if (IsText(data))
-                            foreach (var match in Scanning.Secrets.Find(Encoding.UTF8.GetString(data))) secrets.Add((layer, facts.Path, match));
+                        {
+                            if (findSecrets)
+                                foreach (var match in Scanning.Secrets.Find(Encoding.UTF8.GetString(data))) secrets.Add((layer, facts.Path, match));
+                        }
                         else if (executable && FindGoBuildInfo(data) is { } info) binaries[(layer, facts.Path)] = info;
                     }
                     else if (executable)
@@ -88,7 +100,8 @@ internal sealed class ImageContents
                 $"/{s.Path}:{s.Match.Line} (layer {index}{deleted})", Source: "secrets");
         }).ToList();
         var configText = description.Config.ToJsonString();
-        secretFindings.AddRange(Scanning.Secrets.Find(configText).Select(m =>
+        if (findSecrets)
+            secretFindings.AddRange(Scanning.Secrets.Find(configText).Select(m =>
             new Finding(m.Rule.Id, FindingKind.Secret, m.Rule.Severity, $"{m.Rule.Title}: {m.Masked}", "the image config (ENV, labels or a build argument in the history)", Source: "secrets")));
         return new ImageContents
         {

@@ -33,5 +33,5 @@ public sealed record ScanReport(int Critical, int High, int Medium, int Low, str
 }
 
 /// <summary>One finding in report.json: its id, severity (critical ... unknown), kind (vulnerability, secret, check,
-/// lint), what it is about (a package or a path), the version installed and the one that fixes it.</summary>
-public sealed record FindingReport(string Id, string Severity, string Kind, string Title, string Target, string? Installed, string? Fixed);
+/// lint), what it is about (a package or a path), the version installed and the one that fixes it, and who found it.</summary>
+public sealed record FindingReport(string Id, string Severity, string Kind, string Title, string Target, string? Installed, string? Fixed, string? Source = null);

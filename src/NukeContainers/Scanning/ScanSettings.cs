@@ -124,7 +124,7 @@ public sealed record ScanResult : StepResult
             Ignored = Ignored.Count,
             Sarif = Reporting.ContainerReport.Relative(rootDirectory, Sarif),
             Findings = [.. Findings.Select(f => new Reporting.FindingReport(f.Id, f.Severity.ToString().ToLowerInvariant(),
-                f.Kind.ToString().ToLowerInvariant(), f.Title, f.Target, f.InstalledVersion, f.FixedVersion))],
+                f.Kind.ToString().ToLowerInvariant(), f.Title, f.Target, f.InstalledVersion, f.FixedVersion, f.Source))],
         }),
     ];
 }

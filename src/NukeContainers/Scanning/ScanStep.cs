@@ -7,9 +7,16 @@ internal static class ScanStep
     {
         var (engine, log, image) = (context.Engine, context.Log, context.Image);
         var imageId = image.RequireImageId("scan");
-        // An image id names its content: what an earlier scan read of it holds (the analysers run again on it).
-        var contents = await Caching.ImageReadCache.GetOrReadAsync("scan", imageId, () => ImageContents.ReadAsync(engine, imageId, cancellationToken),
-            () => log($"{image.Repository} {imageId[..19]} was read before (the same image id): its files as read then, from {Caching.ImageReadCache.Folder}"), cancellationToken);
+        // Secrets are searched for only when the secrets analyser runs; analysers that read the files get a visitor each.
+        var findSecrets = settings.Analysers.Any(a => a.Name == ImageAnalysers.Secrets.Name);
+        var visitors = settings.Analysers.OfType<IImageFileAnalyser>().ToDictionary(a => (IImageAnalyser)a, a => a.StartImage(imageId));
+        // An image id names its content: what an earlier scan read of it holds (the analysers run again on it). Visitors
+        // see the files themselves, so with any the layers are read again.
+        var contents = visitors.Count > 0
+            ? await ImageContents.ReadAsync(engine, imageId, findSecrets, [.. visitors.Values], cancellationToken)
+            : await Caching.ImageReadCache.GetOrReadAsync(findSecrets ? "scan" : "scan-no-secrets", imageId, () => ImageContents.ReadAsync(engine, imageId, findSecrets, [], cancellationToken),
+                () => log($"{image.Repository} {imageId[..19]} was read before (the same image id): its files as read then, from {Caching.ImageReadCache.Folder}"), cancellationToken);
+        if (!findSecrets) log("Secrets: not searched for (the secrets analyser is not among the scan's analysers)");
         // The analysers in their order, each with the packages the ones before it found.
         var packages = new List<Package>();
         var findings = new List<Finding>();
@@ -18,7 +25,7 @@ internal static class ScanStep
             var analysis = await analyser.AnalyseAsync(new ScanInput
             {
                 Engine = engine, ImageId = imageId, Repository = image.Repository, Config = contents.Config, Packages = packages.ToList(),
-                Settings = settings, Build = image.Build, Log = log, Contents = contents,
+                Settings = settings, Build = image.Build, Log = log, Contents = contents, Files = visitors.GetValueOrDefault(analyser),
             }, cancellationToken);
             findings.AddRange(analysis.Findings);
             packages.AddRange(analysis.Packages);
