@@ -14,7 +14,15 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     /// One masker for the build: the library's (build secrets, registry passwords it was given, token patterns) and
     /// the build log's ([Secret] parameters) are linked, so each hides what the other knows.
     /// </summary>
-    void IOnBuildInitialized.OnBuildInitialized() => Log.Masker.Link(Scanning.Secrets.Hide, Scanning.Secrets.MaskAll);
+    void IOnBuildInitialized.OnBuildInitialized() => Log.Masker.Link(ContainerMasker.Hide, ContainerMasker.Apply);
+
+    /// <summary>
+    /// The masker of this build's images: every pipeline the components start shares it (a build secret one image's
+    /// build was given is masked in all), and it is linked with the build log's.
+    /// </summary>
+    Scanning.Masker ContainerMasker => Maskers.GetValue(this, _ => new Scanning.Masker());
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IContainerImages, Scanning.Masker> Maskers = new();
 
     /// <summary>A registry user, when the docker config has none.</summary>
     [Parameter("The registry user, when the docker config (docker login) has none")]
@@ -60,7 +68,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     /// <summary>A pipeline for an image named with --image: its repository, its name in the log and the report.</summary>
     ImagePipeline PipelineForNamed(string name, ImageReference reference, Docker.DotNet.Models.ImageInspectResponse image) =>
-        Containers.Image(reference.Repository).WithName(name).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
+        Containers.Image(reference.Repository).WithName(name).WithMasker(ContainerMasker).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
 
     /// <summary>
     /// A configuration file a target reads when there is one: the file a parameter names (which must exist), else the
@@ -103,7 +111,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         {
             results = failed.Results;
             unfinished = failed.Unfinished.Where(r => r.Image.ImageId is not null).ToList();
-            failures = failed.Outcomes.Where(o => o.Result is null).ToDictionary(o => o.Name, o => o.ToString()[(o.Name.Length + 2)..]);
+            failures = failed.Outcomes.Where(o => o.Result is null).ToDictionary(o => o.Name, o => ContainerMasker.Apply(o.ToString()[(o.Name.Length + 2)..]));
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -156,7 +164,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     /// <summary>An image's pipeline as every component starts it: its repository, its name, and its lines in the log, prefixed with the name.</summary>
     ImagePipeline PipelineFor(ContainerImage image) =>
-        Containers.Image(RepositoryOf(image)).WithName(image.Name).WithLog(line => Log.Info($"[{image.Name}] {line}"));
+        Containers.Image(RepositoryOf(image)).WithName(image.Name).WithMasker(ContainerMasker).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
     /// <summary>An image's pipeline from the start: the restore-cache step (IRestoreCache), then its build (IBuildImages).</summary>
     ImagePipeline BuildingPipelineFor(ContainerImage image, RunFacts facts) =>

@@ -130,6 +130,25 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
         Assert.DoesNotContain(secret, await File.ReadAllTextAsync(json) + await File.ReadAllTextAsync(Path.Combine(reports.Path, "report.md")) + await File.ReadAllTextAsync(Path.Combine(reports.Path, "report.html")));
     }
 
+    /// The pipeline's masker knows its build secrets (issue 27.5): a RUN that prints one and fails has it masked in the
+    /// error too, and another pipeline, which was not given it, does not hide it.
+    [Fact]
+    public async Task A_failing_RUN_that_prints_the_secret_has_it_masked_in_the_error_by_its_own_pipelines_masker()
+    {
+        var secret = "s3cr3t-" + Guid.NewGuid().ToString("N");
+        _context.Write("Dockerfile", $"""
+            FROM {EngineFixture.BaseImage}
+            RUN --mount=type=secret,id=token,required=true echo "{Guid.NewGuid():N} the token is $(cat /run/secrets/token)" && exit 4
+            """);
+        var pipeline = Pipeline().Secret("token", BuildSecret.FromValue(secret));
+
+        var error = await Assert.ThrowsAsync<Building.ImageBuildException>(() => pipeline.RunAsync(fixture.Engine));
+
+        Assert.Contains("the token is ****", error.Message);
+        Assert.DoesNotContain(secret, error.Message + string.Join("\n", error.LogTail) + string.Join("\n", _log));
+        Assert.Equal(secret, Pipeline().Masker.Apply(secret));   // a pipeline that was not given it has nothing to hide
+    }
+
     [Fact]
     public async Task A_secret_whose_source_is_missing_fails_before_the_engine_is_asked_naming_it()
     {

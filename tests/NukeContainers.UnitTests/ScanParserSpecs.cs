@@ -190,8 +190,8 @@ public sealed class ScanParserSpecs
 
         Assert.Equal([("aws-access-key-id", 3), ("private-key", 5)], found.Select(f => (f.Rule.Id, f.Line)));
         Assert.Equal("AKIA****************", found[0].Masked);
-        Assert.DoesNotContain(key, Secrets.MaskAll(text));
-        Assert.DoesNotContain("MIIEpAIBAAKCAQEAvx9u0cmDGPmTtqd1yq", Secrets.MaskAll(text));
+        Assert.DoesNotContain(key, Secrets.MaskPatterns(text));
+        Assert.DoesNotContain("MIIEpAIBAAKCAQEAvx9u0cmDGPmTtqd1yq", Secrets.MaskPatterns(text));
     }
 
     [Fact]

@@ -2,8 +2,12 @@ namespace NukeContainers.Building;
 
 /// <summary>A build failed; names the Dockerfile instruction, the builder's error, and the instruction's last output lines.</summary>
 public sealed class ImageBuildException(string? instruction, string error, IReadOnlyList<string> logTail)
-    : ContainerException(Scanning.Secrets.MaskAll(Describe(instruction, error, logTail)))
+    : ContainerException(Scanning.Secrets.MaskPatterns(Describe(instruction, error, logTail)))
 {
+    /// <summary>The same failure with the run's secret values masked (a RUN that printed one, in the last output).</summary>
+    public ImageBuildException MaskedWith(Scanning.Masker masker) =>
+        new(Instruction is null ? null : masker.Apply(Instruction), masker.Apply(Error), [.. LogTail.Select(masker.Apply)]);
+
     /// <summary>The failing instruction as the builder names it, when it said which.</summary>
     public string? Instruction { get; } = instruction;
 

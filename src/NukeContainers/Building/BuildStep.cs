@@ -62,6 +62,8 @@ internal static class BuildStep
         var labels = new Dictionary<string, string>(settings.Labels) { [ResourceLabels.BuiltBy] = ResourceLabels.Product };
         foreach (var (name, value) in contributions.SelectMany(c => c.Labels)) labels[name] = value;
         settings = settings with { CacheFrom = [.. settings.CacheFrom, .. contributions.SelectMany(c => c.CacheFrom)] };
+        // The build's secrets are masked wherever the run writes (a RUN that prints one, an error that quotes it).
+        foreach (var (id, source) in settings.Secrets) step.Masker.Hide(System.Text.Encoding.UTF8.GetString(source.Read(id)));
         BuildOutput output;
         try
         {
@@ -77,6 +79,10 @@ internal static class BuildStep
                 $"{context.DockerfilePath}:{copy.Copy.Line}: COPY --from={copy.From} names no stage before it, so the engine took '{copy.From}' for an image, " +
                 $"{copy.Image}, and " + (copy.Image == pulled ? $"could not pull it: {e.Error}" : $"the build failed on the images' pulls ({pulled}: {e.Error})") +
                 $". Name one of the stages ({dockerfile.StageNames}), or an image the engine can pull.", e);
+        }
+        catch (ImageBuildException e) when (e.MaskedWith(step.Masker) is { } masked && masked.Message != e.Message)
+        {
+            throw masked;
         }
         var size = await engine.SizeAsync(output.ImageId, cancellationToken);
         log($"Built {repository} {output.ImageId[..19]}: {size / 1e6:0.0} MB, {output.InstructionsCached}/{output.InstructionsTotal} instructions cached, {output.Duration.TotalSeconds:0.0}s");

@@ -75,7 +75,11 @@ public static class StepNames
 /// What a running step gets: the engine, the pipeline, the image as the step before left it, the log, and the results
 /// of the steps that ran before it.
 /// </summary>
-public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline, PipelineImage Image, Action<string> Log, IReadOnlyList<StepResult> Results);
+public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline, PipelineImage Image, Action<string> Log, IReadOnlyList<StepResult> Results)
+{
+    /// <summary>The run's masker: a step that learns a secret value hides it here; what it writes passes through it.</summary>
+    public Scanning.Masker Masker => Pipeline.Masker;
+}
 
 /// <summary>
 /// What a step that runs before the build may hand it, through its result: images to take cached layers from, labels

@@ -31,7 +31,7 @@ public sealed partial record ImagePipeline
 
         var image = StartImage ?? new PipelineImage(Repository);
         // A secret in a Dockerfile or a build's output (a key echoed by RUN) is masked before any log sees it.
-        void Log(string line) => this.Log(Scanning.Secrets.MaskAll(line));
+        void Log(string line) => this.Log(Masker.Apply(line));
         var results = new List<StepResult>();
         var durations = new Dictionary<string, long>();
         foreach (var step in Steps)

@@ -26,6 +26,13 @@ public sealed partial record ImagePipeline
     /// <summary>Where progress lines go; the console unless set.</summary>
     public Action<string> Log { get; private init; } = Console.WriteLine;
 
+    /// <summary>
+    /// What the run masks in its log lines, messages and reports: the values it was told are secret (its build
+    /// secrets, a registry password) and what the secret rules find. A pipeline has its own unless given one
+    /// (<see cref="WithMasker"/>: a build shares one among its images and with its log).
+    /// </summary>
+    public Scanning.Masker Masker { get; private init; } = new();
+
     /// <summary>The steps asked for, in the order they run: each after the steps its <see cref="IPipelineStep.After"/> names.</summary>
     public ImmutableList<IPipelineStep> Steps { get; private init; } = [];
 
@@ -40,6 +47,9 @@ public sealed partial record ImagePipeline
 
     /// <summary>Sends progress lines somewhere else, such as the build log.</summary>
     [Pure] public ImagePipeline WithLog(Action<string> log) => this with { Log = log };
+
+    /// <summary>Masks with this masker (shared with other pipelines, or a build log's) instead of the pipeline's own.</summary>
+    [Pure] public ImagePipeline WithMasker(Scanning.Masker masker) => this with { Masker = masker };
 
     /// <summary>
     /// Starts from an image the engine already has (its id or a reference), for pipelines without a build step, such

@@ -60,7 +60,7 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// </summary>
     public ContainerReport WithFailedAttempts(IReadOnlyDictionary<string, string> errors, DateTimeOffset at) =>
         errors.Where(e => Find(e.Key) is not null)
-            .Aggregate(this, (report, e) => report.WithField(e.Key, ImageReport.FailedAttemptField, new FailedAttempt(Scanning.Secrets.MaskAll(e.Value), at)));
+            .Aggregate(this, (report, e) => report.WithField(e.Key, ImageReport.FailedAttemptField, new FailedAttempt(Scanning.Secrets.MaskPatterns(e.Value), at)));
 
     /// <summary>This report with one field of one image set (a step that did not run a pipeline, such as a skipped rollout).</summary>
     public ContainerReport WithField(string image, string field, object value) =>

@@ -49,12 +49,12 @@ internal sealed class Kubectl(string program, string? kubeconfig, string? contex
     private async Task<BufferedCommandResult> ExecuteAsync(IReadOnlyList<string> arguments, Action<string>? log, CancellationToken cancellationToken)
     {
         var command = Cli.Wrap(program).WithArguments([.. Scope(), .. arguments]).WithValidation(CommandResultValidation.None);
-        if (log is not null) command = command.WithStandardOutputPipe(PipeTarget.ToDelegate(line => log(Scanning.Secrets.MaskAll(line))));
+        if (log is not null) command = command.WithStandardOutputPipe(PipeTarget.ToDelegate(line => log(Scanning.Secrets.MaskPatterns(line))));
         try
         {
             var result = await command.ExecuteBufferedAsync(Encoding.UTF8, cancellationToken);
             return new BufferedCommandResult(result.ExitCode, result.StartTime, result.ExitTime,
-                Scanning.Secrets.MaskAll(result.StandardOutput), Scanning.Secrets.MaskAll(result.StandardError));
+                Scanning.Secrets.MaskPatterns(result.StandardOutput), Scanning.Secrets.MaskPatterns(result.StandardError));
         }
         catch (Win32Exception e)
         {

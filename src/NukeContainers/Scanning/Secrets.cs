@@ -55,24 +55,13 @@ public static partial class Secrets
     public static string Mask(string secret) =>
         secret.Length <= 8 ? new string('*', secret.Length) : secret[..4] + new string('*', Math.Min(secret.Length - 4, 32));
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Hidden = new(StringComparer.Ordinal);
-
     /// <summary>
-    /// A value that <see cref="MaskAll"/> replaces from now on wherever it appears, whatever it looks like (a build
-    /// secret, a registry password): the whole value, and each of its lines. Values shorter than 4 characters are not
-    /// hidden: masking them would garble ordinary text without protecting anything.
+    /// Masks every secret the rules find in a text (a key a RUN echoed, a token in a tool's output). Values that look
+    /// like nothing in particular (a build secret, a registry password) are masked by the run's <see cref="Masker"/>,
+    /// which knows them.
     /// </summary>
-    public static void Hide(string value)
+    public static string MaskPatterns(string text)
     {
-        foreach (var part in value.Split('\n').Select(l => l.Trim()).Append(value.Trim()))
-            if (part.Length >= 4) Hidden[part] = true;
-    }
-
-    /// <summary>Masks every secret the rules find in a text, and every hidden value (for log lines, reports and messages).</summary>
-    public static string MaskAll(string text)
-    {
-        foreach (var value in Hidden.Keys.OrderByDescending(v => v.Length))
-            if (text.Contains(value, StringComparison.Ordinal)) text = text.Replace(value, "****", StringComparison.Ordinal);
         foreach (var rule in Rules)
             text = rule.Pattern.Replace(text, m =>
             {

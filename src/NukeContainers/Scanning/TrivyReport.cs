@@ -27,7 +27,7 @@ public static class TrivyReport
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(cancellationToken);
         if (result.ExitCode != 0)
-            throw new ContainerException($"trivy exited with {result.ExitCode}: {Secrets.MaskAll(string.Join('\n', result.StandardError.Split('\n').TakeLast(5)))}");
+            throw new ContainerException($"trivy exited with {result.ExitCode}: {Secrets.MaskPatterns(string.Join('\n', result.StandardError.Split('\n').TakeLast(5)))}");
         return Parse(result.StandardOutput);
     }
 
@@ -50,7 +50,7 @@ public static class TrivyReport
             }
             foreach (var s in Array(result, "Secrets"))
                 findings.Add(new Finding(Text(s, "RuleID")!, FindingKind.Secret, Finding.ParseSeverity(Text(s, "Severity")),
-                    $"{Text(s, "Title")}: {Secrets.MaskAll(Text(s, "Match") ?? "")}", $"/{target.TrimStart('/')}:{(s.TryGetProperty("StartLine", out var line) ? line.GetInt32() : 0)}", Source: "trivy"));
+                    $"{Text(s, "Title")}: {Secrets.MaskPatterns(Text(s, "Match") ?? "")}", $"/{target.TrimStart('/')}:{(s.TryGetProperty("StartLine", out var line) ? line.GetInt32() : 0)}", Source: "trivy"));
             foreach (var m in Array(result, "Misconfigurations"))
                 findings.Add(new Finding(Text(m, "ID") ?? Text(m, "AVDID")!, FindingKind.Lint, Finding.ParseSeverity(Text(m, "Severity")),
                     Text(m, "Title") ?? "", target, Source: "trivy"));

@@ -76,7 +76,6 @@ internal sealed class BuildSession : IAsyncDisposable
     public static BuildSession For(BuildContext context, BuildSettings settings, Action<string> log)
     {
         var secrets = settings.Secrets.ToDictionary(s => s.Key, s => new ResolvedSecret(s.Value.Read(s.Key), s.Value.ToString()), StringComparer.Ordinal);
-        foreach (var secret in secrets.Values) Scanning.Secrets.Hide(Encoding.UTF8.GetString(secret.Value));
         var agents = settings.SshAgents.ToDictionary(a => a.Key, a => AgentSocket(a.Key, a.Value ?? DefaultAgent(a.Key)), StringComparer.Ordinal);
         var folders = new Dictionary<string, SyncedFolder>(StringComparer.Ordinal)
         {
