@@ -24,6 +24,11 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IContainerImages, Scanning.Masker> Maskers = new();
 
+    /// <summary>The registry clients of this build's images: every pipeline and target of the build shares them (one token handshake a repository).</summary>
+    Registry.RegistryClients ContainerRegistries => Registries.GetValue(this, _ => new Registry.RegistryClients());
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IContainerImages, Registry.RegistryClients> Registries = new();
+
     /// <summary>A registry user, when the docker config has none.</summary>
     [Parameter("The registry user, when the docker config (docker login) has none")]
     string? RegistryUsername => TryGetValue(() => RegistryUsername);
@@ -68,7 +73,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     /// <summary>A pipeline for an image named with --image: its repository, its name in the log and the report.</summary>
     ImagePipeline PipelineForNamed(string name, ImageReference reference, Docker.DotNet.Models.ImageInspectResponse image) =>
-        Containers.Image(reference.Repository).WithName(name).WithMasker(ContainerMasker).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
+        Containers.Image(reference.Repository).WithName(name).WithMasker(ContainerMasker).WithRegistries(ContainerRegistries).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
 
     /// <summary>
     /// A configuration file a target reads when there is one: the file a parameter names (which must exist), else the
@@ -164,7 +169,7 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
 
     /// <summary>An image's pipeline as every component starts it: its repository, its name, and its lines in the log, prefixed with the name.</summary>
     ImagePipeline PipelineFor(ContainerImage image) =>
-        Containers.Image(RepositoryOf(image)).WithName(image.Name).WithMasker(ContainerMasker).WithLog(line => Log.Info($"[{image.Name}] {line}"));
+        Containers.Image(RepositoryOf(image)).WithName(image.Name).WithMasker(ContainerMasker).WithRegistries(ContainerRegistries).WithLog(line => Log.Info($"[{image.Name}] {line}"));
 
     /// <summary>An image's pipeline from the start: the restore-cache step (IRestoreCache), then its build (IBuildImages).</summary>
     ImagePipeline BuildingPipelineFor(ContainerImage image, RunFacts facts) =>

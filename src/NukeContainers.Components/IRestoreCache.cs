@@ -55,7 +55,7 @@ public interface IRestoreCache : IContainerImages
             {
                 var repository = RepositoryOf(image);
                 var sources = settings.Branch is null ? [] : new[] { repository.WithTag(Caching.RestoreCacheSettings.CacheTag(settings.Branch)) };
-                using var registry = await RegistryClient.ConnectAsync(repository.Registry, settings.Credentials, cancellationToken: ct);
+                var registry = await ContainerRegistries.ConnectAsync(repository.Registry, settings.Credentials, cancellationToken: ct);
                 foreach (var source in sources)
                 {
                     try

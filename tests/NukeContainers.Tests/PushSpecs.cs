@@ -250,6 +250,27 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         Assert.DoesNotContain(registry.Password, string.Join("\n", _log) + wrong.Message);
     }
 
+    /// One registry client a run (issue 27.4): the push, the tags and the attestations take the pipeline's client for the
+    /// registry, which asks the token service once for each access it needs (pull, push), not once a step.
+    [Fact]
+    public async Task The_steps_of_a_run_share_one_registry_client_which_asks_for_a_token_once_per_access()
+    {
+        TokenService? tokens = null;
+        await using var registry = await AuthRegistry.StartAsync((user, password) => tokens = new TokenService(user, password));
+        using var _ = tokens;
+        var credentials = new RegistryCredentials(AuthRegistry.User, registry.Password);
+        var pipeline = Image(registry.Address, "one-client", Guid.NewGuid().ToString("N"))
+            .Tag(t => t.SemVer(SemVersion.Parse("1.0.0", SemVersionStyles.Strict)).InEnvironment("staging"))
+            .Push(p => p with { Credentials = credentials }).Attest(a => a with { Sbom = false, Credentials = credentials });
+
+        var pushed = await RunAsync(pipeline, credentials);
+        var client = await pipeline.Registries.ConnectAsync(registry.Address, credentials);
+
+        Assert.NotNull(pushed.Image.Digest);
+        Assert.Equal(1, pipeline.Registries.Count);
+        Assert.InRange(client.Challenges, 1, 2);   // a pull token and a push token for the repository, whatever the steps
+    }
+
     [Fact]
     public async Task Promoting_into_another_repository_mounts_the_blobs_and_keeps_the_digest()
     {

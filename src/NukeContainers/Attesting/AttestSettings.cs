@@ -51,7 +51,7 @@ public sealed record AttestSettings : IPipelineStep
             return new AttestResult { Image = image, Manifest = digest, Index = null, PredicateTypes = [] };
 
         var repository = image.Repository;
-        using var registry = await RegistryClient.ConnectAsync(repository.Registry, Credentials, cancellationToken: cancellationToken);
+        var registry = await context.Registries.ConnectAsync(repository.Registry, Credentials, cancellationToken: cancellationToken);
         var pushed = await registry.GetManifestAsync(repository.Path, digest, cancellationToken);
         var images = await Attestations.PlatformImagesAsync(registry, repository.Path, pushed, cancellationToken);
         var build = image.Build;

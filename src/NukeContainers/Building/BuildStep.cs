@@ -109,7 +109,7 @@ internal static class BuildStep
         if (baselineContext is null) return null;
         // Measured once: for the first platform of a multi-platform build (the naive Dockerfile seldom cross-builds).
         var naive = settings with { Target = null, Dockerfile = settings.BaselineDockerfile, Platform = settings.Platforms.Count > 1 ? settings.Platforms[0] : settings.Platform };
-        var inputs = await Caching.InputDigest.ComputeAsync(baselineContext, naive, step.Engine, cancellationToken);
+        var inputs = await Caching.InputDigest.ComputeAsync(baselineContext, naive, step.Engine, cancellationToken, step.Registries);
         var key = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes($"{inputs} {(await step.Engine.ImageStoreAsync(cancellationToken)).ToString().ToLowerInvariant()}")));   // containerd or graphdriver, as before the enum
         if (await Caching.ImageReadCache.TryGetAsync<BaselineResult>("baseline", key, cancellationToken) is { } known)

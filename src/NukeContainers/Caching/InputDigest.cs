@@ -28,7 +28,8 @@ public static class InputDigest
     };
 
     /// <summary>Computes the digest (<c>sha256:...</c>) of a build's inputs.</summary>
-    public static async Task<string> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine = null, CancellationToken cancellationToken = default)
+    public static async Task<string> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine = null, CancellationToken cancellationToken = default,
+        Registry.RegistryClients? registries = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
@@ -52,13 +53,13 @@ public static class InputDigest
         var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
         var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var baseImage in dockerfile.Stages.Select(s => s.BaseImage).Where(b => !stageNames.Contains(b) && b != "scratch").Distinct())
-            Add($"from {baseImage} {await BaseIdentityAsync(baseImage, engine, cancellationToken)}");
+            Add($"from {baseImage} {await BaseIdentityAsync(baseImage, engine, registries ?? new Registry.RegistryClients(), cancellationToken)}");
         return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// A base image's identity, the same on every engine where possible: its registry digest (the engine's RepoDigests
     /// for it, else the registry's answer), else the engine's id for an image that exists only locally, else nothing.
-    private static async Task<string?> BaseIdentityAsync(string baseImage, Engine.ContainerEngine? engine, CancellationToken cancellationToken)
+    private static async Task<string?> BaseIdentityAsync(string baseImage, Engine.ContainerEngine? engine, Registry.RegistryClients registries, CancellationToken cancellationToken)
     {
         if (!Images.ImageReference.TryParse(baseImage, out var reference, out _)) return null;
         if (reference.Digest is not null) return reference.Digest;
@@ -69,7 +70,7 @@ public static class InputDigest
         {
             try
             {
-                using var registry = await Registry.RegistryClient.ConnectAsync(reference.Registry, cancellationToken: cancellationToken);
+                var registry = await registries.ConnectAsync(reference.Registry, cancellationToken: cancellationToken);
                 if (await registry.DigestAsync(reference.Path, reference.Tag ?? "latest", cancellationToken) is { } digest) return digest;
             }
             catch (ContainerException)

@@ -45,7 +45,7 @@ public sealed record RestoreCacheSettings : IPipelineStep
     {
         var build = context.Pipeline.Build!;
         var (buildContext, _, _) = build.Prepare();
-        var digest = await InputDigest.ComputeAsync(buildContext, build, context.Engine, cancellationToken);
+        var digest = await InputDigest.ComputeAsync(buildContext, build, context.Engine, cancellationToken, context.Registries);
         var repository = context.Image.Repository;
         var result = new RestoreCacheResult { Image = context.Image, InputDigest = digest, Labels = new Dictionary<string, string> { [InputDigest.Label] = digest } };
 
@@ -57,17 +57,9 @@ public sealed record RestoreCacheSettings : IPipelineStep
         }
 
         // Each source is asked at its own registry, with that registry's credentials.
-        var clients = new Dictionary<string, RegistryClient>();
-        async Task<RegistryClient> ClientFor(string registry) => clients.TryGetValue(registry, out var known) ? known
-            : clients[registry] = await RegistryClient.ConnectAsync(registry, registry == repository.Registry ? Credentials : null, cancellationToken: cancellationToken);
-        try
-        {
-            return await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
-        }
-        finally
-        {
-            foreach (var client in clients.Values) client.Dispose();
-        }
+        Task<RegistryClient> ClientFor(string registry) =>
+            context.Registries.ConnectAsync(registry, registry == repository.Registry ? Credentials : null, cancellationToken: cancellationToken);
+        return await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
     }
 
     private async Task<StepResult> FindSourcesAsync(StepContext context, ImageReference repository, RestoreCacheResult result, string digest,

@@ -79,6 +79,9 @@ public sealed record StepContext(ContainerEngine Engine, ImagePipeline Pipeline,
 {
     /// <summary>The run's masker: a step that learns a secret value hides it here; what it writes passes through it.</summary>
     public Scanning.Masker Masker => Pipeline.Masker;
+
+    /// <summary>The run's registry clients: a step that talks to a registry takes its client here.</summary>
+    public Registry.RegistryClients Registries => Pipeline.Registries;
 }
 
 /// <summary>

@@ -33,6 +33,12 @@ public sealed partial record ImagePipeline
     /// </summary>
     public Scanning.Masker Masker { get; private init; } = new();
 
+    /// <summary>
+    /// The registry clients its steps share (one a registry: one token handshake a repository a run). A pipeline has
+    /// its own unless given some (<see cref="WithRegistries"/>: a build shares them among its images).
+    /// </summary>
+    public Registry.RegistryClients Registries { get; private init; } = new();
+
     /// <summary>The steps asked for, in the order they run: each after the steps its <see cref="IPipelineStep.After"/> names.</summary>
     public ImmutableList<IPipelineStep> Steps { get; private init; } = [];
 
@@ -50,6 +56,9 @@ public sealed partial record ImagePipeline
 
     /// <summary>Masks with this masker (shared with other pipelines, or a build log's) instead of the pipeline's own.</summary>
     [Pure] public ImagePipeline WithMasker(Scanning.Masker masker) => this with { Masker = masker };
+
+    /// <summary>Shares these registry clients (with the other images of a build) instead of the pipeline's own.</summary>
+    [Pure] public ImagePipeline WithRegistries(Registry.RegistryClients registries) => this with { Registries = registries };
 
     /// <summary>
     /// Starts from an image the engine already has (its id or a reference), for pipelines without a build step, such

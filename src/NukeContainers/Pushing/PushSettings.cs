@@ -64,7 +64,7 @@ public sealed record PushSettings : IPipelineStep
         if (image.Tags.Count == 0)
             throw new ContainerException($"The push step of {image.Repository} has no tags to push: add a tag step (.Tag(...)).");
         var registry = image.Repository.Registry;
-        using var client = await RegistryClient.ConnectAsync(registry, Credentials, DockerConfigPath, cancellationToken);
+        var client = await context.Registries.ConnectAsync(registry, Credentials, DockerConfigPath, cancellationToken);
         var credentials = client.Credentials;
         var path = image.Repository.Path;
 

@@ -35,7 +35,7 @@ public sealed record PushTagsSettings : IPipelineStep
         // This run's own: the digest the tags get, and the image the push step pushed (under the version's own tag
         // when the image has no other, so that tag names this run's image before it names the index).
         string[] ours = [digest, pushed.Digest];
-        using var client = await RegistryClient.ConnectAsync(image.Repository.Registry, pushed.Credentials, cancellationToken: cancellationToken);
+        var client = await context.Registries.ConnectAsync(image.Repository.Registry, pushed.Credentials, cancellationToken: cancellationToken);
         var manifest = await client.GetManifestAsync(path, digest, cancellationToken);
         var versionTag = image.Tags.Contains(image.VersionTag ?? "") ? image.VersionTag : null;
         var release = image.Tags.Where(t => TagRelease.IsRelease(t, versionTag)).ToList();

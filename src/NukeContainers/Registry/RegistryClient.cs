@@ -22,7 +22,9 @@ public sealed class RegistryClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly RegistryCredentials? _credentials;
-    private AuthenticationHeaderValue? _authorization;
+    // The answer to the registry's challenge for each repository and access (a Bearer token is scoped to both; a Basic
+    // answer is the same for all): a client used for several repositories and steps asks the token service once each.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Repository, bool Push), AuthenticationHeaderValue> _authorizations = new();
 
     /// <summary>A client for a registry (<c>host[:port]</c>) with optional credentials.</summary>
     public RegistryClient(string registry, RegistryCredentials? credentials, HttpMessageHandler? handler = null)
@@ -230,7 +232,7 @@ public sealed class RegistryClient : IDisposable
     private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> create, string repository, CancellationToken cancellationToken, bool push)
     {
         var request = create();
-        request.Headers.Authorization = _authorization;
+        request.Headers.Authorization = Authorization(repository, push);
         HttpResponseMessage response;
         try
         {
@@ -242,14 +244,25 @@ public sealed class RegistryClient : IDisposable
         }
         if (response.StatusCode != HttpStatusCode.Unauthorized || response.Headers.WwwAuthenticate.FirstOrDefault() is not { } challenge) return response;
         response.Dispose();
-        _authorization = await AnswerAsync(challenge, repository, push, cancellationToken);
+        var answer = _authorizations[(repository, push)] = await AnswerAsync(challenge, repository, push, cancellationToken);
         var retry = create();
-        retry.Headers.Authorization = _authorization;
+        retry.Headers.Authorization = answer;
         return await _http.SendAsync(retry, cancellationToken);
     }
 
+    /// The answer kept for the repository and access: a push token serves a pull too; a Basic answer serves every request.
+    private AuthenticationHeaderValue? Authorization(string repository, bool push) =>
+        _authorizations.TryGetValue((repository, push), out var kept) || !push && _authorizations.TryGetValue((repository, true), out kept) ? kept
+        : _authorizations.Values.FirstOrDefault(a => a.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>How many times it asked a token service (or answered a Basic challenge) since it was made.</summary>
+    public int Challenges => Volatile.Read(ref _challenges);
+
+    private int _challenges;
+
     private async Task<AuthenticationHeaderValue> AnswerAsync(AuthenticationHeaderValue challenge, string repository, bool push, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _challenges);
         if (_credentials is null && challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
             throw new ContainerException($"The registry {Registry} asks for credentials and none were found: run 'docker login {Registry}', or give --registry-username and --registry-password.");
         var basic = _credentials is null ? null

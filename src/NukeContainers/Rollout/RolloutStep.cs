@@ -12,7 +12,7 @@ internal static class RolloutStep
         var reference = image.Digest is { } digest ? $"{image.Repository.Repository}@{digest}"
             : throw new ContainerException($"The rollout step of {image.Repository} needs the pushed image's digest, so that the cluster runs exactly this image: add .Push() before .Rollout(...).");
         var name = settings.Deployment!;
-        if (settings.RequireSignedBy is { } signer) await RequireSignatureAsync(image, signer, log, cancellationToken);
+        if (settings.RequireSignedBy is { } signer) await RequireSignatureAsync(image, signer, context.Registries, log, cancellationToken);
         var kubectl = new Kubectl(settings.KubectlPath, settings.Kubeconfig, settings.Context, settings.Namespace);
         var (found, before, getError) = await kubectl.RunWithCodeAsync(["get", "deployment", name, "-o", "json"], cancellationToken);
         if (found != 0 && (settings.Manifests is null || !getError.Contains("NotFound", StringComparison.Ordinal)))
@@ -89,10 +89,10 @@ internal static class RolloutStep
     }
 
     /// Fails, before the cluster is asked anything, unless the pushed digest has a signature by the key.
-    private static async Task RequireSignatureAsync(PipelineImage image, string keyLocation, Action<string> log, CancellationToken cancellationToken)
+    private static async Task RequireSignatureAsync(PipelineImage image, string keyLocation, Registry.RegistryClients registries, Action<string> log, CancellationToken cancellationToken)
     {
         using var key = Signing.VerificationKey.Load(keyLocation);
-        using var registry = await Registry.RegistryClient.ConnectAsync(image.Repository.Registry, cancellationToken: cancellationToken);
+        var registry = await registries.ConnectAsync(image.Repository.Registry, cancellationToken: cancellationToken);
         var (verified, reason) = await Signing.CosignSignatures.VerifyAsync(registry, image.Repository.Path, image.Digest!, key, cancellationToken);
         if (!verified)
             throw new ContainerException($"Not rolling out {image.Repository.Repository}@{image.Digest}: a signature by {key} is required and {reason}. " +

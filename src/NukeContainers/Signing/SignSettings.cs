@@ -36,7 +36,7 @@ public sealed record SignSettings : IPipelineStep
         var digest = image.Digest ?? throw new ContainerException(
             $"The sign step of {image.Repository} signs the pushed digest, and the image has none: add .Push() before .Sign(...).");
         using var key = SigningKey.Load(Key!, Password);
-        using var registry = await RegistryClient.ConnectAsync(image.Repository.Registry, Credentials, cancellationToken: cancellationToken);
+        var registry = await context.Registries.ConnectAsync(image.Repository.Registry, Credentials, cancellationToken: cancellationToken);
         var signed = await CosignSignatures.SignAsync(registry, image.Repository.Path, image.Repository.Repository, digest, key, cancellationToken);
         context.Log(signed.Added
             ? $"Signed {image.Repository.Repository}@{digest[..19]} with {key.Source} (key {signed.KeyFingerprint[..19]}): {image.Repository.Repository}:{signed.Tag}"
