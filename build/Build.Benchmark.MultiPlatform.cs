@@ -65,14 +65,7 @@ partial class Build
         finally
         {
             foreach (var id in await engine.FindImagesByLabelAsync(ResourceLabels.Run, ResourceLabels.RunId, CancellationToken.None))
-                try
-                {
-                    await engine.Client.Images.DeleteImageAsync(id, new Docker.DotNet.Models.ImageDeleteParameters { Force = true }, CancellationToken.None);
-                }
-                catch (Docker.DotNet.DockerImageNotFoundException)
-                {
-                    // Gone with an image removed before it.
-                }
+                await engine.RemoveImageAsync(id, force: true, CancellationToken.None);   // one already gone with an image before it is not an error
         }
 
         BenchmarkResult Compare(string scenario)

@@ -178,7 +178,7 @@ partial class Build
                 .WithEnvironmentVariables(e => e.Set("DOCKER_HOST", "unix://" + engine.SocketPath).Set("DOCKER_BUILDKIT", "0"))
                 .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(ct);
             if (result.ExitCode != 0)
-                throw new ContainerException($"docker {NukeContainers.Scanning.Secrets.MaskAll(string.Join(' ', arguments))} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
+                throw new ContainerException($"docker {NukeContainers.Scanning.Secrets.MaskPatterns(string.Join(' ', arguments))} failed ({result.ExitCode}):\n{Tail(result.StandardOutput + result.StandardError)}");
         }
     }
 

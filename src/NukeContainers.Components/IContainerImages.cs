@@ -56,24 +56,24 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     string[] Image => TryGetValue(() => Image) ?? [];
 
     /// <summary>The images named with --image: each one's reference (a made-up <c>image:ID</c> for a bare id) and the engine's view of it.</summary>
-    async Task<IReadOnlyList<(string Name, ImageReference Reference, Docker.DotNet.Models.ImageInspectResponse Image)>> NamedImagesAsync(
+    async Task<IReadOnlyList<(string Name, ImageReference Reference, Engine.EngineImage Image)>> NamedImagesAsync(
         Engine.ContainerEngine engine, CancellationToken cancellationToken)
     {
-        var named = new List<(string, ImageReference, Docker.DotNet.Models.ImageInspectResponse)>();
+        var named = new List<(string, ImageReference, Engine.EngineImage)>();
         foreach (var name in Image)
         {
             var inspected = await engine.InspectImageAsync(name, cancellationToken)
                 ?? throw new ParameterException($"--image {name}: the engine has no such image. Build or pull it first, or name one that `docker images` lists.");
             var reference = !name.StartsWith("sha256:", StringComparison.Ordinal) && ImageReference.TryParse(name, out var parsed, out _) && parsed.Digest is null
-                ? parsed : ImageReference.Parse("image:" + inspected.ID["sha256:".Length..][..12]);
+                ? parsed : ImageReference.Parse("image:" + inspected.Id["sha256:".Length..][..12]);
             named.Add((name, reference, inspected));
         }
         return named;
     }
 
     /// <summary>A pipeline for an image named with --image: its repository, its name in the log and the report.</summary>
-    ImagePipeline PipelineForNamed(string name, ImageReference reference, Docker.DotNet.Models.ImageInspectResponse image) =>
-        Containers.Image(reference.Repository).WithName(name).WithMasker(ContainerMasker).WithRegistries(ContainerRegistries).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.ID, image.Size);
+    ImagePipeline PipelineForNamed(string name, ImageReference reference, Engine.EngineImage image) =>
+        Containers.Image(reference.Repository).WithName(name).WithMasker(ContainerMasker).WithRegistries(ContainerRegistries).WithLog(line => Log.Info($"[{name}] {line}")).FromImage(image.Id, image.Size);
 
     /// <summary>
     /// A configuration file a target reads when there is one: the file a parameter names (which must exist), else the

@@ -136,7 +136,7 @@ public sealed class DeliverySpecs : IDisposable
 
         Assert.True(first.ExitCode == 0 && second.ExitCode == 0, first.Output + second.Output);
         Assert.Equal(firstId, secondId);
-        var labels = (await engine.InspectImageAsync(firstId))!.Config!.Labels!;
+        var labels = (await engine.InspectImageAsync(firstId))!.Labels!;
         Assert.Equal("3.1.0", labels["org.opencontainers.image.version"]);
         Assert.Equal(commit, labels["org.opencontainers.image.revision"]);
         Assert.Equal("2026-01-02T03:04:05Z", labels["org.opencontainers.image.created"]);

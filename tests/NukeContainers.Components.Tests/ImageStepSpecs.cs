@@ -14,7 +14,7 @@ public sealed record PolicyCheck(List<string> Checked) : IPipelineStep
 
     public async Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken)
     {
-        var labels = (await context.Engine.InspectImageAsync(context.Image.RequireImageId(Name), cancellationToken))!.Config!.Labels ?? new Dictionary<string, string>();
+        var labels = (await context.Engine.InspectImageAsync(context.Image.RequireImageId(Name), cancellationToken))!.Labels ?? new Dictionary<string, string>();
         if (labels.ContainsKey("com.example.forbidden")) throw new ContainerException($"The policy refuses {context.Image.Repository}: it has the label com.example.forbidden.");
         Checked.Add(context.Image.Digest is null ? "not pushed yet" : "pushed");
         return new PolicyResult { Image = context.Image };

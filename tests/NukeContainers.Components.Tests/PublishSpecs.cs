@@ -76,7 +76,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Equal(before.ImageId, after.ImageId);
         Assert.Equal(before.Digest(), after.Digest());
         Assert.Contains($"reused (inputs unchanged, built at {built[..7]})", second.Output);
-        var labels = (await fixture.Engine.InspectImageAsync(after.ImageId))!.Config!.Labels!;
+        var labels = (await fixture.Engine.InspectImageAsync(after.ImageId))!.Labels!;
         Assert.Equal(built, labels[ImagePipeline.RevisionLabel]);
         // Its new tags name the same digest, and no layer went to the registry again.
         using var client = new RegistryClient(registry.Address, new RegistryCredentials(AuthRegistry.User, registry.Password));
@@ -143,7 +143,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         var attestations = await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("publish"), production.Digest()!);
         var provenance = attestations.Single(a => a.PredicateType == "https://slsa.dev/provenance/v0.2").Predicate!;
         Assert.Equal($"pkg:docker/{EngineFixture.BaseImage.Replace(":", "@", StringComparison.Ordinal)}?platform=linux%2Famd64", provenance["materials"]![0]!["uri"]!.GetValue<string>());
-        Assert.Equal((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, "sha256:" + provenance["materials"]![0]!["digest"]!["sha256"]!.GetValue<string>());
+        Assert.Equal((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.Id, "sha256:" + provenance["materials"]![0]!["digest"]!["sha256"]!.GetValue<string>());
         Assert.Equal(dev.Attestations()!.Manifest, attestations[0].SubjectDigest);
     }
 
@@ -191,7 +191,7 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
         Assert.Null(report.VersionTag());
         using var registry = new RegistryClient(EngineFixture.RegistryAddress, null);
         Assert.Null(await registry.DigestAsync(EngineFixture.Repository("dirty"), $"sha-{commit[..7]}"));
-        Assert.Equal("true", (await fixture.Engine.InspectImageAsync(report.ImageId))!.Config!.Labels![ImagePipeline.DirtyLabel]);
+        Assert.Equal("true", (await fixture.Engine.InspectImageAsync(report.ImageId))!.Labels![ImagePipeline.DirtyLabel]);
         var provenance = (await Attesting.Attestations.ReadAsync(registry, EngineFixture.Repository("dirty"), report.Digest()!))
             .Single(a => a.PredicateType == "https://slsa.dev/provenance/v0.2").Predicate!;
         Assert.True(provenance["invocation"]!["environment"]!["dirty"]!.GetValue<bool>());

@@ -53,8 +53,8 @@ public sealed class SlimImagesSpecs(EngineFixture fixture) : AppSpecs
         Assert.Contains($"; {EngineFixture.BaseImage} ", dryRun.NoteOf("SlimImages"));
         Assert.True(named.ExitCode == 0, named.Output);
         var squashed = (await fixture.Engine.InspectImageAsync(tag + "-slim"))!;   // no base is known for a named image: all its layers are squashed
-        Assert.Single(squashed.RootFS!.Layers!);
-        Assert.NotEqual(id, squashed.ID);
+        Assert.Single(squashed.Layers!);
+        Assert.NotEqual(id, squashed.Id);
         await fixture.Engine.Client.Images.DeleteImageAsync(tag, new Docker.DotNet.Models.ImageDeleteParameters());
         await fixture.Engine.Client.Images.DeleteImageAsync(tag + "-slim", new Docker.DotNet.Models.ImageDeleteParameters());
     }

@@ -63,7 +63,7 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
         var report = Reporting.ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json"));
         var image = Assert.Single(report.Images);
         Assert.Equal($"127.0.0.1:5000/{EngineFixture.Repository("team-app")}", image.Repository);
-        var labels = (await fixture.Engine.InspectImageAsync(image.ImageId))!.Config!.Labels!;
+        var labels = (await fixture.Engine.InspectImageAsync(image.ImageId))!.Labels!;
         Assert.Equal("payments", labels["com.example.team"]);
         Assert.Equal(ResourceLabels.Product, labels[ResourceLabels.BuiltBy]);
     }

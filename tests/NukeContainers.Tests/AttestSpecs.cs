@@ -130,7 +130,7 @@ public sealed class AttestSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
         // The engine pulls the index: it takes the image manifest of its platform, the image built.
         await fixture.Engine.PullAsync(repository.WithDigest(index), null);
         var pulled = await fixture.Engine.InspectImageAsync($"{repository}@{index}");
-        Assert.Equal("yo", pulled?.Config?.Labels?["greeting"]);
+        Assert.Equal("yo", pulled?.Labels?["greeting"]);
     }
 
     [Fact]

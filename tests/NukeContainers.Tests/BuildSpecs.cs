@@ -36,7 +36,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         Assert.NotEqual(first.ImageId, second.ImageId);
         // The first lost its working tag to the second's build, and dev to its tag step: nothing names it, so it went.
         Assert.Null(await fixture.Engine.InspectImageAsync(first.ImageId));
-        Assert.Equal(second.ImageId, (await fixture.Engine.InspectImageAsync(second.Image.Repository.WithTag("dev").ToString()))!.ID);
+        Assert.Equal(second.ImageId, (await fixture.Engine.InspectImageAsync(second.Image.Repository.WithTag("dev").ToString()))!.Id);
     }
 
     [Fact]
@@ -159,9 +159,9 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
         await Pipeline().UseBuilder(Builder.Legacy).Label("note", "a \"quoted\" $value").RunAsync(fixture.Engine);
 
         var earlier = await fixture.Engine.FindImagesByLabelAsync("org.nukecontainers.stage", "earlier");
-        var ours = new List<IDictionary<string, string>>();
+        var ours = new List<IReadOnlyDictionary<string, string>>();
         foreach (var id in earlier)
-            if ((await fixture.Engine.InspectImageAsync(id))?.Config?.Labels is { } labels && labels.TryGetValue("note", out _) && labels[Engine.ResourceLabels.Run] == Engine.ResourceLabels.RunId
+            if ((await fixture.Engine.InspectImageAsync(id))?.Labels is { } labels && labels.TryGetValue("note", out _) && labels[Engine.ResourceLabels.Run] == Engine.ResourceLabels.RunId
                 && await fixture.RunInImageAsync(id, "cat", "/out") == marker + "\n")
                 ours.Add(labels);
         var stage = Assert.Single(ours);
@@ -193,7 +193,7 @@ public sealed class BuildSpecs(EngineFixture fixture) : IDisposable
 
         Assert.Equal("test 1.2.3\n", await fixture.RunInImageAsync(result.ImageId, "cat", "/stage"));
         var image = await fixture.Engine.InspectImageAsync(result.ImageId);
-        Assert.Equal("1.2.3", image!.Config!.Labels!["org.opencontainers.image.version"]);
+        Assert.Equal("1.2.3", image!.Labels!["org.opencontainers.image.version"]);
         Assert.Equal("test", result.Build!.Target);
         Assert.True(result.SizeBytes > 1_000_000, $"size {result.SizeBytes}");
     }

@@ -102,7 +102,7 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         // The base image in the registry, as a CI runner gets its bases; then a build that pushes its inline cache.
         var baseImage = $"{EngineFixture.RegistryAddress}/{EngineFixture.Repository("cache-base")}:1";
         var baseReference = Images.ImageReference.Parse(baseImage);
-        await fixture.Engine.TagAsync((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.ID, baseReference);
+        await fixture.Engine.TagAsync((await fixture.Engine.InspectImageAsync(EngineFixture.BaseImage))!.Id, baseReference);
         _tagged.Add(baseImage);
         _pushed.Add((baseReference.Path, await fixture.Engine.PushAsync(baseReference, null, _ => { })));
         // Two stages: the build stage's layers are not in the image, so only its own exported cache can bring them.
@@ -125,13 +125,13 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         _pushed.Add((rebuilt.Image.Repository.Path, rebuilt.Image.Digest!));
 
         // On the first engine again: the changed stage is exported anew, and the stage image it replaces goes.
-        var firstStage = (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.ID;
+        var firstStage = (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.Id;
         _context.Write("app.txt", "third");  // "second" was pushed by the other engine: the same inputs would be reused, not built
         var again = await CachedPipeline().RunAsync(fixture.Engine);
         _pushed.Add((again.Image.Repository.Path, again.Image.Digest!));
         using (var registry = new RegistryClient(EngineFixture.RegistryAddress, null))
             _pushed.Add((again.Image.Repository.Path, (await registry.DigestAsync(again.Image.Repository.Path, "buildcache-main-build"))!));
-        Assert.NotEqual(firstStage, (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.ID);
+        Assert.NotEqual(firstStage, (await fixture.Engine.InspectImageAsync($"{repository}:buildcache-main-build"))!.Id);
         Assert.Null(await fixture.Engine.InspectImageAsync(firstStage));
 
         Assert.Equal(["buildcache-main"], pushed.Image.Tags);

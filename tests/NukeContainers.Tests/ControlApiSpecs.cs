@@ -39,7 +39,7 @@ public sealed class ControlApiSpecs(EngineFixture fixture, Xunit.Abstractions.IT
         Assert.Equal($"yo hello {marker}", (await fixture.RunInImageAsync(viaControl.ImageId, "cat", "/out/built")).Trim());
         Assert.Equal(await fixture.RunInImageAsync(viaBuild.ImageId, "cat", "/out/built", "/out/listing"), await fixture.RunInImageAsync(viaControl.ImageId, "cat", "/out/built", "/out/listing"));
         Assert.Equal("hello.txt", (await fixture.RunInImageAsync(viaControl.ImageId, "cat", "/out/listing")).Trim());   // .dockerignore holds
-        var (built, controlled) = ((await fixture.Engine.InspectImageAsync(viaBuild.ImageId))!.Config, (await fixture.Engine.InspectImageAsync(viaControl.ImageId))!.Config);
+        var (built, controlled) = ((await fixture.Engine.Client.Images.InspectImageAsync(viaBuild.ImageId)).Config, (await fixture.Engine.Client.Images.InspectImageAsync(viaControl.ImageId)).Config);
         Assert.Equal(built?.Env, controlled?.Env);
         Assert.Equal(built?.Cmd, controlled?.Cmd);
         Assert.Equal("web", controlled?.Labels?["team"]);

@@ -151,7 +151,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     public async Task The_dpkg_inventory_of_the_debian_base_is_what_dpkg_query_prints_inside_it()
     {
         await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
-        var image = (await fixture.Engine.InspectImageAsync("local/debian:bookworm"))!.ID;
+        var image = (await fixture.Engine.InspectImageAsync("local/debian:bookworm"))!.Id;
 
         var result = await Scanning("scan-debian", image).RunAsync(fixture.Engine);
         var listed = await fixture.Engine.RunAsync(image, ["dpkg-query", "-W", "-f", "${Package}\t${Version}\n"]);
@@ -170,7 +170,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     {
         var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         async Task<List<Package>> DebianPackagesOf(string buildArg) =>
-            (await Scanning("scan-" + buildArg.ToLowerInvariant(), (await fixture.Engine.InspectImageAsync(baseImages[buildArg]))!.ID).RunAsync(fixture.Engine))
+            (await Scanning("scan-" + buildArg.ToLowerInvariant(), (await fixture.Engine.InspectImageAsync(baseImages[buildArg]))!.Id).RunAsync(fixture.Engine))
             .Scan!.Packages.Where(p => p.Ecosystem == "Debian:12").ToList();
 
         var staticBase = await DebianPackagesOf("STATIC_IMAGE");

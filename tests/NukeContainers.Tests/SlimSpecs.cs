@@ -78,7 +78,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         Assert.Equal(1.0, squashed.Slim.After.Efficiency);
         Assert.Equal(0, squashed.Slim.After.WastedBytes);
         var history = (await fixture.Engine.InspectImageAsync(squashed.ImageId))!;
-        Assert.Single(history.RootFS!.Layers!);
+        Assert.Single(history.Layers!);
         Assert.Equal(squashed.ImageId, again.ImageId);
         Assert.Equal(0, again.Slim!.SquashedLayers);
     }
@@ -102,7 +102,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
             ENTRYPOINT ["/bin/sh", "-c"]
             CMD ["cat /app/main"]
             """);
-        var before = (await fixture.Engine.InspectImageAsync(image))!.Config!;
+        var before = (await fixture.Engine.Client.Images.InspectImageAsync(image)).Config!;   // the Engine API's whole config, as a peer reads it
 
         var dryRun = await Slimming("minimise", image).Slim(s => s.RemoveAll() with { DryRun = true }).WithLog(_log.Add).RunAsync(fixture.Engine);
         var slimmed = await Slimming("minimise", image).Slim(s => s.RemoveAll().KeepPaths("tmp/junk")).WithLog(_log.Add).RunAsync(fixture.Engine);
@@ -117,7 +117,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         Assert.True(slimmed.Slim.AfterBytes <= slimmed.Slim.BeforeBytes - 50000, $"{slimmed.Slim.BeforeBytes} -> {slimmed.Slim.AfterBytes}");
         Assert.Equal(slimmed.ImageId, again.ImageId);   // nothing left to remove: the same image
 
-        var after = (await fixture.Engine.InspectImageAsync(slimmed.ImageId))!.Config!;
+        var after = (await fixture.Engine.Client.Images.InspectImageAsync(slimmed.ImageId)).Config!;
         Assert.Equal(before.Entrypoint, after.Entrypoint);
         Assert.Equal(before.Cmd, after.Cmd);
         Assert.Equal(before.Env, after.Env);
@@ -150,7 +150,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
         Assert.Equal(3, result.Slim!.BaseLayers);   // busybox's two and the RUN above them
         Assert.Equal(["/var/log/app.log"], result.Slim.RemovedPaths);
         Assert.Equal("kept\n", listing.StandardOutput);   // the base's app.log does not come back
-        Assert.Equal((await fixture.Engine.InspectImageAsync(baseImage))!.RootFS!.Layers!, (await fixture.Engine.InspectImageAsync(result.ImageId))!.RootFS!.Layers!.Take(3));
+        Assert.Equal((await fixture.Engine.InspectImageAsync(baseImage))!.Layers!, (await fixture.Engine.InspectImageAsync(result.ImageId))!.Layers!.Take(3));
         await fixture.Engine.Client.Images.DeleteImageAsync(baseTag, new Docker.DotNet.Models.ImageDeleteParameters { Force = true });
     }
 
@@ -230,7 +230,7 @@ public sealed class SlimSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
             await archive.WriteEntryAsync(new UstarTarEntry(TarEntryType.RegularFile, "manifest.json") { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString())) }, token);
         });
         // The config's digest on the graph driver's store; the digest of the manifest it writes on the containerd store.
-        return (await fixture.Engine.InspectImageAsync(EngineFixture.Repository(name) + ":fixture"))!.ID;
+        return (await fixture.Engine.InspectImageAsync(EngineFixture.Repository(name) + ":fixture"))!.Id;
     }
 
     private static byte[] Tar(Entry[] entries)

@@ -157,7 +157,7 @@ public sealed record AttestSettings : IPipelineStep
             var inspected = await engine.InspectImageAsync(name, cancellationToken);
             if (inspected is null) continue;
             var pulledBy = inspected.RepoDigests?.Select(d => d.Split('@')).FirstOrDefault(d => d.Length == 2 && ImageReference.TryParse(d[0], out var r, out _) && r.Repository == reference.Repository)?[1];
-            materials.Add(new Material(Attestations.MaterialUri(reference, StagePlatform(stage, build, platform, buildPlatform)), reference.Digest ?? pulledBy ?? inspected.ID));
+            materials.Add(new Material(Attestations.MaterialUri(reference, StagePlatform(stage, build, platform, buildPlatform)), reference.Digest ?? pulledBy ?? inspected.Id));
         }
         return materials;
     }

@@ -55,7 +55,7 @@ internal static class BuildStep
         log($"Building {repository} from {context.DockerfilePath} (stage {stage.Name ?? stage.Index.ToString()}, {settings.Builder})");
 
         var working = repository.WithTag(WorkingTag);
-        var previous = (await engine.InspectImageAsync(working, cancellationToken))?.ID;
+        var previous = (await engine.InspectImageAsync(working, cancellationToken))?.Id;
         var contributions = step.Results.OfType<IBuildContribution>().ToList();
         if (contributions.Select(c => c.ReuseImageId).FirstOrDefault(id => id is not null) is { } reuse)
             return await ReuseAsync(reuse, settings, context, baselineContext, stage, step, previous, cancellationToken);

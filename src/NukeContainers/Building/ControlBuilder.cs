@@ -149,9 +149,9 @@ internal static class ControlBuilder
     /// The image the exporter tagged: its id as the engine knows it (the first tag's), else what the exporter answered.
     private static async Task<string> ImageIdAsync(ContainerEngine engine, IReadOnlyList<string> tags, SolveResponse response, CancellationToken cancellationToken)
     {
-        if (tags.Count > 0 && (await engine.InspectImageAsync(tags[0], cancellationToken))?.ID is { } id) return id;
+        if (tags.Count > 0 && (await engine.InspectImageAsync(tags[0], cancellationToken))?.Id is { } id) return id;
         foreach (var key in new[] { "containerimage.digest", "containerimage.config.digest" })
-            if (response.ExporterResponse.TryGetValue(key, out var digest) && (await engine.InspectImageAsync(digest, cancellationToken))?.ID is { } found) return found;
+            if (response.ExporterResponse.TryGetValue(key, out var digest) && (await engine.InspectImageAsync(digest, cancellationToken))?.Id is { } found) return found;
         throw new BuildOutputException($"the build ended and the engine knows no image it made (the exporter answered: {string.Join(", ", response.ExporterResponse.Select(r => $"{r.Key}={r.Value}"))})");
     }
 

@@ -61,7 +61,7 @@ public sealed record ExportCacheSettings : IPipelineStep
                 BuildArgs = new Dictionary<string, string>(build.BuildArgs) { ["BUILDKIT_INLINE_CACHE"] = "1" },
                 Labels = new Dictionary<string, string>(build.Labels) { [Engine.ResourceLabels.BuiltBy] = Engine.ResourceLabels.Product },
             };
-            var previous = (await context.Engine.InspectImageAsync(reference, cancellationToken))?.ID;
+            var previous = (await context.Engine.InspectImageAsync(reference, cancellationToken))?.Id;
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var built = await context.Engine.BuildAsync(buildContext, settings, [reference], _ => { }, cancellationToken);
             // The stage image the tag pointed at before is dangling now, as the build step's working image would be.

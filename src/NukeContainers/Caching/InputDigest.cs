@@ -78,6 +78,6 @@ public static class InputDigest
                 // Unreachable: the local id below, or the name alone.
             }
         }
-        return local?.ID;
+        return local?.Id;
     }
 }

@@ -51,7 +51,7 @@ public sealed record RestoreCacheSettings : IPipelineStep
 
         if (SkipUnchanged && (await context.Engine.FindImagesByLabelAsync(InputDigest.Label, digest, cancellationToken)).FirstOrDefault() is { } local)
         {
-            var builtFrom = BuiltFrom((await context.Engine.InspectImageAsync(local, cancellationToken))?.Config?.Labels);
+            var builtFrom = BuiltFrom((await context.Engine.InspectImageAsync(local, cancellationToken))?.Labels);
             context.Log($"Inputs unchanged ({digest[..19]}): the engine has {local[..19]} built from them{At(builtFrom)}; no build");
             return result with { ReuseImageId = local, Skipped = true, BuiltFrom = builtFrom };
         }

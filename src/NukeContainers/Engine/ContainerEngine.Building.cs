@@ -154,10 +154,10 @@ public sealed partial class ContainerEngine
         foreach (var id in output.StepImages)
         {
             var image = await InspectImageAsync(id, CancellationToken.None);
-            if (image is null || image.ID == output.ImageId || image.RepoTags is { Count: > 0 }) continue;
+            if (image is null || image.Id == output.ImageId || image.RepoTags is { Count: > 0 }) continue;
             try
             {
-                await Client.Images.DeleteImageAsync(image.ID, new ImageDeleteParameters(), CancellationToken.None);
+                await Client.Images.DeleteImageAsync(image.Id, new ImageDeleteParameters(), CancellationToken.None);
             }
             catch (DockerApiException e) when (e.StatusCode is System.Net.HttpStatusCode.Conflict or System.Net.HttpStatusCode.NotFound)
             {

@@ -9,11 +9,11 @@ namespace NukeContainers.Engine;
 public sealed partial class ContainerEngine
 {
     /// <summary>The image's metadata, or null when the engine has no such image.</summary>
-    public async Task<ImageInspectResponse?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
+    public async Task<EngineImage?> InspectImageAsync(string image, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await Client.Images.InspectImageAsync(image, cancellationToken);
+            return EngineImage.From(await Client.Images.InspectImageAsync(image, cancellationToken));
         }
         catch (DockerImageNotFoundException)
         {
@@ -93,7 +93,7 @@ public sealed partial class ContainerEngine
             throw new ContainerException($"Pulling {reference} failed: {EngineMessages.Refusal(await response.Content.ReadAsStringAsync(cancellationToken))}");
         await EngineMessages.ReadToEndAsync(await response.Content.ReadAsStreamAsync(cancellationToken),
             text => new ContainerException($"Pulling {reference} failed: {text}"), cancellationToken);
-        return (await InspectImageAsync(reference, cancellationToken))?.ID ?? throw new ContainerException($"The engine pulled {reference} but does not know it afterwards.");
+        return (await InspectImageAsync(reference, cancellationToken))?.Id ?? throw new ContainerException($"The engine pulled {reference} but does not know it afterwards.");
     }
 
     /// <summary>
@@ -178,6 +178,18 @@ public sealed partial class ContainerEngine
         }
     }
 
+    /// <summary>Removes an image (by id or reference), with <paramref name="force"/> even when tagged or used; an image already gone is not an error.</summary>
+    public async Task RemoveImageAsync(string image, bool force = false, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Client.Images.DeleteImageAsync(image, new ImageDeleteParameters { Force = force }, cancellationToken);
+        }
+        catch (DockerImageNotFoundException)
+        {
+        }
+    }
+
     /// <summary>
     /// Removes an image that the pipeline built when no tag and no container uses it any more; leaves it when
     /// something does, or when it was not built by this product.
@@ -189,7 +201,7 @@ public sealed partial class ContainerEngine
     {
         var image = await InspectImageAsync(imageId, cancellationToken);
         if (image is null || image.RepoTags is { Count: > 0 }) return;
-        var labels = image.Config?.Labels;
+        var labels = image.Labels;
         if (labels is null || !(ownLabels ?? [ResourceLabels.BuiltBy, ResourceLabels.Run]).Any(labels.ContainsKey)) return;
         try
         {

@@ -106,8 +106,8 @@ public sealed partial class ContainerEngine : IDisposable
         }
     }
 
-    /// <summary>The typed Engine API client, for what the pipeline does not cover.</summary>
-    public IDockerClient Client { get; }
+    /// The typed Engine API client (Docker.DotNet), kept out of the public API: the product's own methods are.
+    internal IDockerClient Client { get; }
 
     internal HttpClient Http { get; }
 

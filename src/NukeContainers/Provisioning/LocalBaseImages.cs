@@ -51,9 +51,9 @@ public static class LocalBaseImages
             var platforms = containerd && image.Platforms.Count > 1 ? string.Join(',', image.Platforms) : null;
             var hash = DefinitionHash(image, made, platforms);
             var existing = await engine.InspectImageAsync(image.Reference, cancellationToken);
-            if (existing?.Config?.Labels is { } labels && labels.TryGetValue(HashLabel, out var found) && found == hash)
+            if (existing?.Labels is { } labels && labels.TryGetValue(HashLabel, out var found) && found == hash)
             {
-                made[image.BuildArg] = existing.ID;
+                made[image.BuildArg] = existing.Id;
                 continue;
             }
             var watch = Stopwatch.StartNew();
@@ -62,8 +62,8 @@ public static class LocalBaseImages
             else await BuildAsync(engine, image, hash, platforms, buildLog, cancellationToken);
             var result = await engine.InspectImageAsync(image.Reference, cancellationToken)
                 ?? throw new ContainerException($"{image.Reference} was made but the engine does not know it.");
-            made[image.BuildArg] = result.ID;
-            if (existing is not null && existing.ID != result.ID) replaced.Add(existing.ID);
+            made[image.BuildArg] = result.Id;
+            if (existing is not null && existing.Id != result.Id) replaced.Add(existing.Id);
             log($"Made {image.Reference}: {result.Size / 1e6:0.0} MB in {watch.Elapsed.TotalSeconds:0}s");
         }
         // The images they replace are dangling now: they go, unless something else still uses them. Last made first:
@@ -83,7 +83,7 @@ public static class LocalBaseImages
         {
             var local = ImageReference.Parse(image.Reference);
             var remote = ImageReference.Parse($"{registry}/{local.Path}:{local.Tag}");
-            var id = (await engine.InspectImageAsync(image.Reference, cancellationToken))?.ID
+            var id = (await engine.InspectImageAsync(image.Reference, cancellationToken))?.Id
                 ?? throw new ContainerException($"{image.Reference} is not in the engine: make the local base images first (LocalBaseImages).");
             await engine.TagAsync(id, remote, cancellationToken);
             var digest = await engine.PushAsync(remote, null, _ => { }, cancellationToken);

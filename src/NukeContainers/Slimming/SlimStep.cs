@@ -113,7 +113,7 @@ internal static class SlimStep
             await engine.LoadAsync((stream, token) => WriteArchiveAsync(stream, config, configDigest, rewrite.Layers, tag.ToString(), token), cancellationToken);
             // The id the engine gave it: its config's digest on the graph driver's store, the digest of the manifest
             // it wrote for it on the containerd store.
-            afterId = (await engine.InspectImageAsync(tag, cancellationToken))?.ID
+            afterId = (await engine.InspectImageAsync(tag, cancellationToken))?.Id
                       ?? throw new ContainerException($"The engine loaded the slimmed image of {image.Repository} but has no {tag}: another run may have moved the tag.");
             if (afterId != imageId) await engine.RemoveIfUnusedAsync(imageId, cancellationToken: cancellationToken);
             var afterEntries = new List<IReadOnlyList<LayerEntry>>();
@@ -169,7 +169,7 @@ internal static class SlimStep
     {
         var name = settings.Base ?? BaseOfBuild(context.Image.Build);
         if (name is null or "scratch") return 0;
-        var layers = (await context.Engine.InspectImageAsync(name, cancellationToken))?.RootFS?.Layers;
+        var layers = (await context.Engine.InspectImageAsync(name, cancellationToken))?.Layers;
         if (layers is null)
         {
             context.Log($"The base image {name} is not in the engine: every layer of {context.Image.Repository} counts as its own.");

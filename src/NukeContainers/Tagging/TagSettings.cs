@@ -28,7 +28,7 @@ public sealed record TagSettings : IPipelineStep
         var moved = new HashSet<string>();
         foreach (var reference in tags.In(context.Image.Repository))
         {
-            if ((await context.Engine.InspectImageAsync(reference.ToString(), cancellationToken))?.ID is { } previous && previous != imageId) moved.Add(previous);
+            if ((await context.Engine.InspectImageAsync(reference.ToString(), cancellationToken))?.Id is { } previous && previous != imageId) moved.Add(previous);
             await context.Engine.TagAsync(imageId, reference, cancellationToken);
         }
         // An image of this product that a moved tag leaves with no tag and no container would stay as <none>: it goes.
