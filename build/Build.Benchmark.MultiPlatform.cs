@@ -19,7 +19,7 @@ partial class Build
     {
         var provisioned = await EmbeddedEnvironment.EnsureEngineAsync(EmbeddedEnvironmentOptions.Docker26(Log.Verbose), ct);
         using var engine = ContainerEngine.Connect(provisioned.Endpoint);
-        var bases = await Containers.LocalBaseImagesAsync(engine, Log.Info, ct, Log.Verbose, only: ["GO_IMAGE", "STATIC_IMAGE"]);
+        var bases = await LocalMachine.LocalBaseImagesAsync(engine, Log.Info, ct, Log.Verbose, only: ["GO_IMAGE", "STATIC_IMAGE"]);
         var goApi = ((IContainerImages)this).Images.First(i => i.Name == "go-api");
         using var config = new TemporaryCopy(null);
         Directory.CreateDirectory(Path.Combine(config.Path, "cli-plugins"));

@@ -40,7 +40,7 @@ partial class Build
         {
             using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
             var registry = ((IContainerImages)this).RegistryHost;
-            var bases = await Containers.PushLocalBaseImagesAsync(engine, registry, Log.Verbose, ct);
+            var bases = await LocalMachine.PushLocalBaseImagesAsync(engine, registry, Log.Verbose, ct);
             var results = new List<BenchmarkResult>();
             var goApi = ((IContainerImages)this).Images.First(i => i.Name == "go-api");
             if (Measures("restore-cache"))
@@ -141,7 +141,7 @@ partial class Build
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(work.Path, "Dockerfile"), ct);
         await File.WriteAllTextAsync(Path.Combine(work.Path, "Dockerfile.nomounts"), BuildContext.WithoutRunMounts(dockerfile), ct);
         ImagePipeline Pipeline(bool mounts) => Containers.Image($"benchmark/{image.Name}-mounts-{mounts.ToString().ToLowerInvariant()}")
-            .FromDockerfile(work.Path, mounts ? "Dockerfile" : "Dockerfile.nomounts").Target("runtime").BuildArgs(Containers.LocalBaseImageArgs)
+            .FromDockerfile(work.Path, mounts ? "Dockerfile" : "Dockerfile.nomounts").Target("runtime").BuildArgs(LocalMachine.LocalBaseImageArgs)
             .Label(ResourceLabels.Run, ResourceLabels.RunId).WithLog(Log.Verbose);
         foreach (var mounts in new[] { true, false }) await Pipeline(mounts).RunAsync(engine, ct); // warm both
         for (var run = 1; run <= Runs; run++)

@@ -8,12 +8,14 @@ partial class Build
     [Parameter("The packages' version (semver); from git tags by MinVer's rules when not given")]
     readonly string? PackageVersion;
 
-    /// The three libraries a team's build references, and the dotnet new template that sets a repository up.
+    /// The libraries a team's build references (NukeContainers.LocalEnvironment only where it provisions the machine),
+    /// and the dotnet new template that sets a repository up.
     string[] Packed => ["src/NukeContainers/NukeContainers.csproj", "src/NukeContainers.Build/NukeContainers.Build.csproj",
-        "src/NukeContainers.Components/NukeContainers.Components.csproj", "templates/NukeContainers.Templates.csproj"];
+        "src/NukeContainers.Components/NukeContainers.Components.csproj", "src/NukeContainers.LocalEnvironment/NukeContainers.LocalEnvironment.csproj",
+        "templates/NukeContainers.Templates.csproj"];
 
     Target Pack => _ => _
-        .Description("Pack NukeContainers, NukeContainers.Build, NukeContainers.Components (with symbols) and the dotnet new template into artifacts/packages")
+        .Description("Pack NukeContainers, NukeContainers.Build, NukeContainers.Components, NukeContainers.LocalEnvironment (with symbols) and the dotnet new template into artifacts/packages")
         .DependsOn(Restore)
         .Executes(async ct =>
         {

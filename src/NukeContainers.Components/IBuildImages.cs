@@ -4,8 +4,14 @@ using NukeContainers.Engine;
 namespace NukeContainers.Components;
 
 /// <summary>Builds the declared images, writes report.json, and holds each image to its size budget (its build fails over it).</summary>
-public interface IBuildImages : ILocalEnvironment
+public interface IBuildImages : IContainerImages
 {
+    /// <summary>
+    /// Build arguments a component gives every build before the settings hook (the local base images' names, from
+    /// NukeContainers.LocalEnvironment's ILocalBaseImages); none unless a component the build takes says otherwise.
+    /// </summary>
+    IReadOnlyDictionary<string, string> ComponentBuildArgs => new Dictionary<string, string>();
+
     /// <summary>The settings hook: each image's pipeline passes through it before it runs (<c>p.Name</c> says which image).</summary>
     Configure<ImagePipeline> BuildImagesSettings => _ => _;
 
@@ -24,14 +30,13 @@ public interface IBuildImages : ILocalEnvironment
     /// <summary>Builds each selected image.</summary>
     Target BuildImages => _ => _
         .Description("Build the declared images (with their baselines), write artifacts/containers/report.json, check the size budgets")
-        .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Validates(CheckImageParameters)
         .Validates(CheckBuildParameters)
         .Executes(async ct =>
         {
             ReadReport();   // a report.json that cannot be read fails here, before anything is built
             var facts = await RunFactsAsync(ct);
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var pipelines = SelectedImages().Select(image => BuildingPipelineFor(image, facts)).ToList();
             try
             {
@@ -87,8 +92,8 @@ public interface IBuildImages : ILocalEnvironment
     ImagePipeline FromDockerfileOf(ImagePipeline pipeline, ContainerImage image)
     {
         pipeline = pipeline.FromDockerfile(image.Context, image.Dockerfile);
-        // The local base images' arguments first: the settings hook can still change them.
-        if (this is ILocalBaseImages { BaseImages: BaseImageSource.Local }) pipeline = pipeline.BuildArgs(Containers.LocalBaseImageArgs);
+        // The components' arguments first (the local base images'): the settings hook can still change them.
+        if (ComponentBuildArgs.Count > 0) pipeline = pipeline.BuildArgs(ComponentBuildArgs);
         if (Platform is { } platform) pipeline = pipeline.Platform(platform);
         if (image.Target is not null) pipeline = pipeline.Target(image.Target);
         // Over its budget, an image fails its build step: nothing later tags or pushes it.

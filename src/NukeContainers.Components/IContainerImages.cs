@@ -136,6 +136,17 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     private Task WriteReportAsync(IEnumerable<ImageResult> results, IReadOnlyDictionary<string, string> failures, bool jobSummary = true) =>
         ReadReport().With(results, RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow).WriteAsync(ContainerArtifacts, CancellationToken.None, jobSummary);
 
+    /// <summary>
+    /// Connects to the engine DOCKER_HOST, the docker context, the default socket or an embedded engine's socket offers
+    /// (installing nothing), and says which it took.
+    /// </summary>
+    async Task<Engine.ContainerEngine> ConnectEngineAsync(CancellationToken cancellationToken)
+    {
+        var engine = await Engine.ContainerEngine.ConnectAsync(cancellationToken: cancellationToken);
+        Log.Info($"Engine: {engine.Endpoint.Uri} ({engine.Endpoint.Source})");
+        return engine;
+    }
+
     /// <summary>Where report.json and report.md go.</summary>
     AbsolutePath ContainerArtifacts => RootDirectory / "artifacts" / "containers";
 

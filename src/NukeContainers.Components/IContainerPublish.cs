@@ -43,7 +43,6 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
     /// <summary>Runs every step of every image and prints the summary of what was delivered.</summary>
     Target Publish => _ => _
         .Description("Restore the cache, build, slim, tag, scan, push, sign (given --signing-key) and roll out (when a cluster is configured) every selected image, each in one pipeline; print the summary")
-        .DependsOn<ILocalEnvironment>(x => x.LocalEnvironment)
         .Validates(CheckImageParameters)
         .Validates(CheckBuildParameters)
         .Validates(CheckPushParameters)
@@ -61,7 +60,7 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
             ContainerReport report;
             try
             {
-                using (var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct))
+                using (var engine = await ConnectEngineAsync(ct))
                 {
                     var pipelines = images.Select(image => PublishPipelineFor(image, facts, rolloutInPipeline)).ToList();
                     await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); });

@@ -18,7 +18,7 @@ public interface IPruneImages : IContainerImages
         .Executes(async ct =>
         {
             var keep = ParseSize(KeepBuildCache);
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var freed = await engine.PruneContextUploadsAsync(ct) + await engine.PruneBuildCacheAsync(keep, ct);
             var images = await engine.RemoveDanglingImagesAsync(ct);
             var leftovers = await ResourceReaper.ReapDeadRunsAsync(engine, ct);

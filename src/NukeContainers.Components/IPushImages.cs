@@ -42,7 +42,7 @@ public interface IPushImages : ITagImages
         .Executes(async ct =>
         {
             var facts = await RunFactsAsync(ct);
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var pipelines = ResumedImages("PushImages", ResumeFrom.Tagged).Select(resumed =>
             {
                 var sbom = resumed.Entry.Scan()?.Sbom is { } file ? (string)(RootDirectory / file) : null;

@@ -69,7 +69,7 @@ public interface IScanImages : IContainerImages
         .After<ITagImages>(x => x.TagImages)
         .Executes(async ct =>
         {
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var pipelines = Image.Length > 0
                 ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image).Scan(_ => ScanParameters(n.Name))).ToList()
                 : ResumedImages("ScanImages").Select(resumed => ScanImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, new RunFacts()))).ToList();

@@ -58,7 +58,7 @@ public interface ISlimImages : IContainerImages
         .Executes(async ct =>
         {
             var settings = SlimParameters();
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var pipelines = Image.Length > 0
                 ? (await NamedImagesAsync(engine, ct)).Select(n => PipelineForNamed(n.Name, n.Reference, n.Image)
                     .Slim(_ => SlimImagesSettings(settings with { ResultTag = (n.Reference.Tag ?? "latest") + "-slim" })))

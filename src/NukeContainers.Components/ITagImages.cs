@@ -60,7 +60,7 @@ public interface ITagImages : IContainerImages
         .Executes(async ct =>
         {
             var facts = await RunFactsAsync(ct);
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
+            using var engine = await ConnectEngineAsync(ct);
             var results = await RunImagesAsync(ResumedImages("TagImages").Select(resumed => TagImageStep.Add(resumed.Pipeline, new ImageStepContext(resumed.Image, facts))).ToList(), engine, ct);
             Note($"{facts.Version}: {string.Join(" ", (IEnumerable<string>?)results.FirstOrDefault()?.Image.Tags ?? [])}");
         });

@@ -36,6 +36,29 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         File.WriteAllText(Path.Combine(repository, "Dockerfile"), "FROM scratch\nCOPY hello.txt /hello.txt\n");
         File.WriteAllText(Path.Combine(repository, ".dockerignore"), "artifacts\n.git\nbuild\n");
         File.WriteAllText(Path.Combine(repository, "hello.txt"), "hello\n");
+        // The team's own step (issue 27.1): a file of its own and one property in the template's Build.cs, nothing overridden.
+        File.WriteAllText(Path.Combine(repository, "build", "Policy.cs"), """
+            using NukeContainers;
+
+            /// The team's policy: after the scan, before the push.
+            sealed record PolicyCheck : IPipelineStep
+            {
+                public string Name => "policy";
+                public IReadOnlyList<string> After => [StepNames.Scan];
+                public IReadOnlyList<string> Before => [StepNames.Push];
+
+                public Task<StepResult> RunAsync(StepContext context, CancellationToken cancellationToken)
+                {
+                    context.Log($"Policy: {context.Image.Repository} may be pushed ({(context.Image.Digest is null ? "not pushed yet" : "pushed")})");
+                    return Task.FromResult<StepResult>(new PolicyResult { Image = context.Image });
+                }
+            }
+
+            sealed record PolicyResult : StepResult;
+            """);
+        var buildFile = Path.Combine(repository, "build", "Build.cs");
+        var buildText = File.ReadAllText(buildFile).TrimEnd();
+        File.WriteAllText(buildFile, buildText[..^1] + "\n    public ImageStep Policy => new(\"policy\", (pipeline, _) => pipeline.WithStep(new PolicyCheck()));\n}\n");
         await RunAsync(repository, "git", "add", "-A");
         await RunAsync(repository, "git", "-c", "user.email=team@example.com", "-c", "user.name=team", "commit", "-qm", "the app");
         try
@@ -83,8 +106,11 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             Assert.Equal("", statusAfterPublish.Trim());   // what the build made is ignored: the tree is still the commit
             Assert.Contains("Build succeeded", output);
             Assert.Contains("Rollout skipped: no cluster is configured", output);
-            Assert.Contains($"engine: DOCKER_HOST", overTls);
-            Assert.Contains("engine: docker context build-host", throughContext);
+            Assert.Contains($"Policy: {EngineFixture.RegistryAddress}/{name} may be pushed (not pushed yet)", output);
+            Assert.Equal(["restoreCache", "build", "slim", "tag", "scan", "policy", "push", "attest", "pushTags"],
+                Reporting.ContainerReport.Read(Path.Combine(repository, "artifacts/containers/report.json")).Images.Single().DurationsMs.Keys.Where(k => k != "exportCache"));
+            Assert.Contains($"Engine: tcp://127.0.0.1:{tls.TcpPort}/ (DOCKER_HOST)", overTls);
+            Assert.Contains($"Engine: tcp://127.0.0.1:{tls.TcpPort}/ (docker context build-host)", throughContext);
             Assert.Contains("The TLS handshake with the engine at tcp://127.0.0.1:", refused);
             Assert.Contains("wants TLS (it answered a plain request with 400): set DOCKER_TLS_VERIFY=1", plain);
             Assert.Contains("Publish", throughPowerShell);

@@ -32,7 +32,7 @@ public sealed class LocalBaseImagesSpecs(EngineFixture fixture) : AppSpecs
         Assert.True(run.Output.IndexOf("LocalBaseImages", StringComparison.Ordinal) < run.Output.IndexOf("═══ BuildImages", StringComparison.Ordinal), "the bases are made before the build");
         var built = Reporting.ContainerReport.Read(Path.Combine(Driver.Root, "artifacts/containers/report.json")).Find("app")!;
         var image = (await fixture.Engine.InspectImageAsync(built.ImageId))!;
-        var local = (await fixture.Engine.InspectImageAsync(Containers.LocalBaseImageArgs["STATIC_IMAGE"]))!;
+        var local = (await fixture.Engine.InspectImageAsync(LocalMachine.LocalBaseImageArgs["STATIC_IMAGE"]))!;
         Assert.Equal(local.Layers![0], image.Layers![0]);   // built on local/static:nonroot, not gcr.io's
     }
 

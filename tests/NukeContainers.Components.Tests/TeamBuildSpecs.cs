@@ -7,8 +7,8 @@ using NukeContainers.Tests;
 namespace NukeContainers.Components.Tests;
 
 /// A team's typical build: it takes the components, declares its image, overrides one settings hook and one target,
-/// and gets the rest unchanged.
-public sealed class TeamBuild(string appFolder) : BuildHost, IBuildImages, IPruneImages
+/// and gets the rest unchanged. It runs on machines it sets up itself, so it opts into NukeContainers.LocalEnvironment.
+public sealed class TeamBuild(string appFolder) : BuildHost, IBuildImages, IPruneImages, ILocalEnvironment
 {
     public List<string> Ran { get; } = [];
     public string? ImageIdFromReport { get; private set; }
@@ -153,7 +153,7 @@ public sealed class TeamBuildSpecs(EngineFixture fixture) : IDisposable
                     if (File.Exists(reportPath)) quickWhileSlowBuilt = Reporting.ContainerReport.Read(reportPath).Find("quick")?.ImageId;
                 await cancel.CancelAsync();
             });
-        }, "BuildImages", "--skip", "LocalEnvironment", "--parallel", "2", "--verbosity", "verbose");
+        }, "BuildImages", "--parallel", "2", "--verbosity", "verbose");
         await watching!;
 
         Assert.Equal(TargetStatus.Cancelled, run.StatusOf("BuildImages"));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using NukeContainers.Provisioning;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Tests;

@@ -24,7 +24,7 @@ public sealed class ReportPageSpecs(EngineFixture fixture, Xunit.Abstractions.IT
 
     private static async Task<string> ChromiumAsync(params string[] arguments)
     {
-        await Utils.DebianPackages.EnsureInstalledAsync(_ => { }, CancellationToken.None, "chromium");
+        await Provisioning.DebianPackages.EnsureInstalledAsync(_ => { }, CancellationToken.None, "chromium");
         var result = await Cli.Wrap("chromium").WithArguments(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", .. arguments])
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         Assert.True(result.ExitCode == 0, $"chromium exited {result.ExitCode}: {result.StandardError}");

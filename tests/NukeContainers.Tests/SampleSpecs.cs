@@ -18,7 +18,7 @@ public sealed class SampleSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
     [MemberData(nameof(Samples))]
     public async Task A_sample_builds_both_ways_runs_and_answers_HTTP_within_its_size_budget(string name, int port, string path, string expected, double budget)
     {
-        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var baseImages = await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         var log = new List<string>();
 
         var result = await EngineFixture.Pipeline($"samples-{name}")
@@ -49,7 +49,7 @@ public sealed class SampleSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
     [Fact]
     public async Task A_sample_with_cache_mounts_still_builds_with_the_legacy_builder_and_answers()
     {
-        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var baseImages = await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         var log = new List<string>();
 
         var result = await EngineFixture.Pipeline("samples-go-api-legacy").FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", "go-api"))
@@ -120,7 +120,7 @@ public sealed class SampleSpecs(EngineFixture fixture, Xunit.Abstractions.ITestO
             .FromDockerfile(Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample)).Target("runtime").Platforms("linux/amd64", "linux/arm64")
             .Tag(Guid.NewGuid().ToString("N")[..12]).Push().WithLog(log.Add);
         await fixture.RequireStoreAsync(NukeContainers.Engine.ImageStore.Containerd);
-        var result = await pipeline.BuildArgs(await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
+        var result = await pipeline.BuildArgs(await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add, only: bases)).RunAsync(fixture.Engine);
         using var registry = new Registry.RegistryClient(EngineFixture.RegistryAddress, null);
         try
         {

@@ -150,7 +150,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     [Fact]
     public async Task The_dpkg_inventory_of_the_debian_base_is_what_dpkg_query_prints_inside_it()
     {
-        await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         var image = (await fixture.Engine.InspectImageAsync("local/debian:bookworm"))!.Id;
 
         var result = await Scanning("scan-debian", image).RunAsync(fixture.Engine);
@@ -168,7 +168,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     [Fact]
     public async Task The_local_distroless_style_bases_list_their_packages_in_status_d_as_distroless_does()
     {
-        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var baseImages = await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         async Task<List<Package>> DebianPackagesOf(string buildArg) =>
             (await Scanning("scan-" + buildArg.ToLowerInvariant(), (await fixture.Engine.InspectImageAsync(baseImages[buildArg]))!.Id).RunAsync(fixture.Engine))
             .Scan!.Packages.Where(p => p.Ecosystem == "Debian:12").ToList();
@@ -191,7 +191,7 @@ public sealed class ScanSpecs(EngineFixture fixture, Xunit.Abstractions.ITestOut
     [Fact]
     public async Task The_npm_Go_and_dotnet_inventories_of_the_samples_agree_with_their_lock_file_and_toolchains()
     {
-        var baseImages = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var baseImages = await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         var samples = Path.Combine(EngineFixture.RepositoryRoot(), "samples");
         var nodeNaive = await EngineFixture.Pipeline("scan-node-naive").FromDockerfile(Path.Combine(samples, "node-web"), "Dockerfile.naive").BuildArgs(baseImages).WithLog(_log.Add).RunAsync(fixture.Engine);
         var go = await EngineFixture.Pipeline("scan-go").FromDockerfile(Path.Combine(samples, "go-api")).Target("runtime").BuildArgs(baseImages).WithLog(_log.Add).RunAsync(fixture.Engine);

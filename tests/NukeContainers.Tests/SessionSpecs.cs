@@ -176,7 +176,7 @@ public sealed class SessionSpecs(EngineFixture fixture) : IDisposable
     [Fact]
     public async Task The_SSH_agent_is_forwarded_to_RUN_mount_type_ssh()
     {
-        var bases = await Containers.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
+        var bases = await LocalMachine.LocalBaseImagesAsync(fixture.Engine, fixture.Log.Add);
         using var keys = new TempFolder();
         var comment = "nukecontainers-" + Guid.NewGuid().ToString("N")[..12];
         var socket = Path.Combine(keys.Path, "agent.sock");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NukeContainers.Engine;
+using NukeContainers.Provisioning;
 using NukeContainers.Utils;
 
 namespace NukeContainers.Tests;

@@ -136,11 +136,11 @@ public static class Arm64
 
     /// The arm64 busybox binary's path.
     public static async Task<string> BusyboxAsync() => System.IO.Path.Combine(
-        await Utils.DebianPackages.UnpackFromReleaseAsync(System.IO.Path.Combine(Folder, "busybox"), "bookworm", ["busybox-static"], _ => { }, CancellationToken.None, "arm64"), "bin/busybox");
+        await Provisioning.DebianPackages.UnpackFromReleaseAsync(System.IO.Path.Combine(Folder, "busybox"), "bookworm", ["busybox-static"], _ => { }, CancellationToken.None, "arm64"), "bin/busybox");
 
     /// qemu-aarch64-static's path.
     public static async Task<string> QemuAsync() => System.IO.Path.Combine(
-        await Utils.DebianPackages.UnpackFromReleaseAsync(System.IO.Path.Combine(Folder, "qemu"), "bookworm", ["qemu-user-static"], _ => { }, CancellationToken.None), "usr/bin/qemu-aarch64-static");
+        await Provisioning.DebianPackages.UnpackFromReleaseAsync(System.IO.Path.Combine(Folder, "qemu"), "bookworm", ["qemu-user-static"], _ => { }, CancellationToken.None), "usr/bin/qemu-aarch64-static");
 
     /// A Dockerfile that builds for any platform without emulating: its build stage runs on the engine's own platform
     /// ($BUILDPLATFORM) and picks the target's busybox (busybox-amd64, busybox-arm64 in the context), writing the

@@ -84,7 +84,7 @@ public sealed class PackageVersionSpecs
     [Fact]
     public async Task Python_ordering_agrees_with_the_packaging_library_on_every_pair()
     {
-        await Utils.DebianPackages.EnsureInstalledAsync(_ => { }, CancellationToken.None, "python3-packaging");
+        await Provisioning.DebianPackages.EnsureInstalledAsync(_ => { }, CancellationToken.None, "python3-packaging");
         // Versions as PyPI packages and Debian's python3-* packages have them, and pypa/packaging's own.
         string[] versions = [.. Strings("ordered").Where((_, i) => i % 3 == 0), "2.31.0", "2.31.0.post1", "23.2", "1.26.18", "1.26.18+dfsg", "0.0.1rc1",
             "3.0.0b1", "3.0.0.dev20240101", "1!0.1", "2024.2.2", "1.0.0-alpha.1", "7.4.post0", "1.0.0a0", "41.0.7"];

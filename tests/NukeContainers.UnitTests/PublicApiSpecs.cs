@@ -54,4 +54,25 @@ public sealed class PublicApiSpecs
         Assert.True(leaks.Count == 0, "public signatures with Docker.DotNet types:\n" + string.Join("\n", leaks));
         Assert.Contains(typeof(Engine.EngineImage), assemblies[0].GetExportedTypes());   // what stands in for its image inspect
     }
+
+    /// Provisioning apart (issue 27.2): installing an engine, a registry or base images lives in
+    /// NukeContainers.LocalEnvironment, which a build opts into; the library and the components neither reference it
+    /// nor hold a provisioning type, so a team's build that does not take it cannot install anything.
+    [Fact]
+    public void Only_NukeContainers_LocalEnvironment_provisions_and_neither_the_library_nor_the_components_reference_it()
+    {
+        var provisioning = typeof(Provisioning.EmbeddedEnvironment).Assembly;
+        Assembly[] others = [typeof(ImagePipeline).Assembly, typeof(Components.IContainerImages).Assembly];
+
+        Assert.Equal("NukeContainers.LocalEnvironment", provisioning.GetName().Name);
+        Assert.Contains(typeof(Components.ILocalEnvironment), provisioning.GetExportedTypes());
+        Assert.Contains(typeof(Components.ILocalBaseImages), provisioning.GetExportedTypes());
+        foreach (var assembly in others)
+        {
+            Assert.DoesNotContain(assembly.GetReferencedAssemblies(), r => r.Name == provisioning.GetName().Name);
+            Assert.DoesNotContain(assembly.GetTypes(), t => t.Namespace == "NukeContainers.Provisioning");
+            Assert.DoesNotContain(assembly.GetManifestResourceNames(), n => n.EndsWith(".Dockerfile", StringComparison.Ordinal));
+        }
+        Assert.False(typeof(Components.ILocalEnvironment).IsAssignableFrom(typeof(Components.IBuildImages)), "building must not bring the installer");
+    }
 }

@@ -185,8 +185,15 @@ public sealed class EngineDiscovery(IReadOnlyList<IEngineProvider> providers)
         new DockerHostProvider(),
         new DockerContextProvider(),
         new SocketProvider("/var/run/docker.sock", "the default socket"),
-        new SocketProvider(Path.Combine(stateDirectory ?? Provisioning.EmbeddedEnvironmentOptions.DefaultStateDirectory, "docker.sock"), "the embedded engine"),
+        new SocketProvider(Path.Combine(stateDirectory ?? EmbeddedStateDirectory, "docker.sock"), "the embedded engine"),
     ]);
+
+    /// <summary>
+    /// Where an embedded engine keeps its state (and its socket) when NukeContainers.LocalEnvironment started one:
+    /// NUKE_CONTAINERS_STATE, else /var/lib/nuke-containers. The library only looks there; it never starts one.
+    /// </summary>
+    public static string EmbeddedStateDirectory =>
+        Environment.GetEnvironmentVariable("NUKE_CONTAINERS_STATE") is { Length: > 0 } state ? state : "/var/lib/nuke-containers";
 
     /// <summary>The providers, in the order they are asked.</summary>
     public IReadOnlyList<IEngineProvider> Providers { get; } = providers;

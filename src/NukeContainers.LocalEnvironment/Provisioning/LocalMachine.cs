@@ -3,14 +3,13 @@ using NukeContainers.Provisioning;
 
 namespace NukeContainers;
 
-/// Routes to the engine and to provisioning that need no namespace, so that a build whose own targets are called
-/// LocalEnvironment or BaseImages can still reach them by a short name.
-public static partial class Containers
+/// <summary>
+/// What NukeContainers.LocalEnvironment does to a machine, reached by one short name (a build whose own targets are
+/// called LocalEnvironment or BaseImages still reaches it): install and start the embedded engine and registry, make
+/// the local base images. Nothing else in NukeContainers installs anything.
+/// </summary>
+public static class LocalMachine
 {
-    /// <summary>Connects to the engine that DOCKER_HOST, the default socket or the embedded engine offers; installs nothing.</summary>
-    public static Task<ContainerEngine> ConnectAsync(CancellationToken cancellationToken = default) =>
-        ContainerEngine.ConnectAsync(cancellationToken: cancellationToken);
-
     /// <summary>Finds an engine, or installs and starts the embedded one (root on Debian or Ubuntu): <see cref="EmbeddedEnvironment.EnsureEngineAsync"/>.</summary>
     public static Task<ProvisionedEngine> ProvisionEngineAsync(EmbeddedEnvironmentOptions? options = null, CancellationToken cancellationToken = default) =>
         EmbeddedEnvironment.EnsureEngineAsync(options, cancellationToken);

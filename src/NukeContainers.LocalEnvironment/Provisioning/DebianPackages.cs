@@ -1,4 +1,6 @@
-namespace NukeContainers.Utils;
+using NukeContainers.Utils;
+
+namespace NukeContainers.Provisioning;
 
 /// Installs Debian packages that are missing (apt-get), updating the package lists only when an install needs it.
 internal static class DebianPackages

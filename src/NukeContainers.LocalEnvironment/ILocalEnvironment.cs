@@ -4,8 +4,10 @@ using NukeContainers.Provisioning;
 namespace NukeContainers.Components;
 
 /// <summary>
-/// The one place that installs anything: finds the Docker engine or starts the embedded one, and checks the registry
-/// that <c>--registry</c> names, starting the embedded one when that is a loopback address. Building needs only the engine.
+/// The one component that installs anything (NukeContainers.LocalEnvironment, opted into by a build that takes it):
+/// finds the Docker engine or starts the embedded one, and checks the registry that <c>--registry</c> names, starting
+/// the embedded one when that is a loopback address; it runs before BuildImages and Publish. The other components
+/// only find an engine.
 /// </summary>
 public interface ILocalEnvironment : IContainerImages
 {
@@ -38,12 +40,14 @@ public interface ILocalEnvironment : IContainerImages
     /// <summary>Finds or provisions the engine, and checks (or provisions) the registry.</summary>
     Target LocalEnvironment => _ => _
         .Description("Find the Docker engine, or install and start Debian's (root on Debian); check the --registry, starting Debian's registry there when it is local")
+        .DependentFor<IBuildImages>(x => x.BuildImages)
+        .DependentFor<IContainerPublish>(x => x.Publish)
         .Validates(CheckEmbeddedEngine)
         .Executes(async ct =>
         {
             var options = new EmbeddedEnvironmentOptions { Log = Log.Info };
             if (EmbeddedEngine == Provisioning.EmbeddedEngine.Docker26) options = EmbeddedEnvironmentOptions.Docker26(Log.Info);
-            var engine = await Containers.ProvisionEngineAsync(options, ct);
+            var engine = await LocalMachine.ProvisionEngineAsync(options, ct);
             if (options.Engine == Provisioning.EmbeddedEngine.Docker26)
             {
                 // Every later target of this run finds it through DOCKER_HOST, as a user's shell would.
@@ -62,7 +66,7 @@ public interface ILocalEnvironment : IContainerImages
             }
             // A registry that does not answer and was not started here fails the target: a later push would fail
             // anyway, after the build, and a build named for a registry that is not there is most often a typo.
-            var started = await Containers.ProvisionRegistryAsync(RegistryHost, options, ct);
+            var started = await LocalMachine.ProvisionRegistryAsync(RegistryHost, options, ct);
             Log.Info($"Registry: {RegistryHost}{(started ? $" (started now, storing in {EmbeddedEnvironment.RegistryFolder(RegistryHost, options)})" : "")}");
             Note($"registry: {RegistryHost}");
         });

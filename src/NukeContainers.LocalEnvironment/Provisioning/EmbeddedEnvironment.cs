@@ -325,8 +325,7 @@ public sealed record ProvisionedEngine(EngineEndpoint Endpoint, bool Started);
 public sealed record EmbeddedEnvironmentOptions
 {
     /// <summary>The state folder when nothing else is said: NUKE_CONTAINERS_STATE, else /var/lib/nuke-containers.</summary>
-    public static string DefaultStateDirectory =>
-        Environment.GetEnvironmentVariable("NUKE_CONTAINERS_STATE") is { Length: > 0 } state ? state : "/var/lib/nuke-containers";
+    public static string DefaultStateDirectory => EngineDiscovery.EmbeddedStateDirectory;
 
     /// <summary>The one folder for the engine's and registry's state.</summary>
     public string StateDirectory { get; init; } = DefaultStateDirectory;

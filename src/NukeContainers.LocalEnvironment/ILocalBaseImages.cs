@@ -17,7 +17,7 @@ public enum BaseImageSource
 /// Dockerfiles build on from Debian's packages, once a machine and again when out of date (<c>local/golang:bookworm</c>,
 /// <c>local/static:nonroot</c>, <c>local/node:bookworm</c>, <c>local/dotnet-sdk:10.0</c> ..., for linux/amd64 and
 /// linux/arm64), and gives every build the arguments that name them (<c>GO_IMAGE</c>, <c>STATIC_IMAGE</c> ...:
-/// <see cref="Containers.LocalBaseImageArgs"/>). A Dockerfile takes them as <c>ARG GO_IMAGE=golang:1.24-bookworm</c>
+/// <see cref="LocalMachine.LocalBaseImageArgs"/>). A Dockerfile takes them as <c>ARG GO_IMAGE=golang:1.24-bookworm</c>
 /// then <c>FROM ${GO_IMAGE}</c>, so that the same file builds on the official image elsewhere.
 /// <c>--base-images official</c> leaves them out.
 /// </summary>
@@ -26,6 +26,10 @@ public interface ILocalBaseImages : ILocalEnvironment, IBuildImages
     /// <summary>local (the default): build on the local base images; official: on the images the Dockerfiles name.</summary>
     [Parameter("Where the base images come from: local (made on this machine from Debian's packages, nothing pulled; the default) or official (the Dockerfiles' own, pulled)")]
     BaseImageSource BaseImages => TryGetValue<BaseImageSource?>(() => BaseImages) ?? BaseImageSource.Local;
+
+    /// <summary>Every build names the local base images (before the settings hook), unless --base-images official.</summary>
+    IReadOnlyDictionary<string, string> IBuildImages.ComponentBuildArgs =>
+        BaseImages == BaseImageSource.Local ? LocalMachine.LocalBaseImageArgs : new Dictionary<string, string>();
 
     /// <summary>
     /// A platform the local base images are not made for would fail the build on a lookup at docker.io (nothing can be
@@ -51,7 +55,7 @@ public interface ILocalBaseImages : ILocalEnvironment, IBuildImages
         .Validates(CheckPlatformsHaveLocalBases)
         .Executes(async ct =>
         {
-            using var engine = await ContainerEngine.ConnectAsync(cancellationToken: ct);
-            await Containers.LocalBaseImagesAsync(engine, Log.Info, ct, buildLog: Log.Verbose);
+            using var engine = await ConnectEngineAsync(ct);
+            await LocalMachine.LocalBaseImagesAsync(engine, Log.Info, ct, buildLog: Log.Verbose);
         });
 }
