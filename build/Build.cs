@@ -1,6 +1,12 @@
 using NukeContainers.Build;
+using NukeContainers.Build.CI;
 
-/// The repository's own build: ./build.sh [targets] [--parameters]. Test is the default.
+/// The repository's own build: ./build.sh [targets] [--parameters]. Test is the default. Its CI configuration is
+/// generated from the attributes below (./build.sh --generate-configuration; CI checks the files are current).
+[GitHubActions("test", On = [GitHubActionsTrigger.Push, GitHubActionsTrigger.PullRequest], InvokedTargets = ["Test"])]
+[GitHubActions("publish", On = [GitHubActionsTrigger.Push], OnPushBranches = ["main"], InvokedTargets = ["Publish"], ImportSecrets = ["REGISTRY_PASSWORD"])]
+[GitLab("test", InvokedTargets = ["Test"])]
+[GitLab("publish", InvokedTargets = ["Publish"], ImportSecrets = ["REGISTRY_PASSWORD"], Branches = ["main"])]
 partial class Build : BuildHost
 {
     public static int Main() => Execute<Build>(x => x.Test);

@@ -14,6 +14,7 @@ internal static class HelpText
         ("--plan", "print the execution order and the graph, run nothing"),
         ("--help, -h", "print this help"),
         ("--help-markdown", "print the targets and parameters as a Markdown reference"),
+        ("--generate-configuration", "write the CI configuration the build class's [GitHubActions] and [GitLab] attributes describe"),
         ("--verbosity <quiet|minimal|normal|verbose>", "how much to print (the log file gets everything)"),
         ("--root <path>", "the repository root (default: the folder with .git above the current one)"),
         ("--continue", "keep running independent targets after a failure"),

@@ -19,7 +19,7 @@ internal static class BuildRunner
     public const int Success = 0, Failure = 1, Usage = 2, Cancelled = 130;
 
     /// The options every build has that take no value (HelpText.BuiltIns describes them all).
-    private static readonly string[] BuiltInSwitches = ["plan", "help", "help-markdown", "continue"];
+    private static readonly string[] BuiltInSwitches = ["plan", "help", "help-markdown", "generate-configuration", "continue"];
 
     public static async Task<BuildOutcome> RunAsync(BuildHost build, IReadOnlyList<string> args, IReadOnlyList<string> defaultTargets, BuildInvocation context)
     {
@@ -44,13 +44,34 @@ internal static class BuildRunner
                 : context.Environment.GetValueOrDefault("NUKE_VERBOSITY") is { Length: > 0 } set ? ParseVerbosity(set, "NUKE_VERBOSITY")
                 : Verbosity.Normal;
 
-            var writesLog = !line.Has("help") && !line.Has("plan") && !markdown;
+            var generate = line.Has("generate-configuration");
+            var writesLog = !line.Has("help") && !line.Has("plan") && !markdown && !generate;
             await using var runLock = writesLog ? await RunLock.AcquireAsync(root, string.Join(' ', args.Select(masker.Apply)), context.Output, context.Cancel) : null;
             using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
             build.Start(root, log, parameters);
 
             var targets = TargetDiscovery.Discover(build);
             foreach (var target in targets) target.IsDefault = defaultTargets.Contains(target.Name);
+            // The CI configuration the build's attributes describe: written on request, else checked against what is there.
+            if (generate)
+            {
+                var files = CI.CiConfiguration.Generate(build.GetType(), targets);
+                if (files.Count == 0)
+                    throw new ParameterException("This build has no [GitHubActions] or [GitLab] attribute, so there is nothing to generate: add one to the build class (see docs/components.md).");
+                foreach (var path in CI.CiConfiguration.Write(files, root)) log.Write(Verbosity.Quiet, $"Wrote {path}");
+                return new BuildOutcome(Success, null);
+            }
+            if (!line.Has("help") && !line.Has("plan") && !markdown)
+            {
+                try
+                {
+                    foreach (var warning in CI.CiConfiguration.OutOfDate(CI.CiConfiguration.Generate(build.GetType(), targets), root)) log.Warn(warning);
+                }
+                catch (ParameterException e)
+                {
+                    log.Warn($"{e.Message} (./build.sh --generate-configuration would stop here.)");
+                }
+            }
             if (markdown)
             {
                 context.Output.Write(HelpText.Markdown(targets, parameters, build));
