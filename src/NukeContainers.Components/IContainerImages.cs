@@ -133,8 +133,13 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
     }
 
     /// <summary>Adds what these images did (and the failures) to report.json, keeping what earlier runs delivered.</summary>
-    private Task WriteReportAsync(IEnumerable<ImageResult> results, IReadOnlyDictionary<string, string> failures, bool jobSummary = true) =>
-        ReadReport().With(results, RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow).WriteAsync(ContainerArtifacts, CancellationToken.None, jobSummary);
+    /// With <paramref name="jobSummary"/> (when all have ended), report.md also goes to the CI job's summary.
+    private async Task WriteReportAsync(IEnumerable<ImageResult> results, IReadOnlyDictionary<string, string> failures, bool jobSummary = true)
+    {
+        var report = ReadReport().With(results, RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow);
+        await report.WriteAsync(ContainerArtifacts, CancellationToken.None);
+        if (jobSummary) Log.Ci.Summary(report.ToMarkdown());
+    }
 
     /// <summary>
     /// Connects to the engine DOCKER_HOST, the docker context, the default socket or an embedded engine's socket offers

@@ -63,7 +63,11 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
                 using (var engine = await ConnectEngineAsync(ct))
                 {
                     var pipelines = images.Select(image => PublishPipelineFor(image, facts, rolloutInPipeline)).ToList();
-                    await RunImagesAsync(pipelines, engine, ct, result => { if (result.Slim is not null) ListRemovedPaths(result); });
+                    await RunImagesAsync(pipelines, engine, ct, result =>
+                    {
+                        if (result.Slim is not null) ListRemovedPaths(result);
+                        AnnotateFindings(result);
+                    });
                 }
                 if (noCluster is not null) await SkipRolloutAsync(noCluster, ct);
                 else if (!rolloutInPipeline) await RollOutAsync(ResumedImages("RolloutImages", ResumeFrom.Pushed), ct);
@@ -76,6 +80,13 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
 
             var delivered = images.Select(i => report.Find(i.Name)).OfType<ImageReport>().ToList();
             Log.Write(Verbosity.Minimal, Summary(delivered));
+            // In CI, each image's digest and tags, and the report, are the step's outputs (steps.ID.outputs.go-api-digest).
+            foreach (var image in delivered)
+            {
+                if (image.Digest() is { } digest) Log.Ci.SetOutput($"{ArtifactName(image.Name)}-digest", digest);
+                if (image.Tags() is { Count: > 0 } tags) Log.Ci.SetOutput($"{ArtifactName(image.Name)}-tags", string.Join(",", tags));
+            }
+            Log.Ci.SetOutput("report", Path.GetRelativePath(RootDirectory, ContainerArtifacts / "report.json"));
             if (SigningKey is null) Note("signing skipped: no --signing-key");
             foreach (var image in delivered)
                 Note($"{image.Name} {(image.Cache()?.Skipped == true ? "unchanged, not rebuilt: its pushed digest" : "built and pushed as")} {image.Digest()?[..19]}" +

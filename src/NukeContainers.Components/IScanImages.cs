@@ -97,10 +97,25 @@ public interface IScanImages : IContainerImages
         return ScanImagesSettings(settings);
     }
 
+    /// <summary>
+    /// The lint findings of a scanned image as CI annotations on their Dockerfile's line (errors at or above the gate,
+    /// warnings below it), so that a pull request shows them where they are; nothing outside CI.
+    /// </summary>
+    void AnnotateFindings(ImageResult result)
+    {
+        if (Log.Ci.Platform == Build.CI.CiPlatform.None || result.Scan is not { } scan) return;
+        foreach (var finding in scan.Findings.Where(f => f is { Kind: FindingKind.Lint, Line: not null }))
+        {
+            var file = finding.Target[..finding.Target.LastIndexOf(':')];
+            Log.Ci.Annotate(finding.Severity >= scan.FailOn, $"{finding.Id}: {finding.Title}", Path.IsPathRooted(file) ? Path.GetRelativePath(RootDirectory, file) : file, finding.Line);
+        }
+    }
+
     /// <summary>Notes a scanned image's findings by severity.</summary>
     void ScannedOne(ImageResult result)
     {
         var scan = result.Scan!;
+        AnnotateFindings(result);
         Note($"{result.Name} {scan.Count(Severity.Critical)}C {scan.Count(Severity.High)}H {scan.Count(Severity.Medium)}M {scan.Count(Severity.Low)}L, {scan.Packages.Count} packages");
     }
 }

@@ -43,6 +43,33 @@ public sealed class PublishSpecs(EngineFixture fixture) : IDisposable
     private readonly BuildDriver _driver = new();
     private readonly TempFolder _app = new();
 
+    /// Publish in GitHub Actions (issue 29.3): the Dockerfile's lint findings are annotations on their lines, each
+    /// image's digest and tags and the report are step outputs, report.md is the job's summary.
+    [Fact]
+    public async Task In_GitHub_Actions_Publish_annotates_lint_findings_and_writes_outputs_and_the_job_summary()
+    {
+        var app = Directory.CreateDirectory(Path.Combine(_driver.Root, "app")).FullName;
+        File.WriteAllText(Path.Combine(app, "Dockerfile"), $"FROM {EngineFixture.BaseImage}\nMAINTAINER team@example.com\nRUN echo {Guid.NewGuid():N} > /id\n");
+        File.WriteAllText(Path.Combine(app, "Dockerfile.naive"), $"FROM {EngineFixture.BaseImage}\nCOPY . /app\n");
+        File.WriteAllText(Path.Combine(_driver.Root, ".gitignore"), "artifacts/\ngithub-*\n");
+        Git.Init(_driver.Root);
+        Git.Commit(_driver.Root, "the app");
+        (_driver.Environment["GITHUB_ACTIONS"], _driver.Environment["GITHUB_OUTPUT"], _driver.Environment["GITHUB_STEP_SUMMARY"]) =
+            ("true", Path.Combine(_driver.Root, "github-output"), Path.Combine(_driver.Root, "github-summary"));
+
+        var run = await _driver.RunAsync(new PublishBuild(app), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "9.0.0");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("::warning file=app/Dockerfile,line=2::DL4000: ", run.Output);
+        Assert.Contains("::group::Publish", run.Output);
+        var report = ContainerReport.Read(Path.Combine(_driver.Root, "artifacts/containers/report.json")).Find("app")!;
+        var outputs = File.ReadAllLines(Path.Combine(_driver.Root, "github-output"));
+        Assert.Contains($"app-digest={report.Digest()}", outputs);
+        Assert.Contains($"app-tags={string.Join(",", report.Tags()!)}", outputs);
+        Assert.Contains("report=artifacts/containers/report.json", outputs);
+        Assert.Contains("| app |", File.ReadAllText(Path.Combine(_driver.Root, "github-summary")));
+    }
+
     [Fact]
     public async Task A_commit_that_changes_no_input_of_an_image_reuses_it_with_the_same_digest_no_layer_uploaded_and_the_deployment_left_alone()
     {

@@ -52,6 +52,7 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
 
     private async Task<TargetResult> RunTargetAsync(ExecutableTarget target, CancellationToken token)
     {
+        log.Ci.StartGroup(target.Name);
         log.Write(Verbosity.Minimal, $"═══ {target.Name} " + new string('═', Math.Max(3, 60 - target.Name.Length)));
         var watch = Stopwatch.StartNew();
         build.BeginNotes();
@@ -72,6 +73,7 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
         catch (Exception e)
         {
             log.Error($"Target {target.Name} failed: {e.Message}");
+            log.Ci.Annotate(error: true, log.Masker.Apply($"{target.Name} failed: {FirstLine(e.Message)}"));
             log.Verbose(e.ToString());
             return Result(TargetStatus.Failed, FirstLine(e.Message));
         }
@@ -79,6 +81,7 @@ internal sealed class BuildExecutor(BuildLog log, ParameterSet parameters, Build
         // The target's own notes follow the outcome; all of it masked, as every line the build writes.
         TargetResult Result(TargetStatus status, string? outcome)
         {
+            log.Ci.EndGroup();
             var notes = build.EndNotes().Prepend(outcome).OfType<string>().ToList();
             return new TargetResult(target.Name, status, watch.Elapsed, notes.Count == 0 ? null : log.Masker.Apply(string.Join("; ", notes)));
         }

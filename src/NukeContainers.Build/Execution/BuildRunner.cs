@@ -47,7 +47,12 @@ internal static class BuildRunner
             var generate = line.Has("generate-configuration");
             var writesLog = !line.Has("help") && !line.Has("plan") && !markdown && !generate;
             await using var runLock = writesLog ? await RunLock.AcquireAsync(root, string.Join(' ', args.Select(masker.Apply)), context.Output, context.Cancel) : null;
-            using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null);
+            using var log = new BuildLog(context.Output, verbosity, masker, writesLog ? (root / "artifacts/logs/build.log").Value : null)
+            {
+                Ci = new CI.CiOutput(context.Output, context.Environment),
+            };
+            // Every secret the build knows is also the CI platform's to mask (a tool's own output is not this log's).
+            masker.Link(log.Ci.Mask, text => text);
             build.Start(root, log, parameters);
 
             var targets = TargetDiscovery.Discover(build);

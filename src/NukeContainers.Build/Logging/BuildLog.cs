@@ -55,6 +55,9 @@ public sealed class BuildLog : IDisposable
         }
     }
 
+    /// <summary>What the build tells the CI platform it runs on (groups, annotations, masks, outputs); does nothing elsewhere.</summary>
+    public CI.CiOutput Ci { get; internal set; } = CI.CiOutput.None;
+
     /// <summary>The console verbosity.</summary>
     public Verbosity Verbosity { get; }
 

@@ -11,7 +11,7 @@ public sealed class SecretMasker
 {
     private readonly object _gate = new();
     private string[] _secrets = [];
-    private Linked? _linked;
+    private Linked[] _linked = [];
 
     private sealed record Linked(Action<string> Hide, Func<string, string> Mask);
 
@@ -31,12 +31,13 @@ public sealed class SecretMasker
         lock (_gate)
         {
             _secrets = _secrets.Concat(values).Distinct().OrderByDescending(v => v.Length).ToArray();
-            foreach (var value in values) _linked?.Hide(value);
+            foreach (var value in values)
+                foreach (var linked in _linked) linked.Hide(value);
         }
     }
 
     /// <summary>
-    /// Makes this masker and another one a single masker: every secret given to this one (now and before) is handed to
+    /// Makes this masker and another one (or several: the container library's, the CI platform's) a single masker: every secret given to this one (now and before) is handed to
     /// <paramref name="hide"/>, and every line this one masks passes through <paramref name="mask"/> too. Then text the
     /// other masker guards (a library's messages and reports) hides the build's secret parameters, and the build log
     /// hides what only the other one knows.
@@ -46,7 +47,7 @@ public sealed class SecretMasker
         lock (_gate)
         {
             foreach (var value in _secrets) hide(value);
-            _linked = new Linked(hide, mask);
+            _linked = [.. _linked, new Linked(hide, mask)];
         }
     }
 
@@ -55,6 +56,6 @@ public sealed class SecretMasker
     {
         foreach (var secret in _secrets)
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
-        return _linked is { } linked ? linked.Mask(text) : text;
+        return Volatile.Read(ref _linked).Aggregate(text, (masked, linked) => linked.Mask(masked));
     }
 }

@@ -5,8 +5,8 @@ using System.Text.Json.Serialization;
 namespace NukeContainers.Reporting;
 
 /// <summary>
-/// artifacts/containers/report.json (the contract other tools read) and its Markdown rendering, report.md, which also
-/// goes to $GITHUB_STEP_SUMMARY when that is set. Each step writes its own fields (<see cref="StepResult.ReportFields"/>);
+/// artifacts/containers/report.json (the contract other tools read) and its Markdown rendering, report.md (which the
+/// components also give a CI job's summary). Each step writes its own fields (<see cref="StepResult.ReportFields"/>);
 /// a step that did not run writes none. Targets run in later processes read it back and add to it.
 /// </summary>
 public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
@@ -75,9 +75,9 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// <summary>
     /// Writes report.json, report.md and report.html into the folder (artifacts/containers); returns report.json's path.
     /// Each file is replaced whole (written beside it, then renamed), so a run stopped while writing leaves the last
-    /// complete report. With <paramref name="jobSummary"/>, report.md is also added to GitHub's job summary.
+    /// complete report.
     /// </summary>
-    public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default, bool jobSummary = true)
+    public async Task<string> WriteAsync(string folder, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(folder);
         var json = Path.Combine(folder, "report.json");
@@ -87,8 +87,6 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         var markdown = ToMarkdown();
         await ReplaceAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
         await ReplaceAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
-        if (jobSummary && Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-            await File.AppendAllTextAsync(summary, markdown, cancellationToken);
         return json;
     }
 
