@@ -134,7 +134,13 @@ internal static partial class CiConfiguration
                 ["paths"] = new List<string> { ".nuget/packages", "build/bin" },
             },
             ["script"] = new List<string> { Command(job, invoked, matrix ? "$PLATFORM" : null) },
-            ["artifacts"] = new Dictionary<string, object> { ["when"] = "always", ["paths"] = new List<string> { "artifacts/containers", "artifacts/logs" } },
+            // Publish's outputs (each image's digest and tags) reach later jobs as variables through the dotenv report.
+            ["artifacts"] = new Dictionary<string, object>
+            {
+                ["when"] = "always",
+                ["paths"] = new List<string> { "artifacts/containers", "artifacts/logs" },
+                ["reports"] = new Dictionary<string, object> { ["dotenv"] = "artifacts/ci.env" },
+            },
         };
         if (matrix) result["parallel"] = new Dictionary<string, object> { ["matrix"] = new List<object> { new Dictionary<string, object> { ["PLATFORM"] = job.Platforms.ToList() } } };
         if (job.Branches.Length > 0)
