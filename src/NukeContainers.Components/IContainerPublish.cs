@@ -107,7 +107,8 @@ public interface IContainerPublish : IBuildImages, IRestoreCache, ISlimImages, I
         var rows = images.Select(i => new[]
         {
             i.Name,
-            i.Cache() is { Skipped: true } cache ? $"reused (inputs unchanged{(cache.BuiltFrom is { } commit ? $", built at {commit[..Math.Min(7, commit.Length)]}" : "")})" : "built",
+            i.Cache() is { Skipped: true } cache ? $"reused (inputs unchanged{(cache.BuiltFrom is { } commit ? $", built at {commit[..Math.Min(7, commit.Length)]}" : "")})"
+                : i.Cache()?.Changes is { } changes ? $"built ({changes.Short()})" : "built",
             ContainerReport.Megabytes(i.SizeBytes) + (i.ShareOfBaseline() is { } share ? FormattableString.Invariant($" ({100 * share:0.0}% of naive)") : ""),
             string.Join(" ", i.Tags() ?? []),
             i.Digest() is { Length: > 19 } d ? d[..19] : i.Digest() ?? "-",

@@ -58,6 +58,43 @@ public sealed class CacheSpecs(EngineFixture fixture) : IAsyncLifetime
         Assert.Equal(first.Step<RestoreCacheResult>()!.InputDigest, cache.InputDigest);
     }
 
+    /// Why it was rebuilt (issue 28.3): the files added, changed and removed since the image the engine built before,
+    /// the Dockerfile and the build arguments, in the log and report.json; nothing of the kind for a reused image.
+    [Fact]
+    public async Task A_rebuilt_image_says_which_files_the_Dockerfile_and_build_arguments_changed_since_the_last_build()
+    {
+        _context.Write("Dockerfile", $"FROM {EngineFixture.BaseImage}\nARG FLAVOUR\nCOPY . /app\nRUN echo {Guid.NewGuid():N}\n")
+            .Write("src/main.txt", "1").Write("src/old.txt", "old").Write("README.md", "r");
+        ImagePipeline Why(string flavour) => Pipeline("why").BuildArg("FLAVOUR", flavour);
+
+        var first = await Why("plain").RunAsync(fixture.Engine);
+        var unchanged = await Why("plain").RunAsync(fixture.Engine);
+        _context.Write("src/main.txt", "2").Write("src/new.txt", "new");
+        File.Delete(Path.Combine(_context.Path, "src/old.txt"));
+        var edited = await Why("plain").RunAsync(fixture.Engine);
+        _context.Write("Dockerfile", File.ReadAllText(Path.Combine(_context.Path, "Dockerfile")) + "LABEL team=web\n");
+        var recipe = await Why("spicy").RunAsync(fixture.Engine);
+
+        Assert.Null(first.Step<RestoreCacheResult>()!.Changes);      // nothing built before to compare with
+        Assert.Null(unchanged.Step<RestoreCacheResult>()!.Changes);  // reused
+        var files = edited.Step<RestoreCacheResult>()!.Changes!;
+        Assert.Equal(["src/new.txt"], files.Added);
+        Assert.Equal(["src/main.txt"], files.Changed);
+        Assert.Equal(["src/old.txt"], files.Removed);
+        Assert.False(files.Dockerfile);
+        Assert.Equal(first.Step<RestoreCacheResult>()!.InputDigest, files.Previous);
+        Assert.Contains(_log, l => l == $"Rebuilding {edited.Image.Repository}: 1 file changed (src/main.txt), 1 file added (src/new.txt), 1 file removed (src/old.txt) since {files.Previous[..19]}");
+        var settings = recipe.Step<RestoreCacheResult>()!.Changes!;
+        Assert.True(settings.Dockerfile);
+        Assert.Equal(["FLAVOUR"], settings.BuildArgs);
+        Assert.Equal(0, settings.AddedCount + settings.RemovedCount);
+        Assert.Equal(["Dockerfile"], settings.Changed);   // the context sends the Dockerfile too
+        Assert.Equal("1 file, Dockerfile, build args changed", settings.Short());
+        using var reports = new TempFolder();
+        var report = ContainerReport.Read(await ContainerReport.From([recipe], _context.Path).WriteAsync(reports.Path));
+        Assert.Equal(["FLAVOUR"], report.Images.Single().Cache()!.Changes!.BuildArgs);
+    }
+
     [Fact]
     public async Task A_base_image_rebuilt_under_the_same_tag_is_a_change()
     {

@@ -71,6 +71,9 @@ public static class ImageReadCache
         }
     }
 
+    /// <summary>True when an entry of this build is kept for the kind and key (it is not read).</summary>
+    internal static bool Contains(string kind, string key) => File.Exists(PathOf(kind, key));
+
     /// <summary>Keeps the value (written whole, then moved into place, so a reader never sees half of it).</summary>
     internal static async Task SetAsync<T>(string kind, string key, T value, CancellationToken cancellationToken)
     {

@@ -29,32 +29,66 @@ public static class InputDigest
 
     /// <summary>Computes the digest (<c>sha256:...</c>) of a build's inputs.</summary>
     public static async Task<string> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine = null, CancellationToken cancellationToken = default,
-        Registry.RegistryClients? registries = null)
+        Registry.RegistryClients? registries = null) =>
+        (await ComputeAsync(context, settings, engine, registries, manifest: false, cancellationToken)).Digest;
+
+    /// <summary>
+    /// The digest, and with <paramref name="manifest"/> what it is made of, one entry an input (each file's own digest
+    /// among them), so that a later build can say what changed since (<see cref="InputChanges"/>).
+    /// </summary>
+    internal static async Task<(string Digest, InputManifest? Manifest)> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine,
+        Registry.RegistryClients? registries, bool manifest, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         var buffer = new byte[81920];
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in context.DigestEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Add($"{entry.Kind} {entry.Name} {(int)entry.Status.Mode} {entry.LinkTarget}");
-            if (entry.Kind != Utils.FileKind.Regular) continue;
-            await using var file = File.OpenRead(entry.FullPath);
-            for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;) hash.AppendData(buffer, 0, read);
+            var header = $"{entry.Kind} {entry.Name} {(int)entry.Status.Mode} {entry.LinkTarget}";
+            Add(header);
+            using var own = manifest ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+            own?.AppendData(Encoding.UTF8.GetBytes(header + "\n"));
+            if (entry.Kind == Utils.FileKind.Regular)
+            {
+                await using var file = File.OpenRead(entry.FullPath);
+                for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    own?.AppendData(buffer, 0, read);
+                }
+            }
+            if (own is not null) files[entry.Name] = Convert.ToHexStringLower(own.GetHashAndReset());
         }
         // The rules themselves, even where .dockerignore excludes itself: what they keep out is part of what COPY sees.
         var ignore = Path.Combine(context.Directory, ".dockerignore");
-        Add($"dockerignore {(File.Exists(ignore) ? await File.ReadAllTextAsync(ignore, cancellationToken) : "")}");
+        var ignoreText = File.Exists(ignore) ? await File.ReadAllTextAsync(ignore, cancellationToken) : "";
+        Add($"dockerignore {ignoreText}");
         Add($"dockerfile {context.DockerfileEntry}");
-        Add(await File.ReadAllTextAsync(context.DockerfilePath, cancellationToken));
-        foreach (var (name, value) in settings.BuildArgs.Where(a => a.Key != "BUILDKIT_INLINE_CACHE").OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"arg {name}={value}");
-        foreach (var (name, value) in settings.Labels.Where(l => !CommitLabels.Contains(l.Key)).OrderBy(a => a.Key, StringComparer.Ordinal)) Add($"label {name}={value}");
-        Add($"target {settings.Target} platform {settings.Platform} builder {settings.Builder} network {settings.Network}");
+        var dockerfileText = await File.ReadAllTextAsync(context.DockerfilePath, cancellationToken);
+        Add(dockerfileText);
+        var args = settings.BuildArgs.Where(a => a.Key != "BUILDKIT_INLINE_CACHE").OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        foreach (var (name, value) in args) Add($"arg {name}={value}");
+        var labels = settings.Labels.Where(l => !CommitLabels.Contains(l.Key)).OrderBy(a => a.Key, StringComparer.Ordinal).ToList();
+        foreach (var (name, value) in labels) Add($"label {name}={value}");
+        var build = $"target {settings.Target} platform {settings.Platform} builder {settings.Builder} network {settings.Network}";
+        Add(build);
         var dockerfile = Dockerfiles.DockerfileParser.Load(context.DockerfilePath, settings.BuildArgs);
         var stageNames = dockerfile.Stages.Select(s => s.Name).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var bases = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var baseImage in dockerfile.Stages.Select(s => s.BaseImage).Where(b => !stageNames.Contains(b) && b != "scratch").Distinct())
-            Add($"from {baseImage} {await BaseIdentityAsync(baseImage, engine, registries ?? new Registry.RegistryClients(), cancellationToken)}");
-        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        {
+            var identity = await BaseIdentityAsync(baseImage, engine, registries ?? new Registry.RegistryClients(), cancellationToken);
+            Add($"from {baseImage} {identity}");
+            bases[baseImage] = identity ?? "";
+        }
+        var digest = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+        return (digest, manifest
+            ? new InputManifest(files, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dockerfileText))),
+                Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ignoreText))),
+                args.ToDictionary(a => a.Key, a => a.Value), labels.ToDictionary(l => l.Key, l => l.Value), build, bases)
+            : null);
     }
 
     /// A base image's identity, the same on every engine where possible: its registry digest (the engine's RepoDigests

@@ -45,7 +45,8 @@ public sealed record RestoreCacheSettings : IPipelineStep
     {
         var build = context.Pipeline.Build!;
         var (buildContext, _, _) = build.Prepare();
-        var digest = await InputDigest.ComputeAsync(buildContext, build, context.Engine, cancellationToken, context.Registries);
+        var (digest, manifest) = await InputDigest.ComputeAsync(buildContext, build, context.Engine, context.Registries, manifest: true, cancellationToken);
+        if (!ImageReadCache.Contains(InputsKind, digest)) await ImageReadCache.SetAsync(InputsKind, digest, manifest!, cancellationToken);   // what a later build compares with
         var repository = context.Image.Repository;
         var result = new RestoreCacheResult { Image = context.Image, InputDigest = digest, Labels = new Dictionary<string, string> { [InputDigest.Label] = digest } };
 
@@ -59,8 +60,20 @@ public sealed record RestoreCacheSettings : IPipelineStep
         // Each source is asked at its own registry, with that registry's credentials.
         Task<RegistryClient> ClientFor(string registry) =>
             context.Registries.ConnectAsync(registry, registry == repository.Registry ? Credentials : null, cancellationToken: cancellationToken);
-        return await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
+        var found = (RestoreCacheResult)await FindSourcesAsync(context, repository, result, digest, ClientFor, cancellationToken);
+        if (found.Skipped) return found;
+        // Rebuilt: what changed since the image the engine built last for this repository (its working tag).
+        var last = await context.Engine.InspectImageAsync(repository.WithTag(Building.BuildStep.WorkingTag).ToString(), cancellationToken);
+        if (last?.Labels.GetValueOrDefault(InputDigest.Label) is not { } previous || previous == digest) return found;
+        var changes = await ImageReadCache.TryGetAsync<InputManifest>(InputsKind, previous, cancellationToken) is { } before
+            ? InputChanges.Between(before, manifest!, previous, BuiltFrom(last.Labels))
+            : InputChanges.Unrecorded(previous, BuiltFrom(last.Labels));
+        context.Log($"Rebuilding {repository}: {changes.Describe()}");
+        return found with { Changes = changes };
     }
+
+    /// The kind of <see cref="ImageReadCache"/> entry that keeps a build's <see cref="InputManifest"/>, under its input digest.
+    private const string InputsKind = "inputs";
 
     private async Task<StepResult> FindSourcesAsync(StepContext context, ImageReference repository, RestoreCacheResult result, string digest,
         Func<string, Task<RegistryClient>> clientFor, CancellationToken cancellationToken)
@@ -150,6 +163,9 @@ public sealed record RestoreCacheResult : StepResult, IBuildContribution
     /// <summary>The commit the reused image was built at (its revision label), when it was reused and names one.</summary>
     public string? BuiltFrom { get; init; }
 
+    /// <summary>For a rebuilt image: what changed since the image the engine built last for the repository, when it has one.</summary>
+    public InputChanges? Changes { get; init; }
+
     /// <inheritdoc />
     public IReadOnlyList<string> CacheFrom { get; init; } = [];
 
@@ -162,9 +178,13 @@ public sealed record RestoreCacheResult : StepResult, IBuildContribution
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest, BuiltFrom)),
+        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest, BuiltFrom, Changes)),
     ];
 }
 
-/// <summary>report.json's <c>cache</c> section; <c>builtFrom</c> is the commit a reused image was built at.</summary>
-public sealed record CacheReport(IReadOnlyList<string> Sources, int StepsCached, int StepsTotal, bool Skipped, string InputDigest, string? BuiltFrom = null);
+/// <summary>
+/// report.json's <c>cache</c> section; <c>builtFrom</c> is the commit a reused image was built at, <c>changes</c> what
+/// changed since the image the engine built before a rebuilt one.
+/// </summary>
+public sealed record CacheReport(IReadOnlyList<string> Sources, int StepsCached, int StepsTotal, bool Skipped, string InputDigest, string? BuiltFrom = null,
+    InputChanges? Changes = null);
