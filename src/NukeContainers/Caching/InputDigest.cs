@@ -6,7 +6,8 @@ namespace NukeContainers.Caching;
 
 /// <summary>
 /// A digest of everything a build's result depends on that this side knows: the files the context sends (the same
-/// walk as the tar: names, kinds, modes, link targets, contents), the Dockerfile, the build args, the target stage, the
+/// walk as the tar: names, kinds, modes, link targets, and each file's content digest, which <see cref="FileHashCache"/>
+/// keeps while the file's status is unchanged, so an unchanged context is not read again), the Dockerfile, the build args, the target stage, the
 /// platform and the builder, the labels but those that name the commit (<see cref="CommitLabels"/>), and the id of each
 /// base image the engine has (a base rebuilt under the same tag changes it; one the engine does not have counts by its
 /// name, so pin such bases by digest). Equal digests mean a rebuild would make the same image, but for the labels
@@ -32,35 +33,32 @@ public static class InputDigest
         Registry.RegistryClients? registries = null) =>
         (await ComputeAsync(context, settings, engine, registries, manifest: false, cancellationToken)).Digest;
 
+    /// <summary>A digest, the record of what it is made of (when asked for), and how many files were read for it (the others' digests were kept).</summary>
+    internal sealed record Computed(string Digest, InputManifest? Manifest, int FilesRead, int Files);
+
     /// <summary>
     /// The digest, and with <paramref name="manifest"/> what it is made of, one entry an input (each file's own digest
     /// among them), so that a later build can say what changed since (<see cref="InputChanges"/>).
     /// </summary>
-    internal static async Task<(string Digest, InputManifest? Manifest)> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine,
+    internal static async Task<Computed> ComputeAsync(BuildContext context, BuildSettings settings, Engine.ContainerEngine? engine,
         Registry.RegistryClients? registries, bool manifest, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         var buffer = new byte[81920];
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Each entry by its kind, name, mode and link target, and a regular file by its content's digest, which the
+        // file-hash cache keeps while the file's status is unchanged: an unchanged context is walked and stat'ed, not read.
+        var known = FileHashCache.For(context.Directory);
         foreach (var entry in context.DigestEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var header = $"{entry.Kind} {entry.Name} {(int)entry.Status.Mode} {entry.LinkTarget}";
-            Add(header);
-            using var own = manifest ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-            own?.AppendData(Encoding.UTF8.GetBytes(header + "\n"));
-            if (entry.Kind == Utils.FileKind.Regular)
-            {
-                await using var file = File.OpenRead(entry.FullPath);
-                for (int read; (read = await file.ReadAsync(buffer, cancellationToken)) > 0;)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    own?.AppendData(buffer, 0, read);
-                }
-            }
-            if (own is not null) files[entry.Name] = Convert.ToHexStringLower(own.GetHashAndReset());
+            var line = $"{entry.Kind} {entry.Name} {(int)entry.Status.Mode} {entry.LinkTarget}" +
+                       (entry.Kind == Utils.FileKind.Regular ? " " + await known.DigestAsync(entry, buffer, cancellationToken) : "");
+            Add(line);
+            if (manifest) files[entry.Name] = line;
         }
+        known.Save();
         // The rules themselves, even where .dockerignore excludes itself: what they keep out is part of what COPY sees.
         var ignore = Path.Combine(context.Directory, ".dockerignore");
         var ignoreText = File.Exists(ignore) ? await File.ReadAllTextAsync(ignore, cancellationToken) : "";
@@ -84,11 +82,11 @@ public static class InputDigest
             bases[baseImage] = identity ?? "";
         }
         var digest = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
-        return (digest, manifest
+        return new Computed(digest, manifest
             ? new InputManifest(files, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dockerfileText))),
                 Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ignoreText))),
                 args.ToDictionary(a => a.Key, a => a.Value), labels.ToDictionary(l => l.Key, l => l.Value), build, bases)
-            : null);
+            : null, known.FilesRead, known.Files);
     }
 
     /// A base image's identity, the same on every engine where possible: its registry digest (the engine's RepoDigests

@@ -45,7 +45,8 @@ public sealed record RestoreCacheSettings : IPipelineStep
     {
         var build = context.Pipeline.Build!;
         var (buildContext, _, _) = build.Prepare();
-        var (digest, manifest) = await InputDigest.ComputeAsync(buildContext, build, context.Engine, context.Registries, manifest: true, cancellationToken);
+        var (digest, manifest, filesRead, files) = await InputDigest.ComputeAsync(buildContext, build, context.Engine, context.Registries, manifest: true, cancellationToken);
+        context.Log($"Input digest {digest[..19]}: {files} files, {filesRead} read (the others unchanged since they were last read)");
         if (!ImageReadCache.Contains(InputsKind, digest)) await ImageReadCache.SetAsync(InputsKind, digest, manifest!, cancellationToken);   // what a later build compares with
         var repository = context.Image.Repository;
         var result = new RestoreCacheResult { Image = context.Image, InputDigest = digest, Labels = new Dictionary<string, string> { [InputDigest.Label] = digest } };
