@@ -8,6 +8,9 @@ namespace NukeContainers.Tests;
 public sealed class FileHashCacheSpecs : IDisposable
 {
     private readonly TempFolder _context = new();
+    private readonly DateTime _hourAgo = DateTime.UtcNow.AddHours(-1);
+
+    public FileHashCacheSpecs() => WriteOld("Dockerfile", "FROM scratch\nCOPY . /\n", _hourAgo);
 
     private async Task<InputDigest.Computed> DigestAsync() =>
         await InputDigest.ComputeAsync(BuildContext.Create(_context.Path), new BuildSettings(), null, null, manifest: false, CancellationToken.None);
@@ -21,13 +24,11 @@ public sealed class FileHashCacheSpecs : IDisposable
     [Fact]
     public async Task An_unchanged_context_is_walked_not_read_and_a_changed_file_of_the_same_size_is_read_and_changes_the_digest()
     {
-        var hourAgo = DateTime.UtcNow.AddHours(-1);
-        WriteOld("Dockerfile", "FROM scratch\nCOPY . /\n", hourAgo);
-        for (var i = 0; i < 200; i++) WriteOld($"src/f{i:000}.txt", $"file {i:000}", hourAgo);
+        for (var i = 0; i < 200; i++) WriteOld($"src/f{i:000}.txt", $"file {i:000}", _hourAgo);
 
         var first = await DigestAsync();
         var second = await DigestAsync();
-        WriteOld("src/f042.txt", "file 999", hourAgo.AddSeconds(1));   // same size, another (old) time
+        WriteOld("src/f042.txt", "file 999", _hourAgo.AddSeconds(1));   // same size, another (old) time
         var edited = await DigestAsync();
 
         Assert.Equal((201, 201), (first.Files, first.FilesRead));
@@ -40,8 +41,6 @@ public sealed class FileHashCacheSpecs : IDisposable
     [Fact]
     public async Task A_file_changed_within_the_same_second_with_the_same_size_and_time_is_still_seen()
     {
-        var hourAgo = DateTime.UtcNow.AddHours(-1);
-        WriteOld("Dockerfile", "FROM scratch\nCOPY . /\n", hourAgo);
         var now = DateTime.UtcNow;
         WriteOld("app.txt", "aaaa", now);
 
@@ -58,11 +57,9 @@ public sealed class FileHashCacheSpecs : IDisposable
     [Fact]
     public async Task A_file_replaced_by_another_with_the_same_size_and_time_is_read_again()
     {
-        var hourAgo = DateTime.UtcNow.AddHours(-1);
-        WriteOld("Dockerfile", "FROM scratch\nCOPY . /\n", hourAgo);
-        WriteOld("app.txt", "aaaa", hourAgo);
+        WriteOld("app.txt", "aaaa", _hourAgo);
         var first = await DigestAsync();
-        WriteOld("app.new", "bbbb", hourAgo);
+        WriteOld("app.new", "bbbb", _hourAgo);
         File.Move(Path.Combine(_context.Path, "app.new"), Path.Combine(_context.Path, "app.txt"), overwrite: true);   // another inode
 
         var replaced = await DigestAsync();
