@@ -59,12 +59,25 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
         var buildFile = Path.Combine(repository, "build", "Build.cs");
         var buildText = File.ReadAllText(buildFile).TrimEnd();
         File.WriteAllText(buildFile, buildText[..^1] + "\n    public ImageStep Policy => new(\"policy\", (pipeline, _) => pipeline.WithStep(new PolicyCheck()));\n}\n");
+        // Its CI, generated from an attribute on the build class (issue 29.2), and committed with it.
+        File.WriteAllText(buildFile, File.ReadAllText(buildFile).Replace("class Build :",
+            $"[NukeContainers.Build.CI.GitHubActions(\"containers\", InvokedTargets = [\"Publish\"], ImportSecrets = [\"REGISTRY_PASSWORD\"], Arguments = [\"--registry\", \"{EngineFixture.RegistryAddress}\", \"--version\", \"1.0.0\"])]\nclass Build :"));
+        var generated = await RunAsync(repository, Path.Combine(repository, "build.sh"), "--generate-configuration");
         await RunAsync(repository, "git", "add", "-A");
         await RunAsync(repository, "git", "-c", "user.email=team@example.com", "-c", "user.name=team", "commit", "-qm", "the app");
         try
         {
-            // The template's default: the whole Publish (no cluster here: its rollout is skipped, saying why).
-            var output = await RunAsync(repository, Path.Combine(repository, "build.sh"), "Publish", "--registry", EngineFixture.RegistryAddress, "--version", "1.0.0");
+            // The template's default, the whole Publish (no cluster here: its rollout is skipped, saying why), run as the
+            // generated workflow's runner would run it: each step's run: line, with the environment the job sets (its
+            // imported secret empty here: this registry asks for none).
+            var workflow = new YamlDotNet.RepresentationModel.YamlStream();
+            workflow.Load(new StringReader(File.ReadAllText(Path.Combine(repository, ".github", "workflows", "containers.yml"))));
+            var job = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)workflow.Documents[0].RootNode)["jobs"])["build"];
+            var runs = ((YamlDotNet.RepresentationModel.YamlSequenceNode)job["steps"]).Children.OfType<YamlDotNet.RepresentationModel.YamlMappingNode>()
+                .Where(s => s.Children.ContainsKey("run")).Select(s => s["run"].ToString()).ToList();
+            var jobEnvironment = ((YamlDotNet.RepresentationModel.YamlMappingNode)job["env"]).Children.ToDictionary(e => e.Key.ToString(), _ => (string?)"");
+            var output = "";
+            foreach (var line in runs) output += await RunAsync(repository, "bash", ["-c", line], jobEnvironment);
             var statusAfterPublish = await RunAsync(repository, "git", "status", "--porcelain");
             // The bootstrapper builds the build project only when something it is made of changed: its stamp says when.
             var stamp = Path.Combine(repository, "build", "bin", ".built-with");
@@ -103,6 +116,9 @@ public sealed class AdoptionSpecs(EngineFixture fixture) : IDisposable
             var rebuiltAt = File.GetLastWriteTimeUtc(stamp);
 
             Assert.Contains($"<add key=\"nukecontainers\" value=\"{feed}\" />", File.ReadAllText(Path.Combine(repository, "nuget.config")));
+            Assert.Contains("Wrote .github/workflows/containers.yml", generated);
+            Assert.Equal([$"./build.sh Publish --registry {EngineFixture.RegistryAddress} --version 1.0.0"], runs);
+            Assert.Equal(["REGISTRY_PASSWORD"], jobEnvironment.Keys);
             Assert.Equal("", statusAfterPublish.Trim());   // what the build made is ignored: the tree is still the commit
             Assert.Contains("Build succeeded", output);
             Assert.Contains("Rollout skipped: no cluster is configured", output);
