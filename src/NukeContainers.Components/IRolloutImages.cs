@@ -127,7 +127,7 @@ public interface IRolloutImages : IContainerImages
     {
         var report = ReadReport();
         foreach (var image in SelectedImages())
-            report = report.WithField(image.Name, "rollout", new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
+            report = report.WithField(image.Name, Reporting.ReportSections.Rollout, new Reporting.RolloutReport(KubeContext, Namespace, image.Deployment ?? image.Name, "skipped",
                 report.Find(image.Name)?.Digest() is { } pushed ? $"{RepositoryOf(image).Repository}@{pushed}" : "", null, reason));
         await report.WriteAsync(ContainerArtifacts, cancellationToken);
         Log.Warn($"Rollout skipped: {reason}. Give --kubeconfig, or set KUBECONFIG, to roll out." +

@@ -220,7 +220,7 @@ public sealed record AttestResult : StepResult
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => Index is null ? [] :
     [
-        new("digest", Index),
-        new("attestations", new Reporting.AttestationsReport(Index, Manifest, PredicateTypes)),
+        Reporting.ReportSections.Digest.With(Index),
+        Reporting.ReportSections.Attestations.With(new Reporting.AttestationsReport(Index, Manifest, PredicateTypes)),
     ];
 }

@@ -4,7 +4,7 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>The attestations, when the step attached any.</summary>
-    public AttestationsReport? Attestations() => Field<AttestationsReport>("attestations");
+    public AttestationsReport? Attestations() => Field(ReportSections.Attestations);
 }
 
 /// <summary>The attest step's section: the index the tags name, the image manifest the attestations are about, and their predicate types.</summary>

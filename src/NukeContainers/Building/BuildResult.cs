@@ -24,9 +24,9 @@ public sealed record BuildResult : StepResult
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("dockerfile", Reporting.ContainerReport.Relative(rootDirectory, Dockerfile)),
-        new("target", Target),
-        new("baseline", Baseline is null ? null : new Reporting.BaselineReport(Reporting.ContainerReport.Relative(rootDirectory, Baseline.Dockerfile), Baseline.SizeBytes)),
+        Reporting.ReportSections.Dockerfile.With(Reporting.ContainerReport.Relative(rootDirectory, Dockerfile)),
+        Reporting.ReportSections.Target.With(Target),
+        Reporting.ReportSections.Baseline.With(Baseline is null ? null : new Reporting.BaselineReport(Reporting.ContainerReport.Relative(rootDirectory, Baseline.Dockerfile), Baseline.SizeBytes)),
     ];
 }
 

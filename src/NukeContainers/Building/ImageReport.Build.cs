@@ -4,13 +4,13 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>The Dockerfile built, relative to the repository root.</summary>
-    public string? Dockerfile() => Field<string>("dockerfile");
+    public string? Dockerfile() => Field(ReportSections.Dockerfile);
 
     /// <summary>The stage built.</summary>
-    public string? Target() => Field<string>("target");
+    public string? Target() => Field(ReportSections.Target);
 
     /// <summary>The unoptimised build it was measured against.</summary>
-    public BaselineReport? Baseline() => Field<BaselineReport>("baseline");
+    public BaselineReport? Baseline() => Field(ReportSections.Baseline);
 
     /// <summary>The image's size over its baseline's (0.05 is 5%), when it was measured against one.</summary>
     public double? ShareOfBaseline() => Baseline() is { SizeBytes: > 0 } baseline ? (double)SizeBytes / baseline.SizeBytes : null;

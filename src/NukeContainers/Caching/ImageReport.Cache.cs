@@ -6,5 +6,5 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>What restoring the cache found and whether the build was skipped, when the step ran.</summary>
-    public CacheReport? Cache() => Field<CacheReport>("cache");
+    public CacheReport? Cache() => Field(ReportSections.Cache);
 }

@@ -179,7 +179,7 @@ public sealed record RestoreCacheResult : StepResult, IBuildContribution
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("cache", new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest, BuiltFrom, Changes)),
+        Reporting.ReportSections.Cache.With(new CacheReport(Sources, all.Build?.Output.InstructionsCached ?? 0, all.Build?.Output.InstructionsTotal ?? 0, Skipped, InputDigest, BuiltFrom, Changes)),
     ];
 }
 

@@ -152,7 +152,7 @@ public sealed record PushResult : StepResult
     internal RegistryCredentials? Credentials { get; init; }
 
     /// <inheritdoc />
-    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [new("digest", Digest), new("pushedTags", Tags)];
+    public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) => [Reporting.ReportSections.Digest.With(Digest), Reporting.ReportSections.PushedTags.With(Tags)];
 }
 
 /// <summary>A push the engine failed; <see cref="Transient"/> when trying again may help.</summary>

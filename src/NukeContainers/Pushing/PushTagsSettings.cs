@@ -104,7 +104,7 @@ public sealed record PushTagsResult : StepResult
 
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
-        [new("pushedTags", all.Step<PushResult>()?.Tags.Union(Tags).ToList() ?? Tags)];
+        [Reporting.ReportSections.PushedTags.With(all.Step<PushResult>()?.Tags.Union(Tags).ToList() ?? Tags)];
 }
 
 /// <summary>A version tag that another run pushed first; the step's result says which tags this run did write.</summary>

@@ -60,13 +60,13 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
     /// </summary>
     public ContainerReport WithFailedAttempts(IReadOnlyDictionary<string, string> errors, DateTimeOffset at) =>
         errors.Where(e => Find(e.Key) is not null)
-            .Aggregate(this, (report, e) => report.WithField(e.Key, ImageReport.FailedAttemptField, new FailedAttempt(Scanning.Secrets.MaskPatterns(e.Value), at)));
+            .Aggregate(this, (report, e) => report.WithField(e.Key, ReportSections.FailedAttempt, new FailedAttempt(Scanning.Secrets.MaskPatterns(e.Value), at)));
 
     /// <summary>This report with one field of one image set (a step that did not run a pipeline, such as a skipped rollout).</summary>
-    public ContainerReport WithField(string image, string field, object value) =>
+    public ContainerReport WithField<T>(string image, ReportSection<T> section, T value) =>
         new(Images.Select(i => i.Name != image ? i : i with
         {
-            Fields = new Dictionary<string, JsonElement>(i.Fields) { [field] = JsonSerializer.SerializeToElement(value, Json) },
+            Fields = new Dictionary<string, JsonElement>(i.Fields) { [section.Name] = JsonSerializer.SerializeToElement(value, Json) },
         }).ToList());
 
     /// <summary>The image of that name, or null.</summary>

@@ -29,6 +29,9 @@ public sealed partial record ImageReport
     [JsonExtensionData]
     public Dictionary<string, JsonElement> Fields { get; init; } = new();
 
+    /// <summary>A section read as its type, or default when no step wrote it.</summary>
+    public T? Field<T>(ReportSection<T> section) => Field<T>(section.Name);
+
     /// <summary>A step's field read as a type, or default when the step did not write it.</summary>
     public T? Field<T>(string name) =>
         Fields.TryGetValue(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.Deserialize<T>(ContainerReport.Json) : default;
@@ -52,7 +55,7 @@ public sealed partial record ImageReport
     }
 
     /// <summary>The fields that hold for the image in one repository only: its tags there, its digest there, and what was rolled out from there.</summary>
-    public static IReadOnlyList<string> RepositoryFields { get; } = ["tags", "versionTag", "digest", "rollout"];
+    public static IReadOnlyList<string> RepositoryFields { get; } = [ReportSections.Tags.Name, ReportSections.VersionTag.Name, ReportSections.Digest.Name, ReportSections.Rollout.Name];
 
     /// <summary>
     /// This image with a later run's results over it: the later image, fields and durations win. When the later run
@@ -67,19 +70,19 @@ public sealed partial record ImageReport
     };
 
     /// <summary>The field of a run that failed or was cancelled after this entry was written: <c>failedAttempt</c>.</summary>
-    public const string FailedAttemptField = "failedAttempt";
+    public static readonly string FailedAttemptField = ReportSections.FailedAttempt.Name;
 
     /// <summary>The last attempt, when it failed or was cancelled; the rest of the entry is what earlier runs delivered.</summary>
-    public FailedAttempt? FailedAttempt() => Field<FailedAttempt>(FailedAttemptField);
+    public FailedAttempt? FailedAttempt() => Field(ReportSections.FailedAttempt);
 
     /// <summary>The tags the tag step gave it, when it ran.</summary>
-    public IReadOnlyList<string>? Tags() => Field<string[]>("tags");
+    public IReadOnlyList<string>? Tags() => Field(ReportSections.Tags);
 
     /// <summary>The version's own tag, when the tag step gave one.</summary>
-    public string? VersionTag() => Field<string>("versionTag");
+    public string? VersionTag() => Field(ReportSections.VersionTag);
 
     /// <summary>The pushed digest, when the push step ran.</summary>
-    public string? Digest() => Field<string>("digest");
+    public string? Digest() => Field(ReportSections.Digest);
 }
 
 /// <summary>report.json's <c>failedAttempt</c>: why the last run of an image failed (or <c>cancelled</c>), and when.</summary>

@@ -4,7 +4,7 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>What the rollout did, when the step ran.</summary>
-    public RolloutReport? Rollout() => Field<RolloutReport>("rollout");
+    public RolloutReport? Rollout() => Field(ReportSections.Rollout);
 }
 
 /// <summary>The rollout step's section: where, what, and how it ended (succeeded, unchanged, rolled-back or failed).</summary>

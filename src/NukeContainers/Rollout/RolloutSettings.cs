@@ -121,7 +121,7 @@ public sealed record RolloutResult : StepResult
 
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
-        [new("rollout", new Reporting.RolloutReport(Context, Namespace, Deployment, Status, ImageReference, PreviousImage, Diagnosis))];
+        [Reporting.ReportSections.Rollout.With(new Reporting.RolloutReport(Context, Namespace, Deployment, Status, ImageReference, PreviousImage, Diagnosis))];
 }
 
 /// <summary>A rollout that failed; it carries what happened, so that report.json can still say so.</summary>

@@ -4,7 +4,7 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>What the scan found, when the step ran.</summary>
-    public ScanReport? Scan() => Field<ScanReport>("scan");
+    public ScanReport? Scan() => Field(ReportSections.Scan);
 }
 
 /// <summary>The scan step's section: counts by severity, the gate, and where the SBOM is.</summary>

@@ -114,7 +114,7 @@ public sealed record ScanResult : StepResult
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("scan", new Reporting.ScanReport(Count(Severity.Critical), Count(Severity.High), Count(Severity.Medium), Count(Severity.Low), Gate,
+        Reporting.ReportSections.Scan.With(new Reporting.ScanReport(Count(Severity.Critical), Count(Severity.High), Count(Severity.Medium), Count(Severity.Low), Gate,
             Reporting.ContainerReport.Relative(rootDirectory, Sbom))
         {
             Unknown = Count(Severity.Unknown),

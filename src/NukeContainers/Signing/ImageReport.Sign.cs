@@ -4,7 +4,7 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>The signature, when the step ran.</summary>
-    public SignatureReport? Signature() => Field<SignatureReport>("signature");
+    public SignatureReport? Signature() => Field(ReportSections.Signature);
 }
 
 /// <summary>The sign step's section: the signature tag, its manifest's digest and the key's fingerprint.</summary>

@@ -60,5 +60,5 @@ public sealed record SignResult : StepResult
 
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
-        [new("signature", new Reporting.SignatureReport(Signature.Tag, Signature.ManifestDigest, Signature.KeyFingerprint))];
+        [Reporting.ReportSections.Signature.With(new Reporting.SignatureReport(Signature.Tag, Signature.ManifestDigest, Signature.KeyFingerprint))];
 }

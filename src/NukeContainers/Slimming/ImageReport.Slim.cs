@@ -4,7 +4,7 @@ namespace NukeContainers.Reporting;
 public sealed partial record ImageReport
 {
     /// <summary>What slimming measured and removed, when the step ran.</summary>
-    public SlimReport? Slim() => Field<SlimReport>("slim");
+    public SlimReport? Slim() => Field(ReportSections.Slim);
 }
 
 /// <summary>

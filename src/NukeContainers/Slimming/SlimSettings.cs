@@ -126,7 +126,7 @@ public sealed record SlimResult : StepResult
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
     [
-        new("slim", new Reporting.SlimReport(BeforeBytes, AfterBytes, After.Efficiency, After.WastedBytes, RemovedPaths.Count)
+        Reporting.ReportSections.Slim.With(new Reporting.SlimReport(BeforeBytes, AfterBytes, After.Efficiency, After.WastedBytes, RemovedPaths.Count)
         {
             UserWastedPercent = After.UserWastedPercent,
             RemovedBytes = RemovedBytes,

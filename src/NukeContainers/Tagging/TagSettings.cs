@@ -49,5 +49,5 @@ public sealed record TagResult : StepResult
 
     /// <inheritdoc />
     public override IEnumerable<KeyValuePair<string, object?>> ReportFields(string rootDirectory, ImageResult all) =>
-        [new("tags", Tags.ToArray()), new("versionTag", VersionTag)];
+        [Reporting.ReportSections.Tags.With(Tags.ToArray()), Reporting.ReportSections.VersionTag.With(VersionTag)];
 }
