@@ -132,8 +132,10 @@ public interface IContainerImages : IBuild, IOnBuildInitialized
         }
     }
 
-    /// <summary>Adds what these images did (and the failures) to report.json, keeping what earlier runs delivered.</summary>
-    /// With <paramref name="jobSummary"/> (when all have ended), report.md also goes to the CI job's summary.
+    /// <summary>
+    /// Adds what these images did (and the failures) to report.json, keeping what earlier runs delivered; with
+    /// <paramref name="jobSummary"/> (when all have ended), report.md also goes to the CI job's summary.
+    /// </summary>
     private async Task WriteReportAsync(IEnumerable<ImageResult> results, IReadOnlyDictionary<string, string> failures, bool jobSummary = true)
     {
         var report = ReadReport().With(results, RootDirectory).WithFailedAttempts(failures, DateTimeOffset.UtcNow);
