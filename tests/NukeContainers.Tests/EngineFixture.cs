@@ -17,8 +17,13 @@ public sealed class EngineFixture : IAsyncLifetime
     public EngineEndpoint Endpoint { get; private set; } = null!;
     public List<string> Log { get; } = [];
 
-    /// A repository no other test run uses, so that runs sharing one engine never move each other's tags.
-    public static string Repository(string name) => $"nukecontainers-test/{name}-{Environment.ProcessId}";
+    /// A repository no other test run uses, so that runs sharing one engine and registry never move each other's tags.
+    /// The process id alone is not enough: the registry outlives runs, and a later run can get an earlier one's id
+    /// (and find its version tags there).
+    public static string Repository(string name) => $"nukecontainers-test/{name}-{RunSuffix}";
+
+    /// The process id and a random part, the same for the whole run.
+    public static readonly string RunSuffix = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..^20];
 
     /// A pipeline whose images carry this run's label, so that the end of the run removes them.
     public static ImagePipeline Pipeline(string name) =>

@@ -136,7 +136,7 @@ public sealed class PushSpecs(EngineFixture fixture) : IAsyncLifetime
         Assert.True(failing.Failed > 0, "the registry failed no upload");
         // Docker 20.10 retries a failed layer for about 50 s, and the push is tried up to 4 times: the stall stops them
         // all. Docker 26 gives up on a layer at once, and the 4 attempts end first.
-        Assert.Matches($@"/nukecontainers-test/failing-{Environment.ProcessId}:dev to {failing.Address} (made no progress for 10 s|failed after 4 attempts)", error.Message);
+        Assert.Matches($@"/nukecontainers-test/failing-{EngineFixture.RunSuffix}:dev to {failing.Address} (made no progress for 10 s|failed after 4 attempts)", error.Message);
         Assert.Contains($"The registry {failing.Address} answers an upload with 500 Internal Server Error: {FailingRegistry.Failure} (UNKNOWN).", error.Message);
         Assert.Equal(TimeSpan.FromSeconds(60), new Pushing.PushSettings().StallTimeout);
     }
