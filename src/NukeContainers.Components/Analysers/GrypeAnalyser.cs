@@ -20,7 +20,7 @@ public sealed class GrypeAnalyser(string? reportFile = null) : ReportFileAnalyse
     /// <inheritdoc/>
     protected override async Task<(string Json, string From)?> RunAsync(ScanInput input, CancellationToken cancellationToken)
     {
-        if (Locate("grype", "GRYPE_EXE") is not { } grype) return null;
+        if (Executables.Locate("grype", "GRYPE_EXE") is not { } grype) return null;
         var folder = Directory.CreateTempSubdirectory("nukecontainers-grype-");
         try
         {

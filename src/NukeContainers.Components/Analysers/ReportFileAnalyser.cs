@@ -64,15 +64,6 @@ public abstract class ReportFileAnalyser(string name, string? reportFile) : IIma
     protected static IEnumerable<JsonProperty> Members(JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Object ? value.EnumerateObject() : [];
 
-    /// <summary>An executable named by the variable, else on PATH; null when there is none.</summary>
-    protected static string? Locate(string executable, string variable)
-    {
-        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } given)
-            return File.Exists(given) ? given : throw new ContainerException($"{variable} names {given}, which does not exist.");
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, executable)).FirstOrDefault(File.Exists);
-    }
-
     /// <inheritdoc/>
     public override string ToString() => name;
 }

@@ -28,9 +28,7 @@ internal sealed class FileHashCache
     /// <summary>How many regular files this walk saw.</summary>
     public int Files => _seen.Count;
 
-    private static readonly string Folder = Path.Combine(
-        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-        "nukecontainers", "file-hashes");
+    private static readonly string Folder = Utils.UserCache.Folder("file-hashes");
 
     private FileHashCache(string path, Dictionary<string, Entry> known) => (_path, _known) = (path, known);
 
@@ -71,19 +69,17 @@ internal sealed class FileHashCache
     }
 
     /// <summary>Keeps what this walk saw (files gone since are dropped), written whole and moved into place.</summary>
-    public void Save()
+    public async Task SaveAsync(CancellationToken cancellationToken)
     {
         if (FilesRead == 0 && _seen.Count == _known.Count) return;   // nothing new to keep
-        var temporary = $"{_path}.{Guid.NewGuid():N}.tmp";
         try
         {
             Directory.CreateDirectory(Folder);
-            File.WriteAllText(temporary, JsonSerializer.Serialize(_seen));
-            File.Move(temporary, _path, overwrite: true);
+            await Utils.ReplacedFile.WriteAllTextAsync(_path, JsonSerializer.Serialize(_seen), cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temporary); } catch (Exception again) when (again is IOException or UnauthorizedAccessException) { }
+            // Not kept: the next digest reads the files again.
         }
     }
 }

@@ -16,9 +16,7 @@ namespace NukeContainers.Caching;
 public static class ImageReadCache
 {
     /// <summary>The folder: <c>$XDG_CACHE_HOME/nukecontainers/image-reads</c>, or <c>~/.cache/...</c>.</summary>
-    public static string Folder { get; } = Path.Combine(
-        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-        "nukecontainers", "image-reads");
+    public static string Folder { get; } = Utils.UserCache.Folder("image-reads");
 
     /// <summary>How long an entry nobody reads is kept.</summary>
     public static TimeSpan MaxAge { get; } = TimeSpan.FromDays(30);

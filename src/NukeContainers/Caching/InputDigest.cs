@@ -58,7 +58,7 @@ public static class InputDigest
             Add(line);
             if (manifest) files[entry.Name] = line;
         }
-        known.Save();
+        await known.SaveAsync(cancellationToken);
         // The rules themselves, even where .dockerignore excludes itself: what they keep out is part of what COPY sees.
         var ignore = Path.Combine(context.Directory, ".dockerignore");
         var ignoreText = File.Exists(ignore) ? await File.ReadAllTextAsync(ignore, cancellationToken) : "";

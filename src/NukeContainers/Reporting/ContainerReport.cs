@@ -83,18 +83,10 @@ public sealed record ContainerReport(IReadOnlyList<ImageReport> Images)
         var json = Path.Combine(folder, "report.json");
         var text = JsonSerializer.Serialize(this with { SchemaVersion = CurrentSchemaVersion }, Json) + "\n";
         Written?.Invoke(json, text);
-        await ReplaceAsync(json, text, cancellationToken);
-        var markdown = ToMarkdown();
-        await ReplaceAsync(Path.Combine(folder, "report.md"), markdown, cancellationToken);
-        await ReplaceAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
+        await Utils.ReplacedFile.WriteAllTextAsync(json, text, cancellationToken);
+        await Utils.ReplacedFile.WriteAllTextAsync(Path.Combine(folder, "report.md"), ToMarkdown(), cancellationToken);
+        await Utils.ReplacedFile.WriteAllTextAsync(Path.Combine(folder, "report.html"), ToHtml(), cancellationToken);
         return json;
-    }
-
-    private static async Task ReplaceAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var written = $"{path}.{Environment.ProcessId}.tmp";
-        await File.WriteAllTextAsync(written, text, cancellationToken);
-        File.Move(written, path, overwrite: true);
     }
 
     /// <summary>Reads a report.json; an error names the file when it is not one.</summary>

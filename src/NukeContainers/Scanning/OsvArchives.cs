@@ -19,9 +19,7 @@ public sealed record OsvArchiveSource
     public Uri BaseUrl { get; init; } = OsvDev;
 
     /// <summary>The cache (one folder per server and ecosystem); <c>$XDG_CACHE_HOME/nukecontainers/osv</c> by default.</summary>
-    public string CacheFolder { get; init; } = Path.Combine(
-        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
-        "nukecontainers", "osv");
+    public string CacheFolder { get; init; } = Utils.UserCache.Folder("osv");
 
     /// <summary>How long a fetched archive is used without asking the server (which then answers 304 when it has not changed).</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(6);

@@ -11,13 +11,7 @@ namespace NukeContainers.Scanning;
 public static class TrivyReport
 {
     /// <summary>The trivy executable: TRIVY_EXE, else <c>trivy</c> on PATH; null when there is none.</summary>
-    public static string? Locate()
-    {
-        if (Environment.GetEnvironmentVariable("TRIVY_EXE") is { Length: > 0 } given)
-            return File.Exists(given) ? given : throw new ContainerException($"TRIVY_EXE names {given}, which does not exist.");
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, "trivy")).FirstOrDefault(File.Exists);
-    }
+    public static string? Locate() => Executables.Locate("trivy", "TRIVY_EXE");
 
     /// <summary>Runs trivy on an image archive and reads its findings; its failure is an error with its last output.</summary>
     public static async Task<IReadOnlyList<Finding>> RunAsync(string trivy, string imageArchive, CancellationToken cancellationToken)
