@@ -12,8 +12,11 @@ namespace NukeContainers.Build.Tests;
 public sealed class CiConfigurationSpecs : IDisposable
 {
     private static readonly string Data = Path.Combine(AppContext.BaseDirectory, "testdata", "ci", "github-workflow");
-    private static readonly Lazy<JsonSchema> GitHubSchema = new(() =>
-        JsonSchema.FromText(File.ReadAllText(Path.Combine(Data, "github-workflow.json")), new BuildOptions { SchemaRegistry = new SchemaRegistry() }));
+    private static readonly Lazy<JsonSchema> GitHubSchema = new(() => Schema(Path.Combine(Data, "github-workflow.json")));
+    /// GitLab's own ci.json (as wrkflw vendors it: testdata/ci/SOURCES.md).
+    private static readonly Lazy<JsonSchema> GitLabSchema = new(() => Schema(Path.Combine(AppContext.BaseDirectory, "testdata", "ci", "gitlab-ci", "ci.json")));
+
+    private static JsonSchema Schema(string file) => JsonSchema.FromText(File.ReadAllText(file), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
     private readonly BuildDriver _driver = new();
 
     [GitHubActions("ci", On = [GitHubActionsTrigger.Push, GitHubActionsTrigger.PullRequest, GitHubActionsTrigger.WorkflowDispatch], OnPushBranches = ["main"],
@@ -67,8 +70,12 @@ public sealed class CiConfigurationSpecs : IDisposable
         return stream.Documents.Count == 0 ? null : ToJson(stream.Documents[0].RootNode);
     }
 
-    private static EvaluationResults Validate(string yaml) =>
-        GitHubSchema.Value.Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(Parse(yaml)), new EvaluationOptions { OutputFormat = OutputFormat.List });
+    private static EvaluationResults Validate(string yaml, JsonSchema? schema = null) =>
+        (schema ?? GitHubSchema.Value).Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(Parse(yaml)), new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+    /// The schema's complaints, each at its place in the file, for an assertion's message.
+    private static string Errors(EvaluationResults result) =>
+        string.Join("\n", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
 
     public static TheoryData<string> Valid => [.. Directory.GetFiles(Path.Combine(Data, "valid")).Select(f => Path.GetFileName(f)).Order()];
     public static TheoryData<string> Invalid => [.. Directory.GetFiles(Path.Combine(Data, "invalid")).Select(f => Path.GetFileName(f)).Order()];
@@ -98,7 +105,7 @@ public sealed class CiConfigurationSpecs : IDisposable
         foreach (var (name, text) in new[] { ("ci", ci), ("platforms", platforms) })
         {
             var result = Validate(text);
-            Assert.True(result.IsValid, $"{name}.yml:\n{text}\n" + string.Join("\n", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))));
+            Assert.True(result.IsValid, $"{name}.yml:\n{text}\n" + Errors(result));
         }
         var workflow = Parse(ci)!;
         var job = workflow["jobs"]!["build"]!;
@@ -121,7 +128,22 @@ public sealed class CiConfigurationSpecs : IDisposable
 
         Assert.NotEmpty(workflows);
         Assert.All(workflows, w => Assert.True(Validate(File.ReadAllText(w)).IsValid, w));
-        Assert.True(File.Exists(Path.Combine(root.FullName, ".gitlab-ci.yml")));
+        var gitlab = Validate(File.ReadAllText(Path.Combine(root.FullName, ".gitlab-ci.yml")), GitLabSchema.Value);
+        Assert.True(gitlab.IsValid, Errors(gitlab));
+    }
+
+    /// GitLab's own schema takes the generated pipeline, and refuses it with one value GitLab does not know (so a
+    /// pass means something): a job's artifacts uploaded "sometimes", and a script that is a number.
+    [Fact]
+    public async Task The_generated_GitLab_pipeline_is_valid_for_GitLabs_schema_and_a_wrong_value_in_it_is_not()
+    {
+        await _driver.RunAsync(new CiBuild(), "--generate-configuration");
+        var text = File.ReadAllText(Path.Combine(_driver.Root, ".gitlab-ci.yml"));
+
+        var result = Validate(text, GitLabSchema.Value);
+        Assert.True(result.IsValid, $".gitlab-ci.yml:\n{text}\n" + Errors(result));
+        Assert.False(Validate(text.Replace("    when: always", "    when: sometimes"), GitLabSchema.Value).IsValid);
+        Assert.False(Validate(text.Replace("  script:\n    - ./build.sh Publish", "  script: 3"), GitLabSchema.Value).IsValid);
     }
 
     [Fact]
