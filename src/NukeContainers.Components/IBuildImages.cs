@@ -70,6 +70,8 @@ public interface IBuildImages : IContainerImages
         var built = FromDockerfileOf(pipeline, image);
         if (facts.Version is { } version) built = built.OciLabels(version.ToString(), facts.Commit, facts.Created, facts.Source, image.Name);
         if (facts.Version is not null && facts.Dirty) built = built.Label(ImagePipeline.DirtyLabel, "true");
+        // The commit's time is the image's (its created, and its files' where the engine rewrites them): the same commit, the same digest.
+        if (facts.Created is { } created) built = built.SourceDateEpoch(created);
         return BuildImagesSettings(built);
     }
 

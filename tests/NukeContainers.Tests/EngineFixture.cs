@@ -94,6 +94,8 @@ public sealed class EngineFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // An engine that never answered leaves nothing to reap (and its error is the one to read).
+        if (Engine is null) return;
         await ResourceReaper.ReapOwnAsync(Engine);
         Engine.Dispose();
     }

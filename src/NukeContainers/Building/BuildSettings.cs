@@ -86,6 +86,14 @@ public sealed record BuildSettings : IPipelineStep
     /// </summary>
     public double? SizeBudget { get; init; }
 
+    /// <summary>
+    /// The time the image is made at (the commit's: SOURCE_DATE_EPOCH): the image config's and its history's
+    /// <c>created</c>, and where the engine can (BuildKit 0.13 on the containerd store: Docker 26) the time of every file
+    /// newer than it in the layers, so that the same commit gives the same image digest on any engine of that kind. Not
+    /// part of the input digest: an image reused at a later commit keeps its own.
+    /// </summary>
+    public DateTimeOffset? SourceDateEpoch { get; init; }
+
     /// <summary>The Dockerfile's full path.</summary>
     public string DockerfilePath => Path.GetFullPath(Dockerfile ?? "Dockerfile", ContextDirectory ?? ".");
 

@@ -15,8 +15,14 @@ namespace NukeContainers.Building;
 /// </summary>
 internal static class ControlBuilder
 {
+    /// The build argument BuildKit takes the image's time from.
+    internal const string SourceDateEpochArg = "SOURCE_DATE_EPOCH";
+
     /// The exporter that tags the image in the engine's own store (moby's wrapper of BuildKit's image exporter).
     private const string MobyExporter = "moby";
+
+    /// The exporter that writes an OCI archive (to the client, through the session's FileSend): the one that can rewrite timestamps here.
+    private const string OciExporter = "oci";
 
     /// <summary>
     /// Builds the context (synced by <paramref name="session"/>) and tags the image in the engine; with
@@ -28,7 +34,29 @@ internal static class ControlBuilder
         var watch = Stopwatch.StartNew();
         using var channel = Channel(engine);
         var control = new Control.ControlClient(channel);
-        var request = Request(context, settings, tags, session, await engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd, exportImage);
+        // The same commit, the same image: with a SOURCE_DATE_EPOCH, BuildKit rewrites the files' times where it can, in
+        // an archive sent back here and loaded as it came (the containerd store keeps its digest).
+        var rewrite = exportImage && tags.Count > 0 && settings.SourceDateEpoch is not null && await engine.RewritesTimestampsAsync(cancellationToken);
+        Exception? loadFailure = null;
+        if (rewrite)
+        {
+            log($"Making the image at SOURCE_DATE_EPOCH={settings.SourceDateEpoch!.Value.ToUnixTimeSeconds()} ({settings.SourceDateEpoch.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}): " +
+                "its files' times are rewritten to it and the archive loaded as BuildKit wrote it, so the same commit gives the same digest on any such engine");
+            session.ExportReceiver = async (write, token) =>
+            {
+                using var both = CancellationTokenSource.CreateLinkedTokenSource(token, cancellationToken);
+                try
+                {
+                    await engine.LoadAsync(write, both.Token);
+                }
+                catch (Exception e) when (e is ContainerException or HttpRequestException or IOException)
+                {
+                    loadFailure = e;
+                    throw new RpcException(new Status(StatusCode.Internal, e.Message));
+                }
+            };
+        }
+        var request = Request(context, settings, tags, session, await engine.ImageStoreAsync(cancellationToken) == NukeContainers.Engine.ImageStore.Containerd, exportImage, rewrite);
         var progress = new BuildKitProgress(log);
 
         // Status first, so that no progress of the solve is missed; it ends when the solve does.
@@ -42,6 +70,7 @@ internal static class ControlBuilder
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
         {
             await Settle(status, stop);
+            if (loadFailure is not null) throw new ContainerException($"The engine at {engine.Endpoint} did not load the archive its BuildKit exported: {loadFailure.Message}", loadFailure);
             if (e.StatusCode == StatusCode.Unavailable && progress.Running is null && progress.Instructions.Count == 0)
                 throw new EngineConnectionException(null, e);
             if (e.Status.Detail.Contains("unknown cache exporter", StringComparison.Ordinal))
@@ -67,7 +96,7 @@ internal static class ControlBuilder
 
     /// <summary>The Solve request for a Dockerfile build, as buildx makes it for the docker driver.</summary>
     internal static SolveRequest Request(BuildContext context, BuildSettings settings, IReadOnlyList<string> tags, Session.BuildSession session, bool containerdStore,
-        bool exportImage = true)
+        bool exportImage = true, bool rewriteTimestamps = false)
     {
         var request = new SolveRequest
         {
@@ -83,6 +112,9 @@ internal static class ControlBuilder
         if (settings.NoCache) request.FrontendAttrs["no-cache"] = "";
         foreach (var (name, value) in settings.BuildArgs) request.FrontendAttrs["build-arg:" + name] = value;
         foreach (var (name, value) in settings.Labels) request.FrontendAttrs["label:" + name] = value;
+        // The Dockerfile frontend (BuildKit 0.11 and later) makes the config's and the history's created from it.
+        if (settings.SourceDateEpoch is { } epoch && !settings.BuildArgs.ContainsKey(SourceDateEpochArg))
+            request.FrontendAttrs["build-arg:" + SourceDateEpochArg] = epoch.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (settings.Network != NetworkMode.Default)
         {
             request.FrontendAttrs["force-network-mode"] = settings.Network == NetworkMode.Host ? "host" : "none";
@@ -90,7 +122,14 @@ internal static class ControlBuilder
         }
 
         // No exporter: only the cache exports run.
-        if (exportImage)
+        if (exportImage && rewriteTimestamps)
+        {
+            // An OCI archive, sent to the client (the session's FileSend), named as the image: loading it tags it.
+            request.ExporterDeprecated = OciExporter;
+            request.ExporterAttrsDeprecated["name"] = string.Join(',', tags);
+            request.ExporterAttrsDeprecated["rewrite-timestamp"] = "true";
+        }
+        else if (exportImage)
         {
             request.ExporterDeprecated = MobyExporter;
             if (tags.Count > 0) request.ExporterAttrsDeprecated["name"] = string.Join(',', tags);

@@ -31,6 +31,12 @@ public sealed partial record ImagePipeline
     [Pure] public ImagePipeline Label(string name, string value) =>
         ConfigureBuild(b => b with { Labels = new Dictionary<string, string>(b.Labels) { [name] = value } });
 
+    /// <summary>
+    /// Makes the image at this time (the commit's, as SOURCE_DATE_EPOCH gives it), not the clock's: its <c>created</c>,
+    /// and on an engine that can rewrite them (Docker 26), its files' times; see <see cref="BuildSettings.SourceDateEpoch"/>.
+    /// </summary>
+    [Pure] public ImagePipeline SourceDateEpoch(DateTimeOffset time) => ConfigureBuild(b => b with { SourceDateEpoch = time });
+
     /// <summary>The platform to build for, such as <c>linux/amd64</c>.</summary>
     [Pure] public ImagePipeline Platform(string platform) => ConfigureBuild(b => b with { Platform = platform });
 

@@ -108,6 +108,16 @@ public sealed partial class ContainerEngine
                                          "context sent as a tar (it looks the upload up as a host name). Build through the BuildKit session (the default), or with the legacy builder.");
     }
 
+    /// <summary>
+    /// Whether the engine's BuildKit rewrites the files' times in the layers it exports to SOURCE_DATE_EPOCH
+    /// (<c>rewrite-timestamp</c>, BuildKit 0.13: Docker 26, API 1.45, and later). It does so only in an archive, not in the
+    /// image it unpacks into its store (moby's exporter refuses the two together), so the build has the archive sent
+    /// back and loads it, which the containerd store keeps as it is, digest and all.
+    /// </summary>
+    public async Task<bool> RewritesTimestampsAsync(CancellationToken cancellationToken = default) =>
+        await ImageStoreAsync(cancellationToken) == ImageStore.Containerd &&
+        System.Version.TryParse(await ApiVersionAsync(cancellationToken), out var api) && api >= new System.Version(1, 45);
+
     private ImageStore? _imageStore;
 
     /// <summary>Where the engine keeps its images: the containerd image store (Docker 24 and later when on) or the graph driver's.</summary>

@@ -51,6 +51,12 @@ internal sealed class BuildSession : IAsyncDisposable
 
     public Action<string> Log { get; }
 
+    /// <summary>
+    /// Takes what an exporter sends the client (FileSend: the OCI archive of a build whose timestamps BuildKit rewrote),
+    /// given the writer of its bytes as they come; null when the build exports nothing to the client.
+    /// </summary>
+    public Func<Func<Stream, CancellationToken, Task>, CancellationToken, Task>? ExportReceiver { get; set; }
+
     /// <summary>A secret's value, read when the session opens, and where it came from.</summary>
     internal sealed record ResolvedSecret(byte[] Value, string Source)
     {
@@ -132,6 +138,7 @@ internal sealed class BuildSession : IAsyncDisposable
     {
         yield return "/grpc.health.v1.Health/Check";
         yield return "/moby.filesync.v1.FileSync/DiffCopy";
+        yield return "/moby.filesync.v1.FileSend/DiffCopy";
         yield return "/moby.buildkit.secrets.v1.Secrets/GetSecret";
         yield return "/moby.filesync.v1.Auth/Credentials";
         if (SshAgents.Count == 0) yield break;

@@ -62,6 +62,7 @@ internal static class SessionHost
             app.UseRouting();
             app.MapGrpcService<HealthService>();
             app.MapGrpcService<FileSyncService>();
+            app.MapGrpcService<FileSendService>();
             app.MapGrpcService<SecretsService>();
             app.MapGrpcService<SshService>();
             app.MapGrpcService<AuthService>();

@@ -15,6 +15,23 @@ internal sealed class HealthService : Health.HealthBase
 }
 
 /// <summary>
+/// FileSend.DiffCopy: an exporter's output, sent as it is made (BuildKit's oci exporter writes its archive through it),
+/// handed to the session's <see cref="BuildSession.ExportReceiver"/>. The exporter ends when this returns.
+/// </summary>
+internal sealed class FileSendService : FileSend.FileSendBase
+{
+    public override async Task DiffCopy(IAsyncStreamReader<Proto.BytesMessage> requestStream, IServerStreamWriter<Proto.BytesMessage> responseStream, ServerCallContext context)
+    {
+        var receive = SessionHost.SessionOf(context).ExportReceiver
+                      ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "this build exports nothing to the client"));
+        await receive(async (output, cancellationToken) =>
+        {
+            while (await requestStream.MoveNext(cancellationToken)) await output.WriteAsync(requestStream.Current.Data.Memory, cancellationToken);
+        }, context.CancellationToken);
+    }
+}
+
+/// <summary>
 /// Secrets.GetSecret: the value of a <c>RUN --mount=type=secret,id=ID</c>, read from its source when the RUN asks.
 /// One the build does not declare is NotFound, which BuildKit takes as "not there" (an error only for
 /// <c>required=true</c>, the docker CLI's answer too).
