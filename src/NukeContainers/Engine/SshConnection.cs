@@ -15,6 +15,8 @@ internal sealed class SshConnection : Stream
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly System.Text.StringBuilder _errors = new();
+    /// Set when ssh's stderr ends: its last line (why it failed) may come after its exit is seen.
+    private readonly TaskCompletionSource _errorsEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SshConnection(Process process)
     {
@@ -23,7 +25,7 @@ internal sealed class SshConnection : Stream
         _output = process.StandardInput.BaseStream;
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is null) return;
+            if (e.Data is null) { _errorsEnded.TrySetResult(); return; }
             lock (_errors) _errors.AppendLine(e.Data);
         };
         process.BeginErrorReadLine();
@@ -56,9 +58,11 @@ internal sealed class SshConnection : Stream
         }
     }
 
-    /// What ssh said on stderr, its last lines: why the connection failed.
+    /// What ssh said on stderr, its last lines: why the connection failed. Read once stderr has ended (or after 2 s):
+    /// under load, "Permission denied (publickey)" was read after the exit and missing from the error (a CI run).
     private string Errors()
     {
+        _errorsEnded.Task.Wait(TimeSpan.FromSeconds(2));
         lock (_errors) return Utils.Shell.Tail(_errors.ToString(), 5);
     }
 
