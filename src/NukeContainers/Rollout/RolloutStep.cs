@@ -19,10 +19,12 @@ internal static class RolloutStep
             throw kubectl.Failure(["get", "deployment", name], getError);
         var existing = found == 0 ? JsonNode.Parse(before)! : null;
         IReadOnlyList<string> applied = [];
+        var manifestsUnchanged = false;
         if (settings.Manifests is { } manifests)
         {
             var pins = new Dictionary<string, string>(settings.ManifestImages) { [image.Repository.Repository] = reference };
-            applied = (await Manifests.ApplyAsync(kubectl, manifests, pins, settings.ShowDiff, log, cancellationToken)).Objects;
+            var result = await Manifests.ApplyAsync(kubectl, manifests, pins, image.Repository.Repository, settings.ShowDiff, log, cancellationToken);
+            (applied, manifestsUnchanged) = (result.Objects, result.Unchanged);
         }
         var deployment = existing ?? await kubectl.JsonAsync(["get", "deployment", name], cancellationToken);
         var containers = deployment["spec"]!["template"]!["spec"]!["containers"]!.AsArray().OfType<JsonObject>().ToList();
@@ -42,6 +44,12 @@ internal static class RolloutStep
             && (settings.ImagePullPolicy is null || settings.ImagePullPolicy == container["imagePullPolicy"]?.GetValue<string>()))
         {
             log($"deployment/{name} container {containerName} already runs {reference}: left as it is");
+            return Result("unchanged");
+        }
+        // Its manifests are what the cluster has, and it runs this digest: nothing was applied, nothing to wait for.
+        if (manifestsUnchanged && previous == reference)
+        {
+            log($"deployment/{name} container {containerName} already runs {reference} as the manifests say: not applied");
             return Result("unchanged");
         }
         if (settings.Manifests is null)
