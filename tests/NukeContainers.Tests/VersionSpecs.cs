@@ -78,21 +78,6 @@ public sealed class VersionSpecs : IDisposable
         Assert.Equal(minver, ours.Version.ToString());
     }
 
-    [Theory]
-    [InlineData("https://github.com/org/app.git", "https://github.com/org/app")]
-    [InlineData("https://ci-user:s3cret@gitlab.example.com:8443/group/sub/app", "https://gitlab.example.com:8443/group/sub/app")]
-    [InlineData("git@github.com:org/app.git", "https://github.com/org/app")]
-    [InlineData("ssh://git@github.com/org/app.git", "https://github.com/org/app")]
-    [InlineData("/tmp/nc-build-x1/repo", null)]          // a clone of a local folder: no address anyone else can open
-    [InlineData("file:///srv/git/app.git", null)]
-    [InlineData("../app", null)]
-    [InlineData("", null)]
-    public void The_image_source_label_is_the_remotes_web_address_or_absent(string remote, string? source)
-    {
-        Assert.Equal(source, GitVersion.SourceUrl(remote));
-        Assert.DoesNotContain("s3cret", GitVersion.SourceUrl(remote) ?? "");
-    }
-
     [Fact]
     public async Task Outside_git_the_version_is_the_default_and_a_warning_says_what_was_assumed()
     {

@@ -66,7 +66,17 @@ public static partial class GitVersion
         }
         if ((await GitAsync(directory, ["rev-parse", "--is-shallow-repository"], cancellationToken))?.Trim() == "true")
             warnings.Add("This is a shallow clone: tags and commits beyond its depth are missing, so the version may be too low. Fetch the whole history (fetch-depth: 0).");
+        var tagRefs = await GitAsync(directory, ["show-ref", "--tags", "--dereference"], cancellationToken) ?? "";
+        return Compute(log, tagRefs, options, warnings);
+    }
 
+    /// <summary>
+    /// MinVer's rules over a history as git prints it: <paramref name="log"/> is <c>git log --pretty=format:"%H %P"</c>
+    /// (HEAD first, each commit with its parents), <paramref name="tagRefs"/> is <c>git show-ref --tags --dereference</c>.
+    /// </summary>
+    internal static GitVersionResult Compute(string log, string tagRefs, VersionOptions options, IReadOnlyList<string> warnings)
+    {
+        var defaultPreRelease = options.DefaultPreRelease.Split('.');
         var parents = new Dictionary<string, string[]>();
         string? head = null;
         foreach (var line in log.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -76,7 +86,7 @@ public static partial class GitVersion
             parents[shas[0]] = shas[1..];
         }
 
-        var tags = (await GitAsync(directory, ["show-ref", "--tags", "--dereference"], cancellationToken) ?? "")
+        var tags = tagRefs
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Trim().Split(' ', 2))
             .Select(t => (Name: t[1]["refs/tags/".Length..].Replace("^{}", ""), Sha: t[0]))
@@ -117,8 +127,11 @@ public static partial class GitVersion
     /// untracked files git does not ignore); none outside git.
     /// </summary>
     public static async Task<IReadOnlyList<string>> ChangesAsync(string directory, CancellationToken cancellationToken = default) =>
-        (await GitAsync(directory, ["status", "--porcelain=v1", "--untracked-files=all"], cancellationToken))?
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 3).Select(l => l[3..]).ToList() ?? [];
+        Changes(await GitAsync(directory, ["status", "--porcelain=v1", "--untracked-files=all"], cancellationToken));
+
+    /// The paths of <c>git status --porcelain=v1</c>'s lines (two status letters, a space, the path); none for no output.
+    internal static IReadOnlyList<string> Changes(string? porcelain) =>
+        porcelain?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 3).Select(l => l[3..]).ToList() ?? [];
 
     /// <summary>The branch HEAD is on, or null when detached or outside git (CI's GITHUB_REF_NAME or CI_COMMIT_REF_NAME first).</summary>
     public static async Task<string?> BranchAsync(string directory, CancellationToken cancellationToken = default)
@@ -135,11 +148,18 @@ public static partial class GitVersion
     /// </summary>
     public static async Task<DateTimeOffset?> CreatedAsync(string directory, CancellationToken cancellationToken = default)
     {
-        if (Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH") is { Length: > 0 } epoch)
-            return long.TryParse(epoch, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        return Created(epoch, epoch is { Length: > 0 } ? null : await GitAsync(directory, ["log", "-1", "--format=%ct"], cancellationToken));
+    }
+
+    /// SOURCE_DATE_EPOCH when set (seconds since 1970, else an error that names it), else the commit time git printed.
+    internal static DateTimeOffset? Created(string? sourceDateEpoch, string? commitTime)
+    {
+        if (sourceDateEpoch is { Length: > 0 } epoch)
+            return long.TryParse(epoch, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds)
                 : throw new ContainerException($"SOURCE_DATE_EPOCH='{epoch}' is not a number of seconds since 1970.");
-        return long.TryParse((await GitAsync(directory, ["log", "-1", "--format=%ct"], cancellationToken))?.Trim(), out var commitTime)
-            ? DateTimeOffset.FromUnixTimeSeconds(commitTime) : null;
+        return long.TryParse(commitTime?.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var time)
+            ? DateTimeOffset.FromUnixTimeSeconds(time) : null;
     }
 
     /// <summary>The origin remote's web address (<see cref="SourceUrl"/>), for <c>org.opencontainers.image.source</c>; null when it has none.</summary>
