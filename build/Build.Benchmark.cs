@@ -16,10 +16,10 @@ partial class Build
     [Parameter("How many times the benchmark measures each scenario (it reports medians)")]
     readonly int Runs = 3;
 
-    [Parameter("Which benchmarks run: restore-cache, context, publish, publish-process, multi-platform (all when not given)")]
+    [Parameter("Which benchmarks run: restore-cache, context, publish, publish-process, multi-platform, monorepo (all but monorepo, which takes half an hour a run, when not given)")]
     readonly string[] Benchmarks = [];
 
-    bool Measures(string benchmark) => Benchmarks.Length == 0 || Benchmarks.Contains(benchmark, StringComparer.OrdinalIgnoreCase);
+    bool Measures(string benchmark) => Benchmarks.Length == 0 ? benchmark != "monorepo" : Benchmarks.Contains(benchmark, StringComparer.OrdinalIgnoreCase);
 
     AbsolutePath BenchmarkArtifacts => ArtifactsDirectory / "benchmarks";
 
@@ -33,8 +33,10 @@ partial class Build
         {
             if (Runs < 1) throw new ParameterException($"--runs {Runs}: give 1 or more (the benchmark reports the median of the runs).");
             if (ContextMegabytes < 8) throw new ParameterException($"--context-megabytes {ContextMegabytes}: give 8 or more (the large context is 8 files).");
-            var unknown = Benchmarks.Except(["restore-cache", "context", "publish", "publish-process", "multi-platform"], StringComparer.OrdinalIgnoreCase).ToList();
-            if (unknown.Count > 0) throw new ParameterException($"--benchmarks {string.Join(" ", unknown)}: there is no such benchmark. They are: restore-cache, context, publish, publish-process, multi-platform.");
+            var unknown = Benchmarks.Except(["restore-cache", "context", "publish", "publish-process", "multi-platform", "monorepo"], StringComparer.OrdinalIgnoreCase).ToList();
+            if (unknown.Count > 0) throw new ParameterException($"--benchmarks {string.Join(" ", unknown)}: there is no such benchmark. They are: restore-cache, context, publish, publish-process, multi-platform, monorepo.");
+            if (MonorepoServices.Length == 0 || MonorepoServices.Any(n => n < 1))
+                throw new ParameterException($"--monorepo-services {string.Join(" ", MonorepoServices)}: give one or more sizes of 1 or more services, such as 1 6 24.");
         })
         .Executes(async ct =>
         {
@@ -54,6 +56,7 @@ partial class Build
             if (Measures("publish")) results.AddRange(await BenchmarkPublishAsync(registry, bases, ct));
             if (Measures("publish-process")) results.Add(await BenchmarkPublishProcessAsync(engine, registry, bases, ct));
             if (Measures("multi-platform")) results.AddRange(await BenchmarkMultiPlatformAsync(registry, ct));
+            if (Measures("monorepo")) results.AddRange(await BenchmarkMonorepoAsync(registry, bases, ct));
             Directory.CreateDirectory(BenchmarkArtifacts);
             await File.WriteAllTextAsync(BenchmarkArtifacts / "results.json",
                 JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n", ct);
