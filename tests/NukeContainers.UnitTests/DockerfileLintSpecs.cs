@@ -3,7 +3,7 @@ using NukeContainers.Scanning;
 
 namespace NukeContainers.Tests;
 
-/// The lint rules, their ids and lines, and the ways to silence them.
+/// The lint rules, their ids and lines, and the ways to silence them (no engine: the unit tier).
 public sealed class DockerfileLintSpecs : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -115,7 +115,9 @@ public sealed class DockerfileLintSpecs : IDisposable
     [InlineData("dotnet-api", "Dockerfile.naive", new[] { "NCL002" })]  // dotnet publish restores after COPY . .
     public void The_samples_optimised_Dockerfiles_are_clean_and_the_naive_ones_are_not(string sample, string file, string[] ids)
     {
-        var folder = Path.Combine(EngineFixture.RepositoryRoot(), "samples", sample);
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "NukeContainers.sln"))) root = root.Parent!;
+        var folder = Path.Combine(root.FullName, "samples", sample);
 
         var findings = DockerfileLint.Lint(Path.Combine(folder, file), folder);
 
