@@ -27,7 +27,7 @@ partial class Build
     static readonly Dictionary<string, string> SourceFiles = new() { ["go-api"] = "main.go", ["node-web"] = "build.mjs", ["dotnet-api"] = "Program.cs" };
 
     Target Benchmark => _ => _
-        .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, the context transfer against the docker 20.10 client's BuildKit session, build-tag-push and Publish against the shell script, and a two-platform build against docker buildx; write artifacts/benchmarks/results.json")
+        .Description("Measure restore-cache on new, empty engines (cold, unchanged, source-change, and the docker CLI's legacy --cache-from), cache mounts on a warm engine, the context transfer against the docker 20.10 client's BuildKit session, build-tag-push and Publish against the shell script, a two-platform build against docker buildx, and (--benchmarks monorepo) a repository of 1, 6 and 24 services against docker buildx bake and the script; write artifacts/benchmarks/results.json")
         .DependsOn<ILocalBaseImages>(x => x.LocalBaseImages)
         .Validates(() =>
         {
