@@ -31,13 +31,9 @@ partial class Build
         var feed = Path.Combine(work.Path, "feed");
         var hive = Path.Combine(work.Path, "hive");
         var version = $"0.0.0-monorepo.{Environment.ProcessId}";
-        foreach (var project in Packed)
-            await DotNet(ct, "pack", RootDirectory / project, "-c", Configuration, "-o", feed, $"-p:Version={version}");
+        await PackAsync(feed, version, ct);
         await ToolAsync(work.Path, ct, "dotnet", "new", "install", Path.Combine(feed, $"NukeContainers.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-        using var config = new TemporaryCopy(null);
-        Directory.CreateDirectory(Path.Combine(config.Path, "cli-plugins"));
-        File.CreateSymbolicLink(Path.Combine(config.Path, "cli-plugins", "docker-buildx"),
-            Path.Combine(await EmbeddedEnvironment.ModernToolsAsync(Log.Verbose, ct), "usr/libexec/docker/cli-plugins/docker-buildx"));
+        using var config = await BuildxConfigAsync(ct);
 
         var results = new List<BenchmarkResult>();
         foreach (var services in MonorepoServices.Order())
@@ -48,7 +44,9 @@ partial class Build
                 foreach (var tool in run % 2 == 1 ? MonorepoTools : MonorepoTools.Reverse())
                 {
                     var repository = Path.Combine(work.Path, $"monorepo-{services}-{tool}-{run}");
-                    var names = await MakeMonorepoAsync(repository, services, feed, hive, $"{registry}/monorepo-{services}-{run}", bases, ct);
+                    // A registry path of this benchmark's own: cold means nothing of an earlier benchmark's to reuse.
+                    var pushTo = $"{registry}/monorepo-{Environment.ProcessId}-{services}-{run}";
+                    var names = await MakeMonorepoAsync(repository, services, feed, hive, pushTo, bases, ct);
                     var environment = new Dictionary<string, string> { ["DOCKER_CONFIG"] = config.Path, ["DOCKER_BUILDKIT"] = "1", ["CI"] = "true" };
                     // The build project compiled before any clock starts: the script and bake have none to compile.
                     await ToolAsync(repository, ct, environment, "./build.sh", "--help");
@@ -64,7 +62,7 @@ partial class Build
                     }
                     string[] Command() => tool switch
                     {
-                        "publish" => ["./build.sh", "Publish", "--registry", $"{registry}/monorepo-{services}-{run}/publish", "--environment", "staging"],
+                        "publish" => ["./build.sh", "Publish", "--registry", $"{pushTo}/publish", "--environment", "staging"],
                         "script" => ["bash", "publish.sh"],
                         _ => ["docker", "buildx", "bake", "-f", "compose.yaml", "--push"],
                     };
@@ -125,10 +123,8 @@ partial class Build
         Directory.CreateDirectory(Path.Combine(repository, "services"));
         foreach (var name in names)
         {
-            using var sample = new TemporaryCopy(SamplesDirectory / name[..name.LastIndexOf('-')]);
             var target = Path.Combine(repository, "services", name);
-            Directory.Move(sample.Path, target);
-            Directory.CreateDirectory(sample.Path);   // for the copy's own Dispose
+            TemporaryCopy.CopyFolder(SamplesDirectory / name[..name.LastIndexOf('-')], target);
             // Sources of its own: a line that names it, in the file the benchmark changes.
             await File.AppendAllTextAsync(Path.Combine(target, MonorepoSourceFile(name)), $"\n// service {name}\n", ct);
         }

@@ -21,10 +21,7 @@ partial class Build
         using var engine = ContainerEngine.Connect(provisioned.Endpoint);
         var bases = await LocalMachine.LocalBaseImagesAsync(engine, Log.Info, ct, Log.Verbose, only: ["GO_IMAGE", "STATIC_IMAGE"]);
         var goApi = ((IContainerImages)this).Images.First(i => i.Name == "go-api");
-        using var config = new TemporaryCopy(null);
-        Directory.CreateDirectory(Path.Combine(config.Path, "cli-plugins"));
-        File.CreateSymbolicLink(Path.Combine(config.Path, "cli-plugins", "docker-buildx"),
-            Path.Combine(await EmbeddedEnvironment.ModernToolsAsync(Log.Verbose, ct), "usr/libexec/docker/cli-plugins/docker-buildx"));
+        using var config = await BuildxConfigAsync(ct);
         using var dslCopy = new TemporaryCopy(goApi.Context);
         using var buildxCopy = new TemporaryCopy(goApi.Context);
 

@@ -185,6 +185,16 @@ partial class Build
         }
     }
 
+    /// A docker config folder (DOCKER_CONFIG) whose one CLI plugin is Debian 13's buildx 0.13, the peer of the benchmarks that compare with it.
+    async Task<TemporaryCopy> BuildxConfigAsync(CancellationToken ct)
+    {
+        var config = new TemporaryCopy(null);
+        Directory.CreateDirectory(Path.Combine(config.Path, "cli-plugins"));
+        File.CreateSymbolicLink(Path.Combine(config.Path, "cli-plugins", "docker-buildx"),
+            Path.Combine(await EmbeddedEnvironment.ModernToolsAsync(Log.Verbose, ct), "usr/libexec/docker/cli-plugins/docker-buildx"));
+        return config;
+    }
+
     static string Tail(string output) => string.Join('\n', output.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(15));
 
     static IEnumerable<string> BuildArgFlags(IReadOnlyDictionary<string, string> args) => args.SelectMany(a => new[] { "--build-arg", $"{a.Key}={a.Value}" });
@@ -216,7 +226,8 @@ sealed class TemporaryCopy : IDisposable
 
     public string Path { get; }
 
-    static void CopyFolder(string from, string to)
+    /// Copies a folder's files and folders, leaving out what a build makes (bin, obj, node_modules, dist).
+    public static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, System.IO.Path.Combine(to, System.IO.Path.GetFileName(file)));

@@ -20,8 +20,14 @@ partial class Build
         .Executes(async ct =>
         {
             var version = PackageVersion ?? (await GitVersion.ReadAsync(RootDirectory, cancellationToken: ct)).Version.ToString();
-            foreach (var project in Packed)
-                await DotNet(ct, "pack", RootDirectory / project, "-c", Configuration, "-o", PackagesDirectory, $"-p:Version={version}");
+            await PackAsync(PackagesDirectory, version, ct);
             Note($"{version} in {PackagesDirectory}");
         });
+
+    /// Packs every package (<see cref="Packed"/>) at this version into a folder: a feed.
+    async Task PackAsync(string feed, string version, CancellationToken ct)
+    {
+        foreach (var project in Packed)
+            await DotNet(ct, "pack", RootDirectory / project, "-c", Configuration, "-o", feed, $"-p:Version={version}");
+    }
 }

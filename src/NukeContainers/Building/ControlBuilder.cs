@@ -36,11 +36,12 @@ internal static class ControlBuilder
         var control = new Control.ControlClient(channel);
         // The same commit, the same image: with a SOURCE_DATE_EPOCH, BuildKit rewrites the files' times where it can, in
         // an archive sent back here and loaded as it came (the containerd store keeps its digest).
-        var rewrite = exportImage && tags.Count > 0 && settings.SourceDateEpoch is not null && await engine.RewritesTimestampsAsync(cancellationToken);
+        var epoch = exportImage && tags.Count > 0 ? settings.SourceDateEpoch : null;
+        var rewrite = epoch is not null && await engine.RewritesTimestampsAsync(cancellationToken);
         Exception? loadFailure = null;
         if (rewrite)
         {
-            log($"Making the image at SOURCE_DATE_EPOCH={settings.SourceDateEpoch!.Value.ToUnixTimeSeconds()} ({settings.SourceDateEpoch.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}): " +
+            log($"Making the image at SOURCE_DATE_EPOCH={epoch!.Value.ToUnixTimeSeconds()} ({epoch.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}): " +
                 "its files' times are rewritten to it and the archive loaded as BuildKit wrote it, so the same commit gives the same digest on any such engine");
             session.ExportReceiver = async (write, token) =>
             {
